@@ -1,0 +1,77 @@
+"""Text facts shared by several rules: what counts as whitespace, and Unicode normalisation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that are not `str.isspace()` but that a person cannot see and Motimate's "no
+# whitespace" rule rejects all the same: zero-width characters, the BOM, word joiner, soft hyphen
+# and the bidi marks that copy-paste from right-to-left text brings along.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u180e"
+_INVISIBLE_SET = frozenset(INVISIBLE)
+_STRIP_CHARS = None  # str.strip() default strips every Unicode whitespace
+
+
+def is_blank_char(char: str) -> bool:
+    """True for whitespace of any kind (space, tab, NBSP, line breaks) and invisible marks."""
+    return char.isspace() or char in _INVISIBLE_SET
+
+
+def has_blank(value: str) -> bool:
+    return any(is_blank_char(c) for c in value)
+
+
+def remove_blanks(value: str) -> str:
+    return "".join(c for c in value if not is_blank_char(c))
+
+
+def strip_blanks(value: str) -> str:
+    """Trim whitespace and invisible marks from both ends."""
+    start, end = 0, len(value)
+    while start < end and is_blank_char(value[start]):
+        start += 1
+    while end > start and is_blank_char(value[end - 1]):
+        end -= 1
+    return value[start:end]
+
+
+def describe_blanks(value: str) -> str:
+    """Name the kinds of whitespace in a value, for messages: 'a space', 'a no-break space'…"""
+    names: list[str] = []
+    for char in value:
+        if not is_blank_char(char):
+            continue
+        name = {
+            " ": "a space",
+            "\t": "a tab",
+            "\n": "a line break",
+            "\r": "a carriage return",
+            "\u00a0": "a no-break space",
+        }.get(char)
+        if name is None:
+            name = f"U+{ord(char):04X} {unicodedata.name(char, 'invisible character').lower()}"
+        if name not in names:
+            names.append(name)
+    return ", ".join(names)
+
+
+def where_blanks(value: str) -> str:
+    """'leading', 'trailing', 'inside' or a combination, for messages."""
+    parts = []
+    if value and is_blank_char(value[0]):
+        parts.append("leading")
+    if value and is_blank_char(value[-1]):
+        parts.append("trailing")
+    inner = strip_blanks(value)
+    if has_blank(inner):
+        parts.append("inside")
+    return " and ".join(parts) or "inside"
+
+
+def normal_key(value: str) -> str:
+    """The comparison key for uniqueness: NFC, trimmed, case-folded."""
+    return unicodedata.normalize("NFC", strip_blanks(value)).casefold()
+
+
+_WS_RUN = re.compile(r"\s+")
