@@ -73,6 +73,7 @@ class UserRecord:
     country: str | None = None
     directory_synced: bool | None = None
     columns: Mapping[str, str] = field(default_factory=dict)  # attribute -> source column
+    malformed: str | None = None  # why the row could not be aligned with the header (F004)
     raw: Mapping[str, Any] | None = None
 
     def value(self, attribute: str) -> str | None:

@@ -1,0 +1,3 @@
+from motiscim_cli.app import main
+
+main()
