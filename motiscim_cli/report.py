@@ -1,0 +1,207 @@
+"""The report: what was read, what was found, and the verdict. Every renderer reads this one
+object; `to_json()` is the `motiscim.report/v1` contract (../shared/contracts/report-v1.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from checks.model import Finding, Severity
+from motiscim_cli import __version__
+
+SCHEMA_ID = "motiscim.report/v1"
+Verdict = Literal["ready", "not-ready", "unknown"]
+
+
+@dataclass(slots=True)
+class SourceInfo:
+    """One export as read: its shape, encoding and which column feeds each Motimate attribute."""
+
+    path: str
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    records: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ConnectionResult:
+    url: str
+    ok: bool
+    status: int | None = None
+    elapsed_ms: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+    skipped: str | None = None  # why no live check ran (preflight without a URL)
+
+
+@dataclass(slots=True)
+class MappingResult:
+    path: str
+    ok: bool
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Report:
+    sources: list[SourceInfo] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    connection: ConnectionResult | None = None
+    mapping: MappingResult | None = None
+    unreadable: bool = False  # an input could not be read: the verdict is "unknown"
+    generated_at: str = field(
+        default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+
+    # ---- derived numbers -------------------------------------------------------------------
+
+    @property
+    def users(self) -> int:
+        return sum(source.records for source in self.sources)
+
+    def active_findings(self) -> list[Finding]:
+        """Findings that count: reviewed exceptions are shown but do not decide the verdict."""
+        return [f for f in self.all_findings() if f.suppressed is None]
+
+    def all_findings(self) -> list[Finding]:
+        extra: list[Finding] = []
+        if self.connection is not None:
+            extra.extend(self.connection.findings)
+        if self.mapping is not None:
+            extra.extend(self.mapping.findings)
+        return [*self.findings, *extra]
+
+    def _users_with(self, severity: Severity) -> int:
+        keys = {
+            (f.source, f.row)
+            for f in self.findings
+            if f.suppressed is None and f.row is not None and f.severity is severity
+        }
+        return len(keys)
+
+    @property
+    def users_with_errors(self) -> int:
+        return self._users_with(Severity.ERROR)
+
+    @property
+    def users_with_warnings(self) -> int:
+        return self._users_with(Severity.WARNING)
+
+    def worst_severity(self) -> Severity | None:
+        findings = self.active_findings()
+        if not findings:
+            return None
+        return max((f.severity for f in findings), key=lambda s: s.rank)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.unreadable:
+            return "unknown"
+        if any(f.severity is Severity.ERROR for f in self.active_findings()):
+            return "not-ready"
+        if self.connection is not None and not self.connection.ok and not self.connection.skipped:
+            return "not-ready"
+        if self.mapping is not None and not self.mapping.ok:
+            return "not-ready"
+        return "ready"
+
+    def by_rule(self) -> dict[str, int]:
+        return dict(sorted(Counter(f.rule for f in self.active_findings()).items()))
+
+    def by_severity(self) -> dict[str, int]:
+        counts = Counter(f.severity.value for f in self.active_findings())
+        return {s.value: counts.get(s.value, 0) for s in Severity}
+
+    # ---- the JSON contract -----------------------------------------------------------------
+
+    def to_json(self, *, redact: bool = False) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_ID,
+            "tool": {"name": "motiscim", "version": __version__},
+            "generated_at": self.generated_at,
+            "sources": [
+                {
+                    "path": s.path,
+                    "format": s.format,
+                    "encoding": s.encoding,
+                    "delimiter": s.delimiter,
+                    "records": s.records,
+                    "columns": dict(s.columns),
+                }
+                for s in self.sources
+            ],
+            "summary": {
+                "users": self.users,
+                "users_with_errors": self.users_with_errors,
+                "users_with_warnings": self.users_with_warnings,
+                "verdict": self.verdict,
+                "by_rule": self.by_rule(),
+                "by_severity": self.by_severity(),
+            },
+            "findings": [finding_json(f, redact=redact) for f in self.findings],
+            "connection": None
+            if self.connection is None
+            else {
+                "url": self.connection.url,
+                "ok": self.connection.ok,
+                "status": self.connection.status,
+                "elapsed_ms": self.connection.elapsed_ms,
+                "skipped": self.connection.skipped,
+                "findings": [finding_json(f, redact=redact) for f in self.connection.findings],
+            },
+            "mapping": None
+            if self.mapping is None
+            else {
+                "path": self.mapping.path,
+                "ok": self.mapping.ok,
+                "findings": [finding_json(f, redact=redact) for f in self.mapping.findings],
+            },
+        }
+
+
+REDACTED_ATTRIBUTES = frozenset({"email", "phone_number"})
+
+
+def mask(value: str | None) -> str | None:
+    """A redacted stand-in that keeps the shape readable: 'k***@e***.com', '+47******32'."""
+    if value is None:
+        return None
+    if "@" in value:
+        local, _, domain = value.rpartition("@")
+        head, dot, tld = domain.rpartition(".")
+        masked_domain = f"{head[:1]}***{dot}{tld}" if dot else f"{domain[:1]}***"
+        return f"{local[:1]}***@{masked_domain}"
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 5) + value[-2:]
+
+
+def finding_json(finding: Finding, *, redact: bool = False) -> dict[str, Any]:
+    sensitive = redact and finding.attribute in REDACTED_ATTRIBUTES
+    upn = finding.user_principal_name
+    data: dict[str, Any] = {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "source": finding.source,
+        "row": finding.row,
+        "line": finding.line,
+        "pointer": finding.pointer,
+        "user": None
+        if finding.row is None
+        else {
+            "user_principal_name": mask(upn) if redact else upn,
+            "object_id": finding.object_id,
+        },
+        "attribute": finding.attribute,
+        "column": finding.column,
+        "value": None if redact else finding.value,
+        "message": finding.message,
+        "fix": None if sensitive else finding.fix,
+        "fix_confidence": None if sensitive else finding.fix_confidence,
+        "related_rows": list(finding.related_rows),
+    }
+    if finding.suppressed is not None:
+        data["suppressed"] = finding.suppressed
+    return data
