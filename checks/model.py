@@ -151,7 +151,8 @@ class Rule:
     attributes: tuple[str, ...]
     func: Callable[..., Any]
     exclusive: bool = False  # a hit ends the chain of rules on the same value
-    describe: Callable[[str, list[int]], Issue] | None = None  # population rules: the message
+    describe: Callable[..., Issue] | None = None  # population rules: words the finding
+    variants: bool = False  # population rule that flags differing spellings of one key
 
     @property
     def doc(self) -> str:
@@ -181,7 +182,8 @@ def rule(
     scope: Scope,
     attributes: tuple[str, ...] = (),
     exclusive: bool = False,
-    describe: Callable[[str, list[int]], Issue] | None = None,
+    describe: Callable[..., Issue] | None = None,
+    variants: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a rule function under its stable code (ruff-style).
 
@@ -191,7 +193,9 @@ def rule(
       called once per record for each attribute in ``attributes``.
     - ``population``: ``func(value, record, ctx) -> str | None`` returns the comparison key of a
       value; records sharing a key form a group and ``describe(shown_value, other_rows)`` words
-      the finding. Only keys are kept, never whole records.
+      the finding. Only keys are kept, never whole records. With ``variants=True`` the group
+      is a problem only when its members spell the value differently;
+      ``describe(spelling, [(spelling, users), …])`` is called once per less common spelling.
     - ``file``, ``connection``, ``mapping``: called by their own front ends with plain data.
     """
 
@@ -210,6 +214,7 @@ def rule(
             func=func,
             exclusive=exclusive,
             describe=describe,
+            variants=variants,
         )
         return func
 

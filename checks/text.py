@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 # Characters that are not `str.isspace()` but that a person cannot see and Motimate's "no
 # whitespace" rule rejects all the same: zero-width characters, the BOM, word joiner, soft hyphen
 # and the bidi marks that copy-paste from right-to-left text brings along.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u180e"
+INVISIBLE = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"  # zero-width, BOM, soft hyphen, Mongolian
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi marks
+)
 _INVISIBLE_SET = frozenset(INVISIBLE)
-_STRIP_CHARS = None  # str.strip() default strips every Unicode whitespace
 
 
 def is_blank_char(char: str) -> bool:
@@ -72,6 +73,3 @@ def where_blanks(value: str) -> str:
 def normal_key(value: str) -> str:
     """The comparison key for uniqueness: NFC, trimmed, case-folded."""
     return unicodedata.normalize("NFC", strip_blanks(value)).casefold()
-
-
-_WS_RUN = re.compile(r"\s+")

@@ -1,4 +1,4 @@
-"""One module per Motimate attribute (or per front end); importing this package registers them all."""
+"""One module per Motimate attribute or front end; importing the package registers them all."""
 
 import importlib
 import pkgutil
