@@ -86,6 +86,9 @@ class Checker:
                     self._population.append((rule, attribute))
                 self._groups[rule.code] = {}
                 self._spellings[rule.code] = {}
+        # A chain runs in registration order, most specific rule first (see `exclusive`).
+        for chain in self._by_attribute.values():
+            chain.sort(key=lambda r: r.order)
 
     def severity(self, rule: Rule) -> Severity:
         return self._overrides.get(rule.code, rule.severity)

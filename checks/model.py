@@ -153,6 +153,7 @@ class Rule:
     exclusive: bool = False  # a hit ends the chain of rules on the same value
     describe: Callable[..., Issue] | None = None  # population rules: words the finding
     variants: bool = False  # population rule that flags differing spellings of one key
+    order: int = 0  # registration sequence: the order of a chain on one attribute
 
     @property
     def doc(self) -> str:
@@ -215,6 +216,7 @@ def rule(
             exclusive=exclusive,
             describe=describe,
             variants=variants,
+            order=len(_REGISTRY),
         )
         return func
 
