@@ -1,0 +1,64 @@
+"""Option parsing shared by commands: rule code lists, column overrides, output and colour."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+
+import typer
+
+from checks.model import MOTIMATE_ATTRIBUTES
+
+
+def split_codes(values: Iterable[str] | None) -> list[str]:
+    """`--select P001,P002 --select E` → ['P001', 'P002', 'E']."""
+    codes = [c.strip().upper() for v in values or () for c in v.split(",") if c.strip()]
+    return codes
+
+
+def parse_columns(values: Iterable[str] | None) -> dict[str, str]:
+    """`--column phone_number=telephoneNumber` → {'phone_number': 'telephoneNumber'}."""
+    overrides: dict[str, str] = {}
+    for item in values or ():
+        attribute, sep, header = item.partition("=")
+        attribute = attribute.strip()
+        if not sep or not header.strip():
+            raise typer.BadParameter(
+                f"expected ATTRIBUTE=HEADER, got {item!r}", param_hint="--column"
+            )
+        if attribute not in MOTIMATE_ATTRIBUTES:
+            raise typer.BadParameter(
+                f"unknown Motimate attribute {attribute!r}; "
+                f"one of: {', '.join(MOTIMATE_ATTRIBUTES)}",
+                param_hint="--column",
+            )
+        overrides[attribute] = header.strip()
+    return overrides
+
+
+def use_color(no_color: bool, stream=None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    stream = stream or sys.stdout
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def terminal_width() -> int | None:
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else None
+    except (OSError, ValueError):
+        return None
+
+
+def emit(text: str, output: str | None) -> None:
+    """Write a rendered report to --output (never the terminal too) or to stdout."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from motiscim_cli.files import write_text_atomic
+
+    write_text_atomic(output, text)
+    typer.echo(f"motiscim: report written to {output}", err=True)

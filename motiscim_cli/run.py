@@ -1,0 +1,100 @@
+"""Loads exports, runs the rules, builds the report: the work shared by `check`, `preflight`,
+`email` and `fix`. No printing here; commands decide what to show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from checks.engine import Checker, select_rules
+from checks.model import CheckContext, Finding, Severity, UserRecord, get_rule
+from motiscim_cli.report import Report, SourceInfo
+
+
+@dataclass(slots=True)
+class CheckOptions:
+    region: str | None = None
+    select: Sequence[str] | None = None
+    ignore: Sequence[str] = ()
+    column_overrides: Mapping[str, str] = field(default_factory=dict)
+    input_format: str | None = None
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ReadError:
+    """An input that could not be read at all (F001): one line for the terminal."""
+
+    path: str
+    reason: str
+
+    def line(self) -> str:
+        return f"motiscim: cannot read {self.path}: {self.reason}"
+
+
+def run_check(
+    paths: Sequence[str],
+    options: CheckOptions,
+    on_record: Callable[[UserRecord], None] | None = None,
+) -> tuple[Report, list[ReadError]]:
+    """Check every export; an unreadable one becomes an F001 finding and a `ReadError`."""
+    from motiscim_cli.loaders import UnreadableExport, open_export
+
+    rules = select_rules(options.select, options.ignore)
+    codes = {r.code for r in rules}
+    checker = Checker(
+        rules,
+        CheckContext(default_region=options.region),
+        severity_overrides=dict(options.severity_overrides),
+    )
+    report = Report()
+    errors: list[ReadError] = []
+    for path in paths:
+        try:
+            export = open_export(
+                path, format=options.input_format, column_overrides=options.column_overrides
+            )
+            for record in export.records():
+                if on_record is not None:
+                    on_record(record)
+                report.findings.extend(checker.check(record))
+            report.findings.extend(f for f in export.file_findings() if f.rule in codes)
+            report.sources.append(export.info)
+        except UnreadableExport as error:
+            errors.append(ReadError(path, error.reason))
+            report.unreadable = True
+            report.sources.append(SourceInfo(path=path, format="unreadable"))
+            f001 = get_rule("F001")
+            report.findings.append(
+                Finding(rule="F001", severity=f001.severity, message=error.reason, source=path)
+            )
+    report.findings.extend(checker.finish())
+    report.findings.sort(key=_finding_order)
+    return report, errors
+
+
+def _finding_order(finding: Finding) -> tuple:
+    return (
+        finding.source or "",
+        finding.row if finding.row is not None else -1,
+        finding.rule,
+    )
+
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def exit_code(report: Report, fail_on: str = "error") -> int:
+    """0 ready, 1 not ready (findings at or above `fail_on`, or a failed connection/mapping),
+    2 an input could not be read."""
+    if report.unreadable:
+        return 2
+    if report.connection is not None and not report.connection.ok and not report.connection.skipped:
+        return 1
+    if report.mapping is not None and not report.mapping.ok:
+        return 1
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    worst = report.worst_severity()
+    return 1 if worst is not None and worst.rank >= threshold else 0
