@@ -1,0 +1,219 @@
+"""`motiscim mapping SCHEMA.json`: the Entra provisioning schema against the guide (M001–M008).
+
+`read_schema(path)` and `check_schema_file(path)` are the pieces `preflight --schema` reuses.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from checks.mapping_schema import ProvisioningSchema
+    from checks.rules.mapping import MappingCheck
+    from motiscim_cli.report import MappingResult
+
+FORMATS = ("table", "json")
+
+
+class UnreadableSchema(Exception):
+    """The schema file cannot be used: missing, not JSON, or not a provisioning schema."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def line(self) -> str:
+        return f"motiscim: cannot read {self.path}: {self.reason}"
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 with or without BOM; UTF-16 with a BOM (Windows PowerShell's Out-File)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if data.startswith(b"PK\x03\x04"):
+        raise ValueError("it is a ZIP archive (an .xlsx workbook?), not JSON")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+
+
+def read_schema(path: str) -> ProvisioningSchema:
+    """Read and parse a schema file; every failure is an `UnreadableSchema` with one reason."""
+    from checks.mapping_schema import SchemaError, parse_schema
+
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UnreadableSchema(path, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableSchema(path, "it is a directory, not a file") from None
+    except PermissionError:
+        raise UnreadableSchema(path, "permission denied") from None
+    except OSError as error:
+        raise UnreadableSchema(path, error.strerror or str(error)) from None
+    try:
+        text = _decode(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UnreadableSchema(path, str(error)) from None
+    if not text.strip():
+        raise UnreadableSchema(path, "the file is empty")
+    try:
+        value: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableSchema(
+            path, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    except RecursionError:
+        raise UnreadableSchema(path, "not usable JSON (nested too deeply)") from None
+    try:
+        return parse_schema(value)
+    except SchemaError as error:
+        raise UnreadableSchema(path, f"not an Entra provisioning schema: {error.reason}") from None
+
+
+def check_schema_file(
+    path: str, *, phone_error_users: int | None = None, unfixable: int = 0
+) -> tuple[MappingResult, list[MappingCheck]]:
+    """Run M001–M007 (and M008 given an export's phone-error counts) on a schema file.
+
+    Raises `UnreadableSchema`. `MappingResult.ok` is False when any finding is an error.
+    """
+    from checks.model import Severity
+    from checks.rules.mapping import evaluate
+    from motiscim_cli.report import MappingResult
+
+    schema = read_schema(path)
+    checks = evaluate(schema, source=path, phone_error_users=phone_error_users, unfixable=unfixable)
+    findings = [check.finding for check in checks]
+    ok = not any(f.severity is Severity.ERROR for f in findings)
+    return MappingResult(path=path, ok=ok, findings=findings), checks
+
+
+def render_table(
+    result: MappingResult,
+    checks: list[MappingCheck],
+    *,
+    color: bool = False,
+    width: int | None = None,
+) -> str:
+    """One block per finding: code, severity, target attribute, now, guide, fix."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from checks.model import Severity
+
+    style = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width or 100,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+    )
+    counts = {s: sum(1 for c in checks if c.finding.severity is s) for s in Severity}
+    tally = ", ".join(_count(counts[s], s.value) for s in Severity)
+    if not result.ok:
+        title, title_style = "MAPPING NOT AS THE GUIDE ASKS", "bold red"
+        verdict = f"{tally}. Users will not sync as the guide intends until the errors are fixed."
+    elif checks:
+        title, title_style = "MAPPING OK", "bold green"
+        verdict = f"No errors ({tally})."
+    else:
+        title, title_style = "MAPPING OK", "bold green"
+        verdict = "The attribute mappings follow the guide."
+    body = f"{result.path}\n{verdict}"
+    console.print(
+        Panel(Text(body), title=Text(title, style=title_style), title_align="left", box=box.HEAVY)
+    )
+    for check in checks:
+        finding, issue = check.finding, check.issue
+        heading = Text()
+        heading.append(finding.rule, style="bold")
+        heading.append("  ")
+        heading.append(finding.severity.value, style=style[finding.severity])
+        heading.append("  ")
+        heading.append(issue.target, style="bold")
+        console.print(heading)
+        block = Table.grid(padding=(0, 2))
+        block.add_column(style="bold", no_wrap=True)
+        block.add_column(overflow="fold")
+        block.add_row(Text("  Now"), Text(issue.now))
+        block.add_row(Text("  Guide"), Text(issue.wanted))
+        block.add_row(Text("  Fix"), Text(issue.where))
+        console.print(block)
+        console.print()
+    # Rich pads grid cells to the full width; a report file should not end lines in spaces.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _count(number: int, severity: str) -> str:
+    if severity == "info" or number == 1:
+        return f"{number} {severity}"
+    return f"{number} {severity}s"
+
+
+def mapping(
+    schema_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCHEMA.json",
+            help="Provisioning schema: Provisioning → Edit attribute mappings → Show advanced "
+            "options → Review your schema here → Download (or Graph …/jobs/{id}/schema).",
+        ),
+    ],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table (terminal) or json (motiscim.report/v1).")
+    ] = "table",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
+) -> None:
+    """Check the Entra provisioning schema against the Motimate guide (steps 14–38).
+
+    Catches the step-29 revert (mailNickname back where objectId belongs), matching on
+    userPrincipalName or group displayName, missing and leftover mappings.
+    Exit 0 as the guide asks, 1 errors found, 2 unreadable file or not a schema.
+    """
+    from motiscim_cli.options import emit, terminal_width, use_color
+    from motiscim_cli.render.json_report import render as render_json
+    from motiscim_cli.report import Report
+
+    if output_format not in FORMATS:
+        raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
+    try:
+        result, checks = check_schema_file(schema_file)
+    except UnreadableSchema as error:
+        typer.echo(error.line(), err=True)
+        raise typer.Exit(2) from None
+    if output_format == "json":
+        text = render_json(Report(mapping=result))
+    else:
+        color = output is None and use_color(no_color)
+        text = render_table(result, checks, color=color, width=terminal_width())
+    try:
+        emit(text, output)
+    except OSError as error:
+        typer.echo(f"motiscim: cannot write {output}: {error.strerror or error}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("mapping")(mapping)
