@@ -599,6 +599,19 @@ def test_cli_revert_sample_exits_1_with_the_findings() -> None:
     assert report["summary"]["by_rule"] == {"M002": 1, "M004": 3}
 
 
+def test_cli_json_follows_the_report_contract() -> None:
+    import jsonschema
+
+    contract = json.loads(
+        (
+            Path(__file__).resolve().parent.parent / "motiscim_cli/schemas/report-v1.schema.json"
+        ).read_text(encoding="utf-8")
+    )
+    for sample in (GUIDE, REVERT):
+        result = runner.invoke(app, ["mapping", str(sample), "--format", "json"])
+        jsonschema.validate(json.loads(result.stdout), contract)
+
+
 def test_cli_table_shows_one_block_per_finding(tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     result = runner.invoke(app, ["mapping", str(REVERT), "--output", str(out)])
