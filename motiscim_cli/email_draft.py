@@ -1,0 +1,522 @@
+"""The notification email of guide step 47, composed from a checked report.
+
+Before provisioning is turned on, Motimate wants an email with the Object ID, UPN and email of
+each test user and screenshots of the two attribute mappings. Everything in it comes from the
+`Report` and the test users found in the export, never from typing: `compose()` is a pure
+function from those to a `Draft` (plain text, Markdown and HTML bodies of the same content),
+and `to_eml()` turns a draft into an RFC 5322 message that mail clients open as an editable
+draft. Nothing here reads files or the clock, so the same inputs always give the same bytes.
+
+The token is not an input of anything in this module, so it cannot end up in an email.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Literal
+
+from checks.model import Severity, get_rule
+from motiscim_cli import __version__
+from motiscim_cli.report import Report
+
+DEFAULT_TO = "support@motimateapp.com"
+SUBJECT = "Motimate SCIM: ready to turn on provisioning"
+
+# The guide's names for the two mappings to screenshot (step 47); the admin center now says
+# "Microsoft Entra ID" where the guide says "Azure Active Directory".
+SCREENSHOTS: tuple[tuple[str, str], ...] = (
+    ("users", "Provision Azure Active Directory Users"),
+    ("groups", "Provision Azure Active Directory Groups"),
+)
+
+# The guide's critical steps, each with the mapping rule that verifies it from the schema.
+CHECKLIST: tuple[tuple[str, str], ...] = (
+    ("M001", "Users are matched on objectId → externalId with matching precedence 1 (steps 18–26)"),
+    (
+        "M002",
+        "The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)",
+    ),
+    ("M003", "userPrincipalName is not a matching attribute (step 24)"),
+    ("M006", "Groups are matched on objectId, and displayName is not matching (steps 32–36)"),
+)
+
+Mark = Literal["verified", "failed", "confirm"]
+TEXT_MARKS: dict[Mark, str] = {"verified": "[x]", "failed": "[!]", "confirm": "[ ]"}
+
+
+@dataclass(frozen=True, slots=True)
+class TestUser:
+    """A test user as read from the export: the three values Motimate asks for, and where."""
+
+    __test__ = False  # not a pytest class
+
+    object_id: str | None
+    user_principal_name: str | None
+    email: str | None
+    source: str
+    row: int
+    error_rules: tuple[str, ...] = ()  # non-empty only when forced through with errors
+
+    def label(self) -> str:
+        return self.user_principal_name or self.object_id or f"{self.source} row {self.row}"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailOptions:
+    to: str = DEFAULT_TO
+    organisation: str | None = None
+    contact: str | None = None  # the sign-off: "Kari Nordmann <kari@example.com>"
+    tenant_url: str | None = None
+    attachments: Sequence[str] = ()  # file names of the screenshots given with --attach
+    suggested: bool = False  # the test users are motiscim's suggestions, not the admin's choice
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    to: str
+    subject: str
+    text: str
+    markdown: str
+    html: str
+    sender: str | None = None  # a From address, when the contact has one
+
+    def headers_text(self) -> str:
+        """The draft as a person copies it: To and Subject lines, then the body."""
+        lines = [f"To: {self.to}"]
+        if self.sender:
+            lines.append(f"From: {self.sender}")
+        lines.append(f"Subject: {self.subject}")
+        return "\n".join(lines) + "\n\n" + self.text
+
+    def headers_markdown(self) -> str:
+        lines = [f"**To:** {self.to}  "]
+        if self.sender:
+            lines.append(f"**From:** {self.sender}  ")
+        lines.append(f"**Subject:** {self.subject}")
+        return "\n".join(lines) + "\n\n---\n\n" + self.markdown
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    data: bytes
+    content_type: str
+
+
+# ---- the content, as blocks every format renders the same way --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Paragraph:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Items:
+    items: tuple[str, ...]
+    marks: tuple[Mark, ...] | None = None  # a checklist when given
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """Lines kept as they are (the sign-off)."""
+
+    lines: tuple[str, ...]
+
+
+_Block = _Paragraph | _Heading | _Table | _Items | _Lines
+
+
+def subject_for(organisation: str | None) -> str:
+    return f"{SUBJECT} — {organisation}" if organisation else SUBJECT
+
+
+def sender_address(contact: str | None) -> str | None:
+    """The contact as a From header when it contains an address, else None."""
+    if not contact:
+        return None
+    pairs = getaddresses([contact])
+    if len(pairs) == 1 and "@" in pairs[0][1]:
+        return contact.strip()
+    return None
+
+
+def screenshot_files(attachments: Sequence[str]) -> dict[str, str | None]:
+    """Which --attach file shows which mapping: by name ("group", "user"), else in order."""
+    names = [Path(a).name for a in attachments]
+    assigned: dict[str, str | None] = {key: None for key, _ in SCREENSHOTS}
+    rest: list[str] = []
+    for name in names:
+        lowered = name.casefold()
+        key = "groups" if "group" in lowered else "users" if "user" in lowered else None
+        if key is not None and assigned[key] is None:
+            assigned[key] = name
+        else:
+            rest.append(name)
+    for key in assigned:
+        if assigned[key] is None and rest:
+            assigned[key] = rest.pop(0)
+    return assigned
+
+
+def checklist_marks(report: Report) -> list[tuple[Mark, str, str | None]]:
+    """(mark, item, why) per critical step: verified or failed by the mapping check, or to
+    confirm on the screenshots when no schema was checked."""
+    result: list[tuple[Mark, str, str | None]] = []
+    for code, item in CHECKLIST:
+        if report.mapping is None:
+            result.append(("confirm", item, None))
+            continue
+        hits = [f for f in report.mapping.findings if f.rule == code and f.suppressed is None]
+        if hits:
+            result.append(("failed", item, hits[0].message))
+        else:
+            result.append(("verified", item, None))
+    return result
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _summary_items(report: Report) -> list[str]:
+    # The export's findings only: the connection and the mapping have lines of their own.
+    errors = Counter(
+        f.rule for f in report.findings if f.severity is Severity.ERROR and f.suppressed is None
+    )
+    items = [
+        f"Users checked: {report.users}",
+        f"Users with errors: {report.users_with_errors}",
+    ]
+    if errors:
+        parts = []
+        for code, count in sorted(errors.items()):
+            try:
+                # Backticks mark code in the catalogue; in an email they are noise.
+                summary = get_rule(code).summary.rstrip(".").replace("`", "")
+            except KeyError:
+                summary = ""
+            parts.append(f"{code} × {count}" + (f" ({summary})" if summary else ""))
+        items.append("Errors by rule: " + "; ".join(parts))
+    else:
+        items.append("Errors by rule: none")
+    if report.connection is not None:
+        items.append("Connection test: " + _connection_words(report))
+    if report.mapping is not None:
+        items.append("Attribute mapping check: " + _mapping_words(report))
+    verdict = {
+        "ready": "ready",
+        "not-ready": "not ready",
+        "unknown": "unknown (an export could not be read)",
+    }[report.verdict]
+    items.append(f"Verdict: {verdict}")
+    return items
+
+
+def _connection_words(report: Report) -> str:
+    connection = report.connection
+    assert connection is not None
+    if connection.skipped:
+        return "not run (no tenant URL given to motiscim)"
+    if connection.ok:
+        words = "OK, the URL and token were accepted"
+        details = []
+        if connection.status is not None:
+            details.append(f"HTTP {connection.status}")
+        if connection.elapsed_ms is not None:
+            details.append(f"{connection.elapsed_ms} ms")
+        if details:
+            words += f" ({', '.join(details)})"
+        warnings = sorted({f.rule for f in connection.findings if f.suppressed is None})
+        if warnings:
+            words += f"; notes: {', '.join(warnings)}"
+        return words
+    failed = [f for f in connection.findings if f.severity is Severity.ERROR]
+    if failed:
+        return "FAILED: " + "; ".join(f"{f.rule} {f.message}" for f in failed)
+    return "FAILED"
+
+
+def _mapping_words(report: Report) -> str:
+    mapping = report.mapping
+    assert mapping is not None
+    problems = sorted(
+        {f.rule for f in mapping.findings if f.severity is Severity.ERROR and f.suppressed is None}
+    )
+    others = sorted(
+        {
+            f.rule
+            for f in mapping.findings
+            if f.severity is not Severity.ERROR and f.suppressed is None
+        }
+    )
+    words = (
+        "as the guide says" if mapping.ok and not problems else "problems: " + ", ".join(problems)
+    )
+    if others:
+        words += f" (notes: {', '.join(others)})"
+    return words
+
+
+def blocks(report: Report, users: Sequence[TestUser], options: EmailOptions) -> list[_Block]:
+    """The email's content, once, for every format."""
+    out: list[_Block] = [_Paragraph("Hello Motimate team,")]
+    who = f" for {options.organisation}" if options.organisation else ""
+    out.append(
+        _Paragraph(
+            "We have set up the Motimate SCIM application in Microsoft Entra ID"
+            f"{who} and plan to turn on provisioning for the test users below (step 47 of your "
+            "SCIM setup guide). Please confirm that we can start provisioning."
+        )
+    )
+    if options.suggested:
+        out.append(_Heading("Test users (SUGGESTED by motiscim)"))
+        out.append(
+            _Paragraph(
+                "SUGGESTION by motiscim: these are the first users in the export with no "
+                "errors. Make sure they are the users you assigned to the application in steps "
+                "41–46 (or replace them), then delete this paragraph and the word SUGGESTED."
+            )
+        )
+    else:
+        out.append(_Heading("Test users"))
+    out.append(
+        _Table(
+            ("Object ID", "User Principal Name (UPN)", "Email"),
+            tuple(
+                (
+                    u.object_id or "(none in the export)",
+                    u.user_principal_name or "(none in the export)",
+                    u.email or "(none in the export)",
+                )
+                for u in users
+            ),
+        )
+    )
+    forced = [u for u in users if u.error_rules]
+    if forced:
+        out.append(
+            _Paragraph(
+                "Note: motiscim predicts that these test users will fail to sync: "
+                + "; ".join(f"{u.label()} ({', '.join(u.error_rules)})" for u in forced)
+                + "."
+            )
+        )
+    if options.tenant_url:
+        out.append(_Paragraph(f"Tenant URL: {options.tenant_url}"))
+
+    out.append(_Heading(f"Preflight summary (motiscim {__version__}, {report.generated_at})"))
+    out.append(_Items(tuple(_summary_items(report))))
+    if report.users_with_errors and not forced:
+        out.append(
+            _Paragraph(
+                f"{_count(report.users_with_errors, 'user')} with errors will be fixed before "
+                "they are assigned to the application; the test users above have none."
+            )
+        )
+
+    out.append(_Heading("Screenshots of the attribute mappings"))
+    files = screenshot_files(options.attachments)
+    shots = []
+    for key, name in SCREENSHOTS:
+        attached = files[key]
+        state = f"attached ({attached})" if attached else "[to attach]"
+        shots.append(f'Attribute Mappings of "{name}": {state}')
+    out.append(_Items(tuple(shots)))
+
+    marks = checklist_marks(report)
+    out.append(_Heading("Checklist of the guide's critical steps"))
+    if report.mapping is None:
+        legend = "[ ] = to confirm on the screenshots (the provisioning schema was not checked)."
+    else:
+        legend = (
+            "[x] = verified by motiscim from the provisioning schema; [!] = not done, see the note."
+        )
+    out.append(_Paragraph(legend))
+    out.append(
+        _Items(
+            tuple(item + (f" — NOT DONE: {why}" if why else "") for _, item, why in marks),
+            tuple(mark for mark, _, _ in marks),
+        )
+    )
+
+    out.append(_Lines(("Best regards,", options.contact or "[your name]")))
+    return out
+
+
+def compose(report: Report, users: Sequence[TestUser], options: EmailOptions) -> Draft:
+    """The draft email of guide step 47 for these test users and this report."""
+    content = blocks(report, users, options)
+    return Draft(
+        to=options.to,
+        subject=subject_for(options.organisation),
+        text=render_text(content),
+        markdown=render_markdown(content),
+        html=render_html(content),
+        sender=sender_address(options.contact),
+    )
+
+
+# ---- renderers ---------------------------------------------------------------------------------
+
+
+def render_text(content: Sequence[_Block]) -> str:
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, _Paragraph):
+            parts.append(block.text)
+        elif isinstance(block, _Heading):
+            parts.append(f"{block.text}\n{'-' * len(block.text)}")
+        elif isinstance(block, _Table):
+            widths = [
+                max(len(cell) for cell in column)
+                for column in zip(block.header, *block.rows, strict=True)
+            ]
+            lines = [
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                for row in (block.header, tuple("-" * w for w in widths), *block.rows)
+            ]
+            parts.append("\n".join(lines))
+        elif isinstance(block, _Items):
+            if block.marks is None:
+                parts.append("\n".join(f"- {item}" for item in block.items))
+            else:
+                parts.append(
+                    "\n".join(
+                        f"{TEXT_MARKS[mark]} {item}"
+                        for mark, item in zip(block.marks, block.items, strict=True)
+                    )
+                )
+        else:
+            parts.append("\n".join(block.lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def render_markdown(content: Sequence[_Block]) -> str:
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, _Paragraph):
+            parts.append(block.text)
+        elif isinstance(block, _Heading):
+            parts.append(f"### {block.text}")
+        elif isinstance(block, _Table):
+            rows = [block.header, tuple("---" for _ in block.header), *block.rows]
+            parts.append(
+                "\n".join(
+                    "| " + " | ".join(cell if i == 1 else _md_cell(cell) for cell in row) + " |"
+                    for i, row in enumerate(rows)
+                )
+            )
+        elif isinstance(block, _Items):
+            if block.marks is None:
+                parts.append("\n".join(f"- {item}" for item in block.items))
+            else:
+                # GitHub-style task lists know only done and open; a failed step stays open.
+                parts.append(
+                    "\n".join(
+                        f"- [{'x' if mark == 'verified' else ' '}] {item}"
+                        for mark, item in zip(block.marks, block.items, strict=True)
+                    )
+                )
+        else:
+            parts.append("  \n".join(block.lines))
+    return "\n\n".join(parts) + "\n"
+
+
+HTML_MARKS: dict[Mark, str] = {"verified": "☑", "failed": "☒", "confirm": "☐"}
+
+
+def render_html(content: Sequence[_Block]) -> str:
+    """A small HTML alternative, so mail clients show the test users as a real table."""
+    esc = html.escape
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, _Paragraph):
+            parts.append(f"<p>{esc(block.text)}</p>")
+        elif isinstance(block, _Heading):
+            parts.append(f"<h3>{esc(block.text)}</h3>")
+        elif isinstance(block, _Table):
+            head = "".join(
+                f'<th style="text-align:left;border:1px solid #999;padding:2px 6px">{esc(c)}</th>'
+                for c in block.header
+            )
+            body = "".join(
+                "<tr>"
+                + "".join(
+                    f'<td style="border:1px solid #999;padding:2px 6px">{esc(c)}</td>' for c in row
+                )
+                + "</tr>"
+                for row in block.rows
+            )
+            parts.append(f'<table style="border-collapse:collapse"><tr>{head}</tr>{body}</table>')
+        elif isinstance(block, _Items):
+            if block.marks is None:
+                items = "".join(f"<li>{esc(item)}</li>" for item in block.items)
+                parts.append(f"<ul>{items}</ul>")
+            else:
+                items = "".join(
+                    f"<li>{HTML_MARKS[mark]} {esc(item)}</li>"
+                    for mark, item in zip(block.marks, block.items, strict=True)
+                )
+                parts.append(f'<ul style="list-style:none;padding-left:0">{items}</ul>')
+        else:
+            parts.append("<p>" + "<br>".join(esc(line) for line in block.lines) + "</p>")
+    return "<!DOCTYPE html>\n<html><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+
+
+# ---- the .eml draft ---------------------------------------------------------------------------
+
+
+def attachment_from_bytes(filename: str, data: bytes) -> Attachment:
+    """An attachment named like the file, with the MIME type its extension suggests."""
+    name = Path(filename).name
+    content_type, encoding = mimetypes.guess_type(name)
+    if content_type is None or encoding is not None:
+        content_type = "application/octet-stream"
+    return Attachment(filename=name, data=data, content_type=content_type)
+
+
+def to_eml(draft: Draft, attachments: Sequence[Attachment] = ()) -> bytes:
+    """The draft as an RFC 5322 message that Outlook and Thunderbird open for editing.
+
+    `X-Unsent: 1` is what makes Outlook open a saved .eml as a draft to send rather than as a
+    received message. The body is text/plain with an HTML alternative; each attachment is its
+    own MIME part. Lines end in CRLF, as RFC 5322 wants on disk and on the wire.
+    """
+    message = EmailMessage(policy=policy.default)
+    message["To"] = draft.to
+    if draft.sender:
+        message["From"] = draft.sender
+    message["Subject"] = draft.subject
+    message["X-Unsent"] = "1"
+    message.set_content(draft.text)
+    message.add_alternative(draft.html, subtype="html")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message.as_bytes(policy=policy.SMTP)

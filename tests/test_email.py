@@ -1,0 +1,561 @@
+"""The notification email of guide step 47: content, .eml round trip, test-user selection and
+the `motiscim email` command."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+
+from checks.model import Finding, Severity, get_rule
+from motiscim_cli.email_draft import (
+    DEFAULT_TO,
+    Attachment,
+    EmailOptions,
+    TestUser,
+    attachment_from_bytes,
+    checklist_marks,
+    compose,
+    screenshot_files,
+    to_eml,
+)
+from motiscim_cli.email_users import UserDirectory, closest_upns
+from motiscim_cli.report import ConnectionResult, MappingResult, Report, SourceInfo
+from tests.rulekit import record, run
+
+GENERATED_AT = "2026-12-03T19:00:00Z"
+KARI = TestUser(
+    object_id="0f8fad5b-d9cb-469f-a165-70867728950e",
+    user_principal_name="kari.nordmann@example.com",
+    email="kari.nordmann@example.com",
+    source="users.csv",
+    row=1,
+)
+OLA = TestUser(
+    object_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    user_principal_name="ola.hansen@example.com",
+    email=None,
+    source="users.csv",
+    row=2,
+)
+
+
+def summary(code: str) -> str:
+    """The catalogue's one-line summary, as the email quotes it."""
+    return get_rule(code).summary.rstrip(".").replace("`", "")
+
+
+def user_error(rule: str, row: int) -> Finding:
+    return Finding(rule=rule, severity=Severity.ERROR, message="m", source="users.csv", row=row)
+
+
+def fixed_report(**extra) -> Report:
+    return Report(
+        sources=[SourceInfo(path="users.csv", format="entra-portal-csv", records=12)],
+        findings=[
+            user_error("P001", 3),
+            user_error("P001", 4),
+            user_error("U003", 5),
+            Finding(rule="E003", severity=Severity.WARNING, message="m", source="users.csv", row=6),
+        ],
+        generated_at=GENERATED_AT,
+        **extra,
+    )
+
+
+# ---- content --------------------------------------------------------------------------------
+
+
+def test_full_email_text_is_exact() -> None:
+    report = fixed_report(
+        connection=ConnectionResult(
+            url="https://acme.motimateapp.com/scim/v1", ok=True, status=200, elapsed_ms=120
+        ),
+        mapping=MappingResult(
+            path="schema.json",
+            ok=False,
+            findings=[
+                Finding(
+                    rule="M002",
+                    severity=Severity.ERROR,
+                    message="Set the source of externalId back to objectId.",
+                    source="schema.json",
+                )
+            ],
+        ),
+    )
+    draft = compose(
+        report,
+        [KARI, OLA],
+        EmailOptions(
+            organisation="Acme AS",
+            contact="Kari Nordmann <kari.nordmann@example.com>",
+            tenant_url="https://acme.motimateapp.com/scim/v1",
+            attachments=["shots/users-mapping.png"],
+        ),
+    )
+    assert draft.to == "support@motimateapp.com"
+    assert draft.subject == "Motimate SCIM: ready to turn on provisioning — Acme AS"
+    assert draft.sender == "Kari Nordmann <kari.nordmann@example.com>"
+    assert draft.text == (
+        "Hello Motimate team,\n"
+        "\n"
+        "We have set up the Motimate SCIM application in Microsoft Entra ID for Acme AS and plan "
+        "to turn on provisioning for the test users below (step 47 of your SCIM setup guide). "
+        "Please confirm that we can start provisioning.\n"
+        "\n"
+        "Test users\n"
+        "----------\n"
+        "\n"
+        "Object ID                             User Principal Name (UPN)  Email\n"
+        "------------------------------------  -------------------------  "
+        "-------------------------\n"
+        "0f8fad5b-d9cb-469f-a165-70867728950e  kari.nordmann@example.com  "
+        "kari.nordmann@example.com\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7  ola.hansen@example.com     (none in the export)\n"
+        "\n"
+        "Tenant URL: https://acme.motimateapp.com/scim/v1\n"
+        "\n"
+        "Preflight summary (motiscim 0.1.0, 2026-12-03T19:00:00Z)\n"
+        "--------------------------------------------------------\n"
+        "\n"
+        "- Users checked: 12\n"
+        "- Users with errors: 3\n"
+        f"- Errors by rule: P001 × 2 ({summary('P001')}); U003 × 1 ({summary('U003')})\n"
+        "- Connection test: OK, the URL and token were accepted (HTTP 200, 120 ms)\n"
+        "- Attribute mapping check: problems: M002\n"
+        "- Verdict: not ready\n"
+        "\n"
+        "3 users with errors will be fixed before they are assigned to the application; the test "
+        "users above have none.\n"
+        "\n"
+        "Screenshots of the attribute mappings\n"
+        "-------------------------------------\n"
+        "\n"
+        '- Attribute Mappings of "Provision Azure Active Directory Users": attached '
+        "(users-mapping.png)\n"
+        '- Attribute Mappings of "Provision Azure Active Directory Groups": [to attach]\n'
+        "\n"
+        "Checklist of the guide's critical steps\n"
+        "---------------------------------------\n"
+        "\n"
+        "[x] = verified by motiscim from the provisioning schema; [!] = not done, see the note.\n"
+        "\n"
+        "[x] Users are matched on objectId → externalId with matching precedence 1 "
+        "(steps 18–26)\n"
+        "[!] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)"
+        " — NOT DONE: Set the source of externalId back to objectId.\n"
+        "[x] userPrincipalName is not a matching attribute (step 24)\n"
+        "[x] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
+        "\n"
+        "Best regards,\n"
+        "Kari Nordmann <kari.nordmann@example.com>\n"
+    )
+
+
+def test_suggested_users_without_checks_text_is_exact() -> None:
+    report = Report(
+        sources=[SourceInfo(path="users.csv", format="entra-portal-csv", records=2)],
+        generated_at=GENERATED_AT,
+        connection=ConnectionResult(
+            url="", ok=False, skipped="no tenant URL given: run motiscim preflight …"
+        ),
+    )
+    draft = compose(report, [KARI], EmailOptions(suggested=True))
+    assert draft.subject == "Motimate SCIM: ready to turn on provisioning"
+    assert draft.sender is None
+    assert draft.text == (
+        "Hello Motimate team,\n"
+        "\n"
+        "We have set up the Motimate SCIM application in Microsoft Entra ID and plan to turn on "
+        "provisioning for the test users below (step 47 of your SCIM setup guide). Please "
+        "confirm that we can start provisioning.\n"
+        "\n"
+        "Test users (SUGGESTED by motiscim)\n"
+        "----------------------------------\n"
+        "\n"
+        "SUGGESTION by motiscim: these are the first users in the export with no errors. Make "
+        "sure they are the users you assigned to the application in steps 41–46 (or replace "
+        "them), then delete this paragraph and the word SUGGESTED.\n"
+        "\n"
+        "Object ID                             User Principal Name (UPN)  Email\n"
+        "------------------------------------  -------------------------  "
+        "-------------------------\n"
+        "0f8fad5b-d9cb-469f-a165-70867728950e  kari.nordmann@example.com  "
+        "kari.nordmann@example.com\n"
+        "\n"
+        "Preflight summary (motiscim 0.1.0, 2026-12-03T19:00:00Z)\n"
+        "--------------------------------------------------------\n"
+        "\n"
+        "- Users checked: 2\n"
+        "- Users with errors: 0\n"
+        "- Errors by rule: none\n"
+        "- Connection test: not run (no tenant URL given to motiscim)\n"
+        "- Verdict: ready\n"
+        "\n"
+        "Screenshots of the attribute mappings\n"
+        "-------------------------------------\n"
+        "\n"
+        '- Attribute Mappings of "Provision Azure Active Directory Users": [to attach]\n'
+        '- Attribute Mappings of "Provision Azure Active Directory Groups": [to attach]\n'
+        "\n"
+        "Checklist of the guide's critical steps\n"
+        "---------------------------------------\n"
+        "\n"
+        "[ ] = to confirm on the screenshots (the provisioning schema was not checked).\n"
+        "\n"
+        "[ ] Users are matched on objectId → externalId with matching precedence 1 "
+        "(steps 18–26)\n"
+        "[ ] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)"
+        "\n"
+        "[ ] userPrincipalName is not a matching attribute (step 24)\n"
+        "[ ] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
+        "\n"
+        "Best regards,\n"
+        "[your name]\n"
+    )
+
+
+def test_markdown_is_exact() -> None:
+    report = Report(
+        sources=[SourceInfo(path="users.csv", format="entra-portal-csv", records=2)],
+        generated_at=GENERATED_AT,
+        mapping=MappingResult(path="schema.json", ok=True),
+    )
+    odd = TestUser("7c9e6679-7425-40de-944b-e07fc1f90ae7", "a|b@example.com", None, "u.csv", 2)
+    draft = compose(
+        report,
+        [odd],
+        EmailOptions(
+            to="csm@motimateapp.com",
+            organisation="Acme AS",
+            contact="Kari",
+            attachments=["Groups.PNG", "users.png"],
+        ),
+    )
+    assert draft.to == "csm@motimateapp.com"
+    assert draft.sender is None  # "Kari" has no address: no From header
+    assert draft.headers_markdown() == (
+        "**To:** csm@motimateapp.com  \n"
+        "**Subject:** Motimate SCIM: ready to turn on provisioning — Acme AS\n"
+        "\n"
+        "---\n"
+        "\n"
+        "Hello Motimate team,\n"
+        "\n"
+        "We have set up the Motimate SCIM application in Microsoft Entra ID for Acme AS and plan "
+        "to turn on provisioning for the test users below (step 47 of your SCIM setup guide). "
+        "Please confirm that we can start provisioning.\n"
+        "\n"
+        "### Test users\n"
+        "\n"
+        "| Object ID | User Principal Name (UPN) | Email |\n"
+        "| --- | --- | --- |\n"
+        "| 7c9e6679-7425-40de-944b-e07fc1f90ae7 | a\\|b@example.com | (none in the export) |\n"
+        "\n"
+        "### Preflight summary (motiscim 0.1.0, 2026-12-03T19:00:00Z)\n"
+        "\n"
+        "- Users checked: 2\n"
+        "- Users with errors: 0\n"
+        "- Errors by rule: none\n"
+        "- Attribute mapping check: as the guide says\n"
+        "- Verdict: ready\n"
+        "\n"
+        "### Screenshots of the attribute mappings\n"
+        "\n"
+        '- Attribute Mappings of "Provision Azure Active Directory Users": attached (users.png)\n'
+        '- Attribute Mappings of "Provision Azure Active Directory Groups": attached '
+        "(Groups.PNG)\n"
+        "\n"
+        "### Checklist of the guide's critical steps\n"
+        "\n"
+        "[x] = verified by motiscim from the provisioning schema; [!] = not done, see the note.\n"
+        "\n"
+        "- [x] Users are matched on objectId → externalId with matching precedence 1 "
+        "(steps 18–26)\n"
+        "- [x] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId "
+        "(step 29)\n"
+        "- [x] userPrincipalName is not a matching attribute (step 24)\n"
+        "- [x] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
+        "\n"
+        "Best regards,  \n"
+        "Kari\n"
+    )
+
+
+def test_connection_failure_and_forced_user_are_stated() -> None:
+    report = fixed_report(
+        connection=ConnectionResult(
+            url="https://acme.motimateapp.com/scim/v1",
+            ok=False,
+            status=401,
+            elapsed_ms=80,
+            findings=[
+                Finding(rule="C007", severity=Severity.ERROR, message="The token was refused.")
+            ],
+        )
+    )
+    forced = TestUser(
+        KARI.object_id, KARI.user_principal_name, KARI.email, "users.csv", 3, ("P001",)
+    )
+    text = compose(report, [forced], EmailOptions()).text
+    assert "- Connection test: FAILED: C007 The token was refused.\n" in text
+    assert (
+        "Note: motiscim predicts that these test users will fail to sync: "
+        "kari.nordmann@example.com (P001).\n" in text
+    )
+    # With a failing test user the email must not claim the test users have no errors.
+    assert "the test users above have none" not in text
+
+
+def test_checklist_marks_follow_the_mapping_check() -> None:
+    assert [m for m, _, _ in checklist_marks(fixed_report())] == ["confirm"] * 4
+    clean = fixed_report(mapping=MappingResult(path="s.json", ok=True))
+    assert [m for m, _, _ in checklist_marks(clean)] == ["verified"] * 4
+    findings = [
+        Finding(rule=code, severity=Severity.ERROR, message=f"{code} says", source="s.json")
+        for code in ("M001", "M006")
+    ]
+    broken = fixed_report(mapping=MappingResult(path="s.json", ok=False, findings=findings))
+    assert checklist_marks(broken) == [
+        ("failed", checklist_marks(clean)[0][1], "M001 says"),
+        ("verified", checklist_marks(clean)[1][1], None),
+        ("verified", checklist_marks(clean)[2][1], None),
+        ("failed", checklist_marks(clean)[3][1], "M006 says"),
+    ]
+
+
+def test_screenshots_are_matched_by_name_then_order() -> None:
+    assert screenshot_files(["b/groups.png", "a/users.png"]) == {
+        "users": "users.png",
+        "groups": "groups.png",
+    }
+    assert screenshot_files(["one.png", "two.png", "three.png"]) == {
+        "users": "one.png",
+        "groups": "two.png",
+    }
+    assert screenshot_files(["Group mapping.png"]) == {"users": None, "groups": "Group mapping.png"}
+    assert screenshot_files([]) == {"users": None, "groups": None}
+
+
+def test_html_alternative_escapes_export_values() -> None:
+    evil = TestUser("x", '<script>alert("x")</script>@example.com', None, "u.csv", 1)
+    draft = compose(fixed_report(), [evil], EmailOptions())
+    assert "<script>" not in draft.html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;@example.com" in draft.html
+
+
+# ---- the .eml draft -------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # binary, with bytes that break text modes
+
+
+def parse(data: bytes):
+    return BytesParser(policy=policy.default).parsebytes(data)
+
+
+def test_eml_round_trip_headers_body_and_attachments() -> None:
+    draft = compose(
+        fixed_report(),
+        [KARI],
+        EmailOptions(organisation="Ærlig Øl AS", contact="Kari <kari.nordmann@example.com>"),
+    )
+    attachments = [
+        attachment_from_bytes("shots/users.png", PNG),
+        attachment_from_bytes("groups.pdf", b"%PDF-1.4\n"),
+        attachment_from_bytes("notes.unknownext", b"\x00\x01"),
+    ]
+    data = to_eml(draft, attachments)
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
+    message = parse(data)
+    assert message["To"] == DEFAULT_TO
+    assert message["From"] == "Kari <kari.nordmann@example.com>"
+    assert message["Subject"] == "Motimate SCIM: ready to turn on provisioning — Ærlig Øl AS"
+    assert message["X-Unsent"] == "1"
+    assert message["Date"] is None  # the mail client dates it when it is sent
+    # Parsed back, the body keeps the file's CRLF line ends; the text is the draft's.
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == draft.text
+    assert message.get_body(("html",)).get_content().replace("\r\n", "\n") == draft.html
+    parts = [
+        (part.get_filename(), part.get_content_type(), part.get_content())
+        for part in message.iter_attachments()
+    ]
+    assert parts == [
+        ("users.png", "image/png", PNG),
+        ("groups.pdf", "application/pdf", b"%PDF-1.4\n"),
+        ("notes.unknownext", "application/octet-stream", b"\x00\x01"),
+    ]
+    assert [p.get_content_disposition() for p in message.iter_attachments()] == ["attachment"] * 3
+
+
+def test_eml_without_attachments_or_sender() -> None:
+    draft = compose(fixed_report(), [KARI], EmailOptions())
+    message = parse(to_eml(draft))
+    assert message["From"] is None
+    assert list(message.iter_attachments()) == []
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == draft.text
+
+
+def test_attachment_types_are_guessed_from_the_name() -> None:
+    assert attachment_from_bytes("a/b/Shot.JPG", b"x") == Attachment("Shot.JPG", b"x", "image/jpeg")
+    # A compressed file's type is not the archive's content type: send it as bytes.
+    assert attachment_from_bytes("shots.tar.gz", b"x").content_type == "application/octet-stream"
+
+
+# ---- choosing test users --------------------------------------------------------------------
+
+GUIDS = [
+    "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "16fd2706-8baf-433b-82eb-8c7fada847da",
+    "c56a4180-65aa-42ec-a945-5fd21dec0538",
+    "a8098c1a-f86e-11da-bd1a-00112444be1e",
+    "886313e1-3b8a-5372-9b90-0c9aee199e5d",
+    "9b2f0e3c-5d4e-4f6a-8b7c-1d2e3f4a5b6c",
+]
+
+
+def population():
+    """Seven users: row 2 has a phone error, row 3 is disabled, row 4 has a warning."""
+
+    def user(row: int, name: str, **values):
+        upn = f"{name}@example.com"
+        return record(
+            row,
+            employee_number=upn,
+            email=upn,
+            external_id=GUIDS[row - 1],
+            **values,
+        )
+
+    return [
+        user(1, "kari.nordmann"),
+        user(2, "ola.hansen", phone_number="98765432"),
+        user(3, "per.berg", active="false"),
+        user(4, "liv.dahl", first_name=None),
+        user(5, "eva.lund"),
+        user(6, "nils.moe"),
+        user(7, "siri.holm"),
+    ]
+
+
+def selected(wanted, *, force=False, records=None):
+    records = records if records is not None else population()
+    directory = UserDirectory(wanted)
+    for r in records:
+        directory.add(r)
+    report = Report(
+        sources=[SourceInfo(path="users.csv", format="x", records=len(records))],
+        findings=run(records, select=[]),
+    )
+    return directory.select(report, force=force)
+
+
+def test_users_are_found_by_upn_ignoring_case_and_by_object_id() -> None:
+    selection = selected(["KARI.Nordmann@Example.com ", GUIDS[4].upper()])
+    assert selection.ok
+    assert [(u.user_principal_name, u.object_id, u.email, u.row) for u in selection.users] == [
+        ("kari.nordmann@example.com", GUIDS[0], "kari.nordmann@example.com", 1),
+        ("eva.lund@example.com", GUIDS[4], "eva.lund@example.com", 5),
+    ]
+    assert selection.problems == [] and selection.warnings == []
+
+
+def test_a_user_not_in_the_export_is_refused_with_the_closest_upns() -> None:
+    selection = selected(["kari.nordman@example.com", "nobody-at-all"])
+    assert not selection.ok
+    assert [(p.wanted, p.reason, p.closest) for p in selection.problems] == [
+        ("kari.nordman@example.com", "not-found", ["kari.nordmann@example.com"]),
+        ("nobody-at-all", "not-found", []),
+    ]
+    assert selection.problems[0].message == (
+        "test user 'kari.nordman@example.com' is not in the export (looked for it as a UPN, "
+        "ignoring case, and as an objectId). Closest UPNs in the export: "
+        "kari.nordmann@example.com."
+    )
+    assert selection.problems[1].message.endswith("No UPN in the export is close to it.")
+    assert selection.users == []
+
+
+def test_closest_upns_compare_local_parts_and_prefer_the_same_domain() -> None:
+    upns = [
+        "siri.holm@example.com",
+        "kari.nordmann@example.org",
+        "kari.nordmann@example.com",
+        "karin.nord@example.com",
+        "KARI.NORDMANN@example.com",  # the same UPN in another case: offered once
+    ]
+    assert closest_upns("kari.nordman@example.com", upns) == [
+        "kari.nordmann@example.com",
+        "kari.nordmann@example.org",
+        "karin.nord@example.com",
+    ]
+    assert closest_upns("Kari.Nordman", upns, n=1) == ["kari.nordmann@example.org"]
+    assert closest_upns("zzz@example.com", upns) == []
+
+
+def test_a_user_with_errors_is_refused_and_forced_through_only_with_force() -> None:
+    selection = selected(["ola.hansen@example.com", "kari.nordmann@example.com"])
+    assert not selection.ok
+    assert [(p.reason, p.rules) for p in selection.problems] == [("has-errors", ["P001"])]
+    assert selection.problems[0].message == (
+        "test user ola.hansen@example.com (users.csv row 2) has errors and will fail to sync: "
+        "P001. Fix them (motiscim check shows how) or choose another test user."
+    )
+    assert [u.row for u in selection.users] == [1]
+
+    forced = selected(["ola.hansen@example.com", "kari.nordmann@example.com"], force=True)
+    assert [(u.row, u.error_rules) for u in forced.users] == [(2, ("P001",)), (1, ())]
+    assert not forced.ok  # forcing drafts the email; it does not make the user pass
+
+
+def test_more_than_five_test_users_is_a_warning_not_a_refusal() -> None:
+    names = ["kari.nordmann", "liv.dahl", "eva.lund", "nils.moe", "siri.holm"]
+    assert selected([f"{n}@example.com" for n in names]).warnings == []
+    six = selected([f"{n}@example.com" for n in names] + [GUIDS[2]])
+    assert six.ok  # per.berg is disabled: a warning too, not an error
+    assert six.warnings == [
+        "test user per.berg@example.com is disabled (accountEnabled false): Entra does not "
+        "provision disabled users, so this test would show nothing.",
+        "6 test users: the guide asks for a couple (step 41); Motimate reviews each one, so keep "
+        "it to 5 or fewer.",
+    ]
+
+
+def test_suggestions_are_the_first_users_without_errors_cleanest_first() -> None:
+    selection = selected([])
+    assert selection.suggested and selection.ok
+    # Row 2 has an error and row 3 is disabled; row 4 (a warning) comes after clean users.
+    assert [u.row for u in selection.users] == [1, 5, 6]
+
+
+def test_no_suggestion_when_every_user_has_errors() -> None:
+    records = [
+        record(1, employee_number="a b@example.com"),
+        record(2, external_id="not-a-guid", employee_number="c@example.com"),
+    ]
+    selection = selected([], records=records)
+    assert selection.users == [] and selection.suggested
+    assert selection.warnings == [
+        "no user among the first 2 in the export is free of errors; fix them, or name test users "
+        "with --test-user."
+    ]
+
+
+def test_an_unknown_rule_code_does_not_break_the_summary() -> None:
+    report = Report(findings=[user_error("Z999", 1)], generated_at=GENERATED_AT)
+    assert "- Errors by rule: Z999 × 1\n" in compose(report, [KARI], EmailOptions()).text
+
+
+@pytest.mark.parametrize(
+    ("contact", "sender"),
+    [
+        ("Kari <kari@example.com>", "Kari <kari@example.com>"),
+        ("kari@example.com", "kari@example.com"),
+        ("Kari Nordmann", None),
+        (None, None),
+    ],
+)
+def test_from_header_only_when_the_contact_has_an_address(contact, sender) -> None:
+    assert compose(fixed_report(), [KARI], EmailOptions(contact=contact)).sender == sender
