@@ -684,6 +684,90 @@ def test_cli_missing_file_and_directory_exit_2(tmp_path: Path) -> None:
     )
 
 
+GRAPH_USERS = {
+    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+    "value": [
+        {
+            "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "userPrincipalName": "kari.nordmann@example.no",
+            "givenName": "Kari",
+            "surname": "Nordmann",
+            "mail": "kari.nordmann@example.no",
+            "mobilePhone": "98765432",
+            "jobTitle": "Nurse",
+            "usageLocation": "NO",
+        },
+        {
+            "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "userPrincipalName": "ola.hansen@example.no",
+            "givenName": "Ola",
+            "surname": "Hansen",
+            "mail": "ola.hansen@example.no",
+            "mobilePhone": "4.79877E+09",
+            "jobTitle": "Nurse",
+            "usageLocation": "NO",
+        },
+        {
+            "id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+            "userPrincipalName": "per.olsen@example.no",
+            "givenName": "Per",
+            "surname": "Olsen",
+            "mail": "per.olsen@example.no",
+            "mobilePhone": "+4798765433",
+            "jobTitle": "Nurse",
+            "usageLocation": "NO",
+        },
+    ],
+}
+
+
+def test_cli_export_with_phone_errors_gives_m008(tmp_path: Path) -> None:
+    export = tmp_path / "users.json"
+    export.write_text(json.dumps(GRAPH_USERS), encoding="utf-8")
+    result = runner.invoke(
+        app, ["mapping", str(GUIDE), "--export", str(export), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output  # a warning: the mapping itself is right
+    block = json.loads(result.stdout)["mapping"]
+    assert block["ok"] is True
+    assert [(f["rule"], f["severity"], f["column"], f["attribute"]) for f in block["findings"]] == [
+        ("M008", "warning", 'phoneNumbers[type eq "mobile"].value', "phone_number")
+    ]
+    assert block["findings"][0]["message"].startswith(
+        'Users: mobile → phoneNumbers[type eq "mobile"].value is mapped, and 2 users in the '
+        "export have a phone number that will fail (1 with a suggested fix, 1 without one)."
+    )
+    result = runner.invoke(
+        app, ["mapping", str(REVERT), "--export", str(export), "--format", "json"]
+    )
+    assert result.exit_code == 1
+    rules = [f["rule"] for f in json.loads(result.stdout)["mapping"]["findings"]]
+    assert rules == ["M002", "M004", "M004", "M004", "M008"]
+
+
+def test_cli_export_without_phone_errors_adds_nothing(tmp_path: Path) -> None:
+    export = tmp_path / "users.json"
+    clean = copy.deepcopy(GRAPH_USERS)
+    for user in clean["value"]:
+        user["mobilePhone"] = None
+    export.write_text(json.dumps(clean), encoding="utf-8")
+    result = runner.invoke(
+        app, ["mapping", str(GUIDE), "--export", str(export), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["mapping"]["findings"] == []
+
+
+def test_cli_unreadable_export_exits_2_with_one_line(tmp_path: Path) -> None:
+    export = tmp_path / "users.xlsx"
+    export.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = runner.invoke(app, ["mapping", str(GUIDE), "--export", str(export)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"motiscim: cannot read {export}: ")
+    assert result.stderr.count("\n") == 1
+
+
 def test_cli_rejects_an_unknown_format() -> None:
     result = runner.invoke(app, ["mapping", str(GUIDE), "--format", "sarif"])
     assert result.exit_code == 2

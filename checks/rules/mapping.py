@@ -526,7 +526,7 @@ def m008_mobile_mapped_with_phone_errors(
                     "mobile mapping (step 21)."
                 ),
                 where=(
-                    "correct the numbers in Entra (motiscim check lists them), or "
+                    "Correct the numbers in Entra (motiscim check lists them), or "
                     f"{_portal(schema.users, USERS_PORTAL_NAME)} → Delete on the row for "
                     f"{mapping.target} → Save."
                 ),

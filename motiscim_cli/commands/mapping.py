@@ -87,15 +87,49 @@ def check_schema_file(
 
     Raises `UnreadableSchema`. `MappingResult.ok` is False when any finding is an error.
     """
+    return mapping_result(
+        path, read_schema(path), phone_error_users=phone_error_users, unfixable=unfixable
+    )
+
+
+def mapping_result(
+    path: str,
+    schema: ProvisioningSchema,
+    *,
+    phone_error_users: int | None = None,
+    unfixable: int = 0,
+) -> tuple[MappingResult, list[MappingCheck]]:
     from checks.model import Severity
     from checks.rules.mapping import evaluate
     from motiscim_cli.report import MappingResult
 
-    schema = read_schema(path)
     checks = evaluate(schema, source=path, phone_error_users=phone_error_users, unfixable=unfixable)
     findings = [check.finding for check in checks]
     ok = not any(f.severity is Severity.ERROR for f in findings)
     return MappingResult(path=path, ok=ok, findings=findings), checks
+
+
+def export_phone_errors(path: str, region: str | None = None) -> tuple[int, int]:
+    """(users whose phone number will fail, of whom without a suggested fix) in an export.
+
+    Runs only the phone rules (P001–P006 are errors). Raises `ExportUnreadable` with the
+    loader's one-line reason when the file cannot be read.
+    """
+    from motiscim_cli.commands.preflight import phone_error_counts
+    from motiscim_cli.run import CheckOptions, run_check
+
+    report, errors = run_check([path], CheckOptions(region=region, select=["P"]))
+    if errors:
+        raise ExportUnreadable(errors[0].line())
+    return phone_error_counts(report)
+
+
+class ExportUnreadable(Exception):
+    """The --export file could not be read; `line` is the one-line message."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 def render_table(
@@ -183,12 +217,26 @@ def mapping(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
     ] = None,
+    export: Annotated[
+        str | None,
+        typer.Option(
+            "--export",
+            metavar="FILE",
+            help="A user export (Entra CSV, Graph JSON, PowerShell CSV): M008 then counts the "
+            "users whose mobile numbers will fail while mobile is mapped.",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="ISO country code for phone fixes in --export (e.g. NO)."),
+    ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
 ) -> None:
     """Check the Entra provisioning schema against the Motimate guide (steps 14–38).
 
     Catches the step-29 revert (mailNickname back where objectId belongs), matching on
-    userPrincipalName or group displayName, missing and leftover mappings.
+    userPrincipalName or group displayName, missing and leftover mappings; with --export, a
+    mapped mobile while users' phone numbers will fail.
     Exit 0 as the guide asks, 1 errors found, 2 unreadable file or not a schema.
     """
     from motiscim_cli.options import emit, terminal_width, use_color
@@ -197,11 +245,24 @@ def mapping(
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
+    if region is not None and not (len(region) == 2 and region.isalpha()):
+        raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
     try:
-        result, checks = check_schema_file(schema_file)
+        schema = read_schema(schema_file)
     except UnreadableSchema as error:
         typer.echo(error.line(), err=True)
         raise typer.Exit(2) from None
+    phone_users: int | None = None
+    unfixable = 0
+    if export is not None:
+        try:
+            phone_users, unfixable = export_phone_errors(export, region.upper() if region else None)
+        except ExportUnreadable as error:
+            typer.echo(error.line, err=True)
+            raise typer.Exit(2) from None
+    result, checks = mapping_result(
+        schema_file, schema, phone_error_users=phone_users, unfixable=unfixable
+    )
     if output_format == "json":
         text = render_json(Report(mapping=result))
     else:
