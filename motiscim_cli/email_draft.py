@@ -178,6 +178,12 @@ def screenshot_files(attachments: Sequence[str]) -> dict[str, str | None]:
     return assigned
 
 
+def first_sentence(message: str) -> str:
+    """What is wrong, without the how-to-fix that follows it: the vendor needs the former."""
+    head, separator, _ = message.partition(". ")
+    return head + "." if separator else message
+
+
 def checklist_marks(report: Report) -> list[tuple[Mark, str, str | None]]:
     """(mark, item, why) per critical step: verified or failed by the mapping check, or to
     confirm on the screenshots when no schema was checked."""
@@ -188,7 +194,7 @@ def checklist_marks(report: Report) -> list[tuple[Mark, str, str | None]]:
             continue
         hits = [f for f in report.mapping.findings if f.rule == code and f.suppressed is None]
         if hits:
-            result.append(("failed", item, hits[0].message))
+            result.append(("failed", item, first_sentence(hits[0].message)))
         else:
             result.append(("verified", item, None))
     return result

@@ -23,6 +23,7 @@ MAX_SUGGESTIONS = 3
 MANY_TEST_USERS = 5  # above this, warn: the guide asks for "a couple" of test users
 SUGGESTION_POOL = 500  # how many leading users may become suggestions
 CLOSE_MATCHES = 3
+MIN_PREFIX = 3  # local parts this long where one starts the other count as close
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +195,14 @@ def closest_upns(
     for index, upn in enumerate(upns):
         local, _, domain = _split(upn)
         matcher.set_seq1(local)
-        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+        prefix = min(len(wanted_local), len(local)) >= MIN_PREFIX and (
+            local.startswith(wanted_local) or wanted_local.startswith(local)
+        )
+        if not prefix and (matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff):
             continue
         ratio = matcher.ratio()
+        if prefix:
+            ratio = max(ratio, cutoff)  # "kari" for kari.nordmann: short, but surely meant
         if ratio >= cutoff and upn.casefold() not in scored:
             scored[upn.casefold()] = ((ratio, domain == wanted_domain, -index), upn)
     best = sorted(scored.values(), reverse=True)[:n]

@@ -79,7 +79,7 @@ def test_full_email_text_is_exact() -> None:
                 Finding(
                     rule="M002",
                     severity=Severity.ERROR,
-                    message="Set the source of externalId back to objectId.",
+                    message="Entra reverted externalId to mailNickname. Fix: set objectId.",
                     source="schema.json",
                 )
             ],
@@ -145,7 +145,7 @@ def test_full_email_text_is_exact() -> None:
         "[x] Users are matched on objectId → externalId with matching precedence 1 "
         "(steps 18–26)\n"
         "[!] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)"
-        " — NOT DONE: Set the source of externalId back to objectId.\n"
+        " — NOT DONE: Entra reverted externalId to mailNickname.\n"
         "[x] userPrincipalName is not a matching attribute (step 24)\n"
         "[x] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
         "\n"
@@ -493,6 +493,11 @@ def test_closest_upns_compare_local_parts_and_prefer_the_same_domain() -> None:
     ]
     assert closest_upns("Kari.Nordman", upns, n=1) == ["kari.nordmann@example.org"]
     assert closest_upns("zzz@example.com", upns) == []
+    # A short form that starts a UPN counts as close, however low difflib rates it.
+    assert closest_upns("kari@example.com", ["siri@example.com", "kari.nordmann@example.com"]) == [
+        "kari.nordmann@example.com"
+    ]
+    assert closest_upns("ka@example.com", ["kari.nordmann@example.com"]) == []
 
 
 def test_a_user_with_errors_is_refused_and_forced_through_only_with_force() -> None:
@@ -559,3 +564,255 @@ def test_an_unknown_rule_code_does_not_break_the_summary() -> None:
 )
 def test_from_header_only_when_the_contact_has_an_address(contact, sender) -> None:
     assert compose(fixed_report(), [KARI], EmailOptions(contact=contact)).sender == sender
+
+
+# ---- `motiscim email` ------------------------------------------------------------------------
+
+HEADER = (
+    "id,userPrincipalName,displayName,givenName,surname,mail,mobilePhone,jobTitle,"
+    "accountEnabled,usageLocation,userType,directorySynced"
+)
+ROWS = [
+    # row 1: clean
+    f"{GUIDS[0]},kari.nordmann@example.com,Kari Nordmann,Kari,Nordmann,"
+    "kari.nordmann@example.com,+4741234567,Engineer,true,NO,Member,false",
+    # row 2: a national phone number (P001, an error)
+    f"{GUIDS[1]},ola.hansen@example.com,Ola Hansen,Ola,Hansen,ola.hansen@example.com,"
+    "98765432,Engineer,true,NO,Member,false",
+    # row 3: clean, mail differs from the UPN (the email column must come from mail)
+    f"{GUIDS[2]},per.berg@example.com,Per Berg,Per,Berg,per@berg.example,+4741234568,"
+    "Manager,true,NO,Member,false",
+    f"{GUIDS[3]},liv.dahl@example.com,Liv Dahl,Liv,Dahl,liv.dahl@example.com,,Chef,true,NO,"
+    "Member,false",
+    f"{GUIDS[4]},eva.lund@example.com,Eva Lund,Eva,Lund,eva.lund@example.com,,Chef,true,NO,"
+    "Member,false",
+    f"{GUIDS[5]},nils.moe@example.com,Nils Moe,Nils,Moe,nils.moe@example.com,,Chef,true,NO,"
+    "Member,false",
+    f"{GUIDS[6]},siri.holm@example.com,Siri Holm,Siri,Holm,siri.holm@example.com,,Chef,true,"
+    "NO,Member,false",
+]
+
+
+def write_export(directory, rows=ROWS, name="users.csv"):
+    path = directory / name
+    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("utf-8-sig"))
+    return path
+
+
+def invoke(args, env=None):
+    from typer.testing import CliRunner
+
+    from motiscim_cli.app import app
+
+    environment = {
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "MOTIMATE_SCIM_TENANT_URL": None,
+        "MOTIMATE_SCIM_TOKEN": None,
+    }
+    environment.update(env or {})
+    return CliRunner().invoke(app, args, env=environment)
+
+
+def test_email_command_drafts_text_and_an_eml_with_the_screenshots(tmp_path) -> None:
+    export = write_export(tmp_path)
+    users_png = tmp_path / "users-mapping.png"
+    groups_png = tmp_path / "groups-mapping.png"
+    users_png.write_bytes(PNG)
+    groups_png.write_bytes(PNG[::-1])
+    eml = tmp_path / "draft.eml"
+    result = invoke(
+        [
+            "email",
+            str(export),
+            "--test-user",
+            "Per.Berg@Example.com",
+            "--test-user",
+            GUIDS[0],
+            "--org",
+            "Acme AS",
+            "--from",
+            "Kari Nordmann <kari.nordmann@example.com>",
+            "--tenant-url",
+            "https://acme.motimateapp.com/scim/v1",
+            "--eml",
+            str(eml),
+            "--attach",
+            str(groups_png),
+            "--attach",
+            str(users_png),
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(
+        "To: support@motimateapp.com\n"
+        "From: Kari Nordmann <kari.nordmann@example.com>\n"
+        "Subject: Motimate SCIM: ready to turn on provisioning — Acme AS\n\nHello Motimate team,\n"
+    )
+    # Values come from the export: per.berg's address is his mail, not his UPN.
+    assert (
+        f"{GUIDS[2]}  per.berg@example.com       per@berg.example\n"
+        f"{GUIDS[0]}  kari.nordmann@example.com  kari.nordmann@example.com\n" in result.stdout
+    )
+    assert "Tenant URL: https://acme.motimateapp.com/scim/v1\n" in result.stdout
+    assert "- Users checked: 7\n- Users with errors: 1\n" in result.stdout
+    assert (
+        '- Attribute Mappings of "Provision Azure Active Directory Users": attached '
+        "(users-mapping.png)\n" in result.stdout
+    )
+    assert f"draft written to {eml}" in result.stderr
+
+    message = parse(eml.read_bytes())
+    assert message["To"] == "support@motimateapp.com"
+    assert message["Subject"] == "Motimate SCIM: ready to turn on provisioning — Acme AS"
+    assert message["X-Unsent"] == "1"
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert result.stdout.endswith(body)
+    assert [
+        (part.get_filename(), part.get_content_type(), part.get_content())
+        for part in message.iter_attachments()
+    ] == [("groups-mapping.png", "image/png", PNG[::-1]), ("users-mapping.png", "image/png", PNG)]
+
+
+def test_email_command_markdown_to_a_file(tmp_path) -> None:
+    export = write_export(tmp_path)
+    out = tmp_path / "email.md"
+    args = ["email", str(export), "-u", "kari.nordmann@example.com", "--format", "markdown"]
+    result = invoke([*args, "--to", "csm@motimateapp.com", "--output", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("**To:** csm@motimateapp.com  \n")
+    assert f"| {GUIDS[0]} | kari.nordmann@example.com | kari.nordmann@example.com |\n" in text
+
+
+def test_email_command_refuses_a_user_not_in_the_export(tmp_path) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "draft.eml"
+    result = invoke(
+        ["email", str(export), "-u", "kari.nordman@example.com", "--eml", str(eml), "--force"]
+    )
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert not eml.exists()
+    assert (
+        "motiscim: test user 'kari.nordman@example.com' is not in the export (looked for it as "
+        "a UPN, ignoring case, and as an objectId). Closest UPNs in the export: "
+        "kari.nordmann@example.com.\n" in result.stderr
+    )
+    assert "none of the test users is in the export" in result.stderr
+
+
+def test_email_command_refuses_a_user_with_errors_unless_forced(tmp_path) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "draft.eml"
+    args = ["email", str(export), "-u", "ola.hansen@example.com", "--eml", str(eml)]
+    refused = invoke(args)
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert not eml.exists()
+    assert (
+        f"motiscim: test user ola.hansen@example.com ({export} row 2) has errors and will fail "
+        "to sync: P001." in refused.stderr
+    )
+    assert (
+        "motiscim email: no email drafted: 1 test user(s) cannot be used. Fix them or choose "
+        "others; --force drafts the email anyway.\n" in refused.stderr
+    )
+
+    forced = invoke([*args, "--force"])
+    assert forced.exit_code == 1  # drafted, but the test user will still fail
+    assert "drafted with --force despite the problems above" in forced.stderr
+    body = parse(eml.read_bytes()).get_body(("plain",)).get_content()
+    assert (
+        "Note: motiscim predicts that these test users will fail to sync: "
+        "ola.hansen@example.com (P001)." in body
+    )
+
+
+def test_email_command_never_overwrites_an_eml_without_force(tmp_path) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "draft.eml"
+    eml.write_bytes(b"keep me")
+    args = ["email", str(export), "-u", "kari.nordmann@example.com", "--eml", str(eml)]
+    result = invoke(args)
+    assert result.exit_code == 2
+    assert f"--eml {eml} already exists; pass --force to replace it." in result.stderr
+    assert eml.read_bytes() == b"keep me"
+    assert invoke([*args, "--force"]).exit_code == 0
+    assert parse(eml.read_bytes())["X-Unsent"] == "1"
+
+
+def test_email_command_warns_above_five_test_users(tmp_path) -> None:
+    export = write_export(tmp_path)
+    users = [GUIDS[i] for i in (0, 2, 3, 4, 5, 6)]
+    result = invoke(["email", str(export), *[a for g in users for a in ("-u", g)]])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "motiscim: warning: 6 test users: the guide asks for a couple (step 41); Motimate "
+        "reviews each one, so keep it to 5 or fewer.\n" in result.stderr
+    )
+    assert [g for g in GUIDS if g in result.stdout] == users  # all six, in the export's order
+
+
+def test_email_command_needs_a_test_user_and_names_candidates(tmp_path) -> None:
+    export = write_export(tmp_path)
+    result = invoke(["email", str(export)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert (
+        "motiscim email: name at least one test user with --test-user UPN_OR_OBJECT_ID (or "
+        "test_users in the config). Users with no errors: kari.nordmann@example.com, "
+        "per.berg@example.com, liv.dahl@example.com.\n" in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--attach", "missing.png"], "--attach missing.png: cannot read it"),
+        (["--format", "html"], "--format: choose one of text, markdown."),
+        (["--to", "support at motimate"], "is not an email address"),
+    ],
+)
+def test_email_command_usage_errors(tmp_path, monkeypatch, extra, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    export = write_export(tmp_path)
+    result = invoke(["email", str(export), "-u", "kari.nordmann@example.com", *extra])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_email_command_will_not_write_over_the_export(tmp_path) -> None:
+    export = write_export(tmp_path)
+    before = export.read_bytes()
+    result = invoke(["email", str(export), "-u", GUIDS[0], "--output", str(export)])
+    assert result.exit_code == 2
+    assert f"--output {export} is one of the exports; choose another." in result.stderr
+    assert export.read_bytes() == before
+
+
+def test_email_command_unreadable_export(tmp_path) -> None:
+    bad = tmp_path / "users.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + bytes(100))
+    result = invoke(["email", str(bad), "-u", GUIDS[0]])
+    assert result.exit_code == 2
+    assert "no email drafted: an export could not be read." in result.stderr
+    assert result.stdout == ""
+
+
+def test_email_command_ticks_the_checklist_from_a_schema(tmp_path) -> None:
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "sample_exports"
+    export = write_export(tmp_path)
+    args = ["email", str(export), "-u", GUIDS[0], "--schema"]
+    guide = invoke([*args, str(samples / "entra-provisioning-schema-guide.json")])
+    assert guide.exit_code == 0, guide.stderr
+    ticked = [line for line in guide.stdout.splitlines() if line.startswith("[x] ")]
+    assert len(ticked) == 5  # the legend and the four critical steps
+    reverted = invoke([*args, str(samples / "entra-provisioning-schema-step29-revert.json")])
+    assert reverted.exit_code == 1
+    assert "\n[!] The step-29 revert is fixed" in reverted.stdout
+    assert "the attribute mapping is not as the guide asks (M002)" in reverted.stderr
