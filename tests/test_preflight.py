@@ -1,0 +1,418 @@
+"""`motiscim preflight`: check + connect + mapping + email, one report, one verdict.
+
+The connection is tested against the real scim2-server on loopback from
+tests/connect_servers.py (the same fixtures as `motiscim connect`), and every output of every
+run is searched for the token.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from motiscim_cli.app import app
+from tests.connect_servers import MOUNT, TOKEN, Pki, RunningServer
+from tests.test_email import GUIDS, PNG, ROWS, write_export
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_exports"
+SCHEMA = json.loads((ROOT / "motiscim_cli" / "schemas" / "report-v1.schema.json").read_text())
+CLEAN_ROWS = [row for row in ROWS if ",98765432," not in row]  # without ola's P001
+SKIPPED = "no tenant URL given: run motiscim preflight … --tenant-url URL or motiscim connect URL"
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+    files: dict[str, bytes]  # every file the run wrote, by name
+
+
+def preflight(tmp_path: Path, *args: str, env: dict[str, str | None] | None = None) -> Ran:
+    """Run `motiscim preflight` writing into tmp_path/out; collect what it printed and wrote."""
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    before = {p.name for p in out.iterdir()}
+    environment: dict[str, str | None] = {
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "MOTIMATE_SCIM_TENANT_URL": None,
+        "MOTIMATE_SCIM_TOKEN": None,
+    }
+    environment.update(env or {})
+    result = CliRunner().invoke(app, ["preflight", *args], env=environment)
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.name not in before}
+    return Ran(result.exit_code, result.stdout, result.stderr, files)
+
+
+def no_token_anywhere(ran: Ran, token: str = TOKEN) -> None:
+    assert token not in ran.stdout
+    assert token not in ran.stderr
+    for name, data in ran.files.items():
+        assert token.encode() not in data, name
+        # .eml bodies are quoted-printable or base64: look at the decoded parts too
+        if name.endswith(".eml"):
+            message = BytesParser(policy=policy.default).parsebytes(data)
+            for part in message.walk():
+                if not part.is_multipart():
+                    content = part.get_content()
+                    text = content.decode("latin-1") if isinstance(content, bytes) else content
+                    assert token not in text, name
+
+
+def valid_report(text: str) -> dict:
+    data = json.loads(text)
+    jsonschema.validate(data, SCHEMA)
+    return data
+
+
+# ---- the README's main command ------------------------------------------------------------------
+
+
+def test_export_alone_reports_skips_the_connection_and_suggests_test_users(tmp_path) -> None:
+    export = write_export(tmp_path)
+    ran = preflight(tmp_path, str(export))
+    assert ran.exit_code == 1  # ola.hansen's phone number will fail
+    out = ran.stdout
+    assert out.startswith("┏━ PREFLIGHT: NOT READY ━")
+    assert "┃ Export      NOT READY    1 of 7 users would fail to sync" in out
+    assert f"┃ Connection  SKIPPED      {SKIPPED}" in out
+    assert "┃ Mapping     NOT CHECKED  add --schema SCHEMA.json" in out
+    assert (
+        "┃ Test users  SUGGESTED    kari.nordmann@example.com, per.berg@example.com, "
+        "liv.dahl@example.com; name yours with --test-user" in out
+    )
+    assert "┃ Email       DRAFTED      shown below" in out
+    assert f"Skipped: {SKIPPED}." in out
+    assert "P001 error" in out  # the export's findings are in the report
+    # The draft follows the report, its test users marked as suggestions.
+    draft = out[out.index("To: support@motimateapp.com\n") :]
+    assert "Test users (SUGGESTED by motiscim)\n" in draft
+    assert f"{GUIDS[0]}  kari.nordmann@example.com  kari.nordmann@example.com\n" in draft
+    assert f"{GUIDS[2]}  per.berg@example.com       per@berg.example\n" in draft
+    assert "- Connection test: not run (no tenant URL given to motiscim)\n" in draft
+    assert "- Verdict: not ready\n" in draft
+    assert out.index("Not ready: fix the problems above") < out.index("To: support@")
+    assert "SUGGESTED" in out[: out.index("To: support@")]  # on the terminal too
+    assert not any(line != line.rstrip() for line in out.splitlines())
+
+
+def test_export_alone_as_json_follows_the_contract_with_an_email_object(tmp_path) -> None:
+    export = write_export(tmp_path)
+    ran = preflight(tmp_path, str(export), "--format", "json")
+    assert ran.exit_code == 1
+    data = valid_report(ran.stdout)
+    assert data["connection"] == {
+        "url": "",
+        "ok": False,
+        "status": None,
+        "elapsed_ms": None,
+        "skipped": SKIPPED,
+        "findings": [],
+    }
+    assert data["mapping"] is None
+    assert data["summary"]["verdict"] == "not-ready"
+    assert data["preflight"] == {
+        "verdict": "not-ready",
+        "parts": {
+            "export": "not-ready",
+            "connection": "skipped",
+            "mapping": "not-checked",
+            "test_users": "suggested",
+            "email": "drafted",
+        },
+    }
+    email = data["email"]
+    assert email["drafted"] is True and email["suggested"] is True
+    assert email["to"] == "support@motimateapp.com"
+    assert email["subject"] == "Motimate SCIM: ready to turn on provisioning"
+    assert [
+        (u["user_principal_name"], u["object_id"], u["email"], u["row"])
+        for u in email["test_users"]
+    ] == [
+        ("kari.nordmann@example.com", GUIDS[0], "kari.nordmann@example.com", 1),
+        ("per.berg@example.com", GUIDS[2], "per@berg.example", 3),
+        ("liv.dahl@example.com", GUIDS[3], "liv.dahl@example.com", 4),
+    ]
+    assert email["problems"] == [] and email["eml"] is None
+    assert email["text"].startswith("Hello Motimate team,\n")
+    assert "SUGGESTED test users (no errors): kari.nordmann@example.com" in ran.stderr
+
+
+README_SAMPLE = SAMPLES / "entra-users-download.csv"
+
+
+@pytest.mark.skipif(not README_SAMPLE.exists(), reason="the README's main sample is not there yet")
+def test_the_readme_sample_is_a_good_first_experience() -> None:
+    sample = README_SAMPLE
+    result = CliRunner().invoke(
+        app,
+        ["preflight", str(sample)],
+        env={"NO_COLOR": "1", "MOTIMATE_SCIM_TENANT_URL": None, "MOTIMATE_SCIM_TOKEN": None},
+    )
+    assert result.exit_code in (0, 1), result.stderr
+    assert "PREFLIGHT:" in result.stdout
+    assert f"Skipped: {SKIPPED}." in result.stdout
+    assert "Test users (SUGGESTED by motiscim)" in result.stdout
+    assert "To: support@motimateapp.com" in result.stdout
+
+
+# ---- with a live tenant URL ---------------------------------------------------------------------
+
+
+def test_a_working_connection_and_named_test_users_are_ready(
+    tmp_path: Path, scim_http: RunningServer
+) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    url = scim_http.base + MOUNT
+    eml = tmp_path / "out" / "draft.eml"
+    shot = tmp_path / "users.png"
+    shot.write_bytes(PNG)
+    ran = preflight(
+        tmp_path,
+        str(export),
+        "--tenant-url",
+        url,
+        "--test-user",
+        "kari.nordmann@example.com",
+        "--eml",
+        str(eml),
+        "--attach",
+        str(shot),
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+    )
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+    assert ran.stdout.startswith("┏━ PREFLIGHT: READY ━")
+    assert f"┃ Connection  OK           {url} accepted the token" in ran.stdout
+    assert "┃ Test users  OK           kari.nordmann@example.com" in ran.stdout
+    assert f"Draft written to {eml}" in ran.stdout
+    assert {r.method for r in scim_http.recorder.requests} == {"GET"}
+    message = BytesParser(policy=policy.default).parsebytes(ran.files["draft.eml"])
+    body = message.get_body(("plain",)).get_content()
+    assert f"Tenant URL: {url}" in body
+    assert "- Connection test: OK, the URL and token were accepted (HTTP 200, " in body
+    assert [p.get_filename() for p in message.iter_attachments()] == ["users.png"]
+    no_token_anywhere(ran)
+
+
+def test_connection_json_with_a_token_file_over_https(
+    tmp_path: Path, scim_https: RunningServer, pki: Pki
+) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    token_file = tmp_path / "token.txt"
+    token_file.write_text(TOKEN + "\n")
+    url = scim_https.base + MOUNT
+    report_file = tmp_path / "out" / "report.json"
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(
+        tmp_path,
+        str(export),
+        "--tenant-url",
+        url,
+        "--token-file",
+        str(token_file),
+        "--ca-bundle",
+        str(pki.ca_bundle),
+        "-u",
+        GUIDS[0],
+        "--format",
+        "json",
+        "--output",
+        str(report_file),
+        "--eml",
+        str(eml),
+    )
+    assert ran.exit_code == 0, ran.stderr
+    data = valid_report(ran.files["report.json"].decode())
+    assert data["connection"]["ok"] is True
+    assert data["connection"]["url"] == url
+    assert data["connection"]["status"] == 200
+    assert data["connection"].get("skipped") is None
+    assert data["preflight"]["verdict"] == "ready"
+    assert data["email"]["eml"] == str(eml)
+    no_token_anywhere(ran)
+
+
+def test_a_refused_token_is_not_ready_and_never_shown(
+    tmp_path: Path, scim_http: RunningServer
+) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    wrong = "Xq9" + TOKEN[3:]
+    url = scim_http.base + MOUNT
+    ran = preflight(
+        tmp_path,
+        str(export),
+        "-u",
+        GUIDS[0],
+        "--format",
+        "json",
+        "--output",
+        str(tmp_path / "out" / "report.json"),
+        env={"MOTIMATE_SCIM_TENANT_URL": url, "MOTIMATE_SCIM_TOKEN": wrong},
+    )
+    assert ran.exit_code == 1
+    data = valid_report(ran.files["report.json"].decode())
+    assert data["connection"]["ok"] is False
+    assert "C007" in [f["rule"] for f in data["connection"]["findings"]]
+    assert data["preflight"]["parts"]["connection"] == "failed"
+    assert data["preflight"]["verdict"] == "not-ready"
+    assert data["email"]["drafted"] is True  # the draft says the test failed
+    assert "- Connection test: FAILED: C007 " in data["email"]["text"]
+    no_token_anywhere(ran, wrong)
+    no_token_anywhere(ran, TOKEN)
+
+    table = preflight(
+        tmp_path,
+        str(export),
+        "-u",
+        GUIDS[0],
+        env={"MOTIMATE_SCIM_TENANT_URL": url, "MOTIMATE_SCIM_TOKEN": wrong},
+    )
+    assert table.exit_code == 1
+    assert "┃ Connection  FAILED" in table.stdout
+    assert "C007" in table.stdout
+    no_token_anywhere(table, wrong)
+
+
+def test_a_known_url_without_a_token_is_a_usage_error(tmp_path: Path) -> None:
+    export = write_export(tmp_path)
+    ran = preflight(tmp_path, str(export), "--tenant-url", "https://acme.motimateapp.com/scim/v1")
+    assert ran.exit_code == 2
+    assert ran.stdout == ""
+    assert "MOTIMATE_SCIM_TOKEN" in ran.stderr and "--token-file" in ran.stderr
+
+
+# ---- mapping, test users, inputs ----------------------------------------------------------------
+
+
+def test_schema_checks_the_mapping_and_ticks_the_checklist(tmp_path: Path) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    guide = preflight(
+        tmp_path,
+        str(export),
+        "-u",
+        GUIDS[0],
+        "--schema",
+        str(SAMPLES / "entra-provisioning-schema-guide.json"),
+    )
+    assert guide.exit_code == 0, guide.stdout
+    assert "┃ Mapping     OK " in guide.stdout
+    assert "[x] Users are matched on objectId → externalId" in guide.stdout
+
+    reverted = preflight(
+        tmp_path,
+        str(export),
+        "-u",
+        GUIDS[0],
+        "--schema",
+        str(SAMPLES / "entra-provisioning-schema-step29-revert.json"),
+        "--format",
+        "json",
+    )
+    assert reverted.exit_code == 1
+    data = valid_report(reverted.stdout)
+    assert data["mapping"]["ok"] is False
+    assert "M002" in [f["rule"] for f in data["mapping"]["findings"]]
+    assert data["preflight"]["parts"]["mapping"] == "failed"
+    assert "[!] The step-29 revert is fixed" in data["email"]["text"]
+
+
+def test_an_unreadable_schema_is_a_usage_error(tmp_path: Path) -> None:
+    export = write_export(tmp_path)
+    schema = tmp_path / "schema.json"
+    schema.write_text("{not json")
+    ran = preflight(tmp_path, str(export), "--schema", str(schema))
+    assert ran.exit_code == 2
+    assert f"cannot read {schema}: not valid JSON" in ran.stderr
+
+
+def test_test_user_problems_stop_the_email_and_the_verdict(tmp_path: Path) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(
+        tmp_path,
+        str(export),
+        "-u",
+        "kari.nordman@example.com",
+        "--eml",
+        str(eml),
+        "--format",
+        "json",
+    )
+    assert ran.exit_code == 1
+    data = valid_report(ran.stdout)
+    assert data["summary"]["verdict"] == "ready"  # the export itself is fine
+    assert data["preflight"]["verdict"] == "not-ready"
+    assert data["preflight"]["parts"]["test_users"] == "problems"
+    assert data["email"]["drafted"] is False
+    assert data["email"]["not_drafted_because"].startswith("1 test user(s) cannot be used.")
+    assert data["email"]["problems"] == [
+        {
+            "test_user": "kari.nordman@example.com",
+            "reason": "not-found",
+            "message": "test user 'kari.nordman@example.com' is not in the export (looked for "
+            "it as a UPN, ignoring case, and as an objectId). Closest UPNs in the export: "
+            "kari.nordmann@example.com.",
+            "closest": ["kari.nordmann@example.com"],
+            "rules": [],
+        }
+    ]
+    assert ran.files == {}  # no .eml
+
+
+def test_force_drafts_with_a_failing_test_user_but_stays_not_ready(tmp_path: Path) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(tmp_path, str(export), "-u", GUIDS[1], "--eml", str(eml), "--force")
+    assert ran.exit_code == 1
+    assert "┃ Test users  PROBLEMS     1 cannot be used" in ran.stdout
+    assert "has errors: P001" in ran.stdout
+    body = BytesParser(policy=policy.default).parsebytes(ran.files["draft.eml"])
+    assert "ola.hansen@example.com (P001)" in body.get_body(("plain",)).get_content()
+
+
+def test_an_unreadable_export_cannot_tell(tmp_path: Path) -> None:
+    bad = tmp_path / "users.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + bytes(100))
+    ran = preflight(tmp_path, str(bad), "--format", "json")
+    assert ran.exit_code == 2
+    data = valid_report(ran.stdout)
+    assert data["summary"]["verdict"] == "unknown"
+    assert data["preflight"]["verdict"] == "unknown"
+    assert data["email"]["drafted"] is False
+    assert data["email"]["not_drafted_because"] == "an export could not be read"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--format", "html"], "--format: choose one of table, json."),
+        (["--fail-on", "sometimes"], "--fail-on: choose one of error, warning, info, never."),
+        (["--region", "Norway"], "--region: a two-letter ISO country code"),
+        (["--attach", "nope.png"], "--attach nope.png: cannot read it"),
+    ],
+)
+def test_usage_errors(tmp_path: Path, monkeypatch, extra, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    export = write_export(tmp_path)
+    ran = preflight(tmp_path, str(export), *extra)
+    assert ran.exit_code == 2
+    assert message in ran.stderr
+    assert ran.stdout == ""
+
+
+def test_fail_on_warning_makes_warnings_not_ready(tmp_path: Path) -> None:
+    rows = [*CLEAN_ROWS[:1], CLEAN_ROWS[1].replace(",Per,Berg,", ",Per,,")]  # N001 warning
+    export = write_export(tmp_path, rows)
+    assert preflight(tmp_path, str(export), "-u", GUIDS[0]).exit_code == 0
+    strict = preflight(tmp_path, str(export), "-u", GUIDS[0], "--fail-on", "warning")
+    assert strict.exit_code == 1
+    assert strict.stdout.startswith("┏━ PREFLIGHT: NOT READY ━")
