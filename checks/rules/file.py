@@ -1,0 +1,315 @@
+"""File rules (F001–F006): what is wrong with an export as a file, before any user is judged.
+
+These rules see plain data that the loaders hand them (a reason, header names, counts, line
+numbers) and word the `Issue`; the loader turns it into a file-level `Finding` with
+`file_finding()`. F004 is the exception that concerns one user: the loader words the reason with
+the helpers below, stores it on `UserRecord.malformed`, and the engine reports it for that row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from checks.model import Finding, Issue, Severity, get_rule, rule
+
+# What goes unchecked when an attribute has no data, for F003 messages.
+_UNCHECKED = {
+    "employee_number": "employee numbers (userName) cannot be checked",
+    "first_name": "first names cannot be checked",
+    "last_name": "last names cannot be checked",
+    "email": "email addresses cannot be checked",
+    "phone_number": "phone numbers cannot be checked",
+    "position": "job titles cannot be checked",
+    "external_id": "object IDs (externalId) cannot be checked",
+    "active": "disabled accounts cannot be spotted",
+}
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def delimiter_name(delimiter: str) -> str:
+    return _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+
+
+def column_label(index: int) -> str:
+    """The column as a person finds it, 1-based with its spreadsheet letter: '5 (E)'."""
+    number, letters = index + 1, ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"{index + 1} ({letters})"
+
+
+def _quoted_list(names: Sequence[str]) -> str:
+    quoted = [f"'{name}'" for name in names]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+@rule("F001", Severity.ERROR, scope="file")
+def f001_unreadable_export(reason: str) -> Issue:
+    """The file cannot be read as a user export at all.
+
+    Nothing in the file can be checked, so the verdict is unknown and motiscim exits with 2.
+    The reason says what the file is and what to do instead, for example:
+
+    - missing file, a directory, no permission to read it;
+    - an Excel workbook (.xlsx / .xls), a ZIP or gzip archive, a PDF, an HTML page (a sign-in
+      page saved instead of the download), a PowerShell CliXml file: save or export the users
+      as CSV UTF-8 instead;
+    - an empty file, or a header with no users under it;
+    - a Microsoft Graph error response saved instead of the users (for example
+      `Authorization_RequestDenied`: the account that made the export lacks User.Read.All);
+    - JSON that is not a Graph `/users` response (no `"value"` array) or is not valid JSON;
+    - a CSV none of whose headers is a user attribute (the wrong file, or a mapping that needs
+      `--column ATTRIBUTE=HEADER`).
+
+    Fix: export the users again from the Entra admin center (Users → All users → Download
+    users), Microsoft Graph or PowerShell `Export-Csv`, and check that file.
+    """
+    return Issue(message=" ".join(reason.split()))
+
+
+@rule("F002", Severity.ERROR, scope="file")
+def f002_required_column_missing(
+    attribute: str, looked_for: Sequence[str], override: str | None = None, noun: str = "column"
+) -> Issue:
+    """A column every user needs is missing: userPrincipalName or the object ID.
+
+    Entra sends userPrincipalName as the SCIM userName (Motimate's employee_number) and
+    matches users on objectId → externalId. Without those columns no user in the file can be
+    predicted to sync, and the U and X rules cannot run.
+
+    Bad: an export made with `Select-Object DisplayName, Mail`; an Excel copy with the ID
+    column deleted. Good: the full Entra "Download users" CSV, or Graph `$select=id,
+    userPrincipalName,…`.
+
+    Fix: export again with the column, or name the column that holds the value with
+    `--column employee_number=HEADER` / `--column external_id=HEADER`.
+    """
+    if override is not None:
+        return Issue(
+            message=(
+                f"The column '{override}' given for {attribute} with --column is not in the "
+                "header: check its spelling against the export's first line."
+            )
+        )
+    what = {
+        "employee_number": (
+            "every user's employee_number (SCIM userName) comes from it, so no user can be "
+            "checked for it"
+        ),
+        "external_id": (
+            "Entra matches users on objectId → externalId, so no user can be checked for it"
+        ),
+    }.get(attribute, f"{attribute} comes from it")
+    return Issue(
+        message=(
+            f"No {_quoted_list(looked_for)} {noun}: {what}. Export again with it, or name the "
+            f"{noun} that holds it with --column {attribute}=HEADER."
+        )
+    )
+
+
+@rule("F003", Severity.WARNING, scope="file")
+def f003_attribute_unchecked(
+    attribute: str,
+    column: str | None,
+    looked_for: Sequence[str],
+    users: int = 0,
+    override: str | None = None,
+    noun: str = "column",
+) -> Issue:
+    """A mapped attribute has no column, or its column is empty for every user.
+
+    That attribute goes unchecked: motiscim cannot predict what Entra will send for it. Often
+    the export, not the directory, is at fault: a Graph call without `$select=accountEnabled`
+    (it is not in the default property set), an export made by an account without permission
+    to read phone numbers (mobilePhone comes back null for everyone), an Excel copy with the
+    column deleted.
+
+    Bad: no `mobilePhone` column; `mobilePhone` present but empty in all 1 250 rows. Good: the
+    column present and filled for the users who have the value.
+
+    Fix: export again with the column (Graph: add it to `$select`; use an account with
+    User.Read.All), or name the column with `--column ATTRIBUTE=HEADER`. If the attribute is
+    truly unused, ignore this rule for the file.
+    """
+    consequence = _UNCHECKED.get(attribute, f"{attribute} cannot be checked")
+    if override is not None and column is None:
+        return Issue(
+            message=(
+                f"The column '{override}' given for {attribute} with --column is not in the "
+                f"header, so {consequence}: check its spelling against the export's first line."
+            )
+        )
+    if column is None:
+        return Issue(
+            message=(
+                f"No {_quoted_list(looked_for)} {noun} for {attribute}: {consequence}. Export "
+                f"again with it, or name the {noun} that holds it with "
+                f"--column {attribute}=HEADER."
+            )
+        )
+    everyone = f"all {users} users" if users != 1 else "the only user"
+    return Issue(
+        message=(
+            f"The {noun} '{column}' ({attribute}) is empty for {everyone}: {consequence}. If the "
+            "users do have this value in Entra, the export was probably made without it "
+            "(Graph: missing from $select, or an account without User.Read.All); export again."
+        )
+    )
+
+
+@rule("F004", Severity.ERROR, scope="file")
+def f004_malformed_row(fields: int, expected: int, delimiter: str = ",") -> Issue:
+    """A row cannot be lined up with the header, so its fields are not checked as if aligned.
+
+    The Entra admin center download does not quote its values, so a comma inside a job title
+    (`Head of Sales, Nordics`) or a display name (`Nordmann, Kari`) splits one value into two
+    and shifts every later column. Checking the shifted fields would blame the wrong columns,
+    so this user is reported once, here, with its line; the user principal name and object ID
+    are shown only when they can still be told reliably. The same rule covers an opening
+    double quote that is never closed (the rows after it are swallowed into one value) and,
+    for JSON, an element of the users array that is not an object or JSON that breaks off.
+
+    Fix: put the value in double quotes or remove the comma in the file, or better, export
+    with Microsoft Graph / PowerShell `Export-Csv`, which quote every value.
+    """
+    name = delimiter_name(delimiter)
+    if fields > expected:
+        likely = f"a {name} inside an unquoted value (a job title or display name?)"
+    else:
+        likely = f"a missing {name}, or a line break inside an unquoted value"
+    return Issue(
+        message=(
+            f"Row has {fields} fields, the header has {expected}: {likely}. Its fields were not "
+            "checked; quote the value or remove the stray character, or export with Graph or "
+            "PowerShell Export-Csv."
+        )
+    )
+
+
+def unclosed_quote_issue(first_line: int, last_line: int) -> Issue:
+    """F004 wording when a quoted value swallows the following lines."""
+    return Issue(
+        message=(
+            f"An opening double quote is never closed: lines {first_line}–{last_line} were read "
+            "as one row, so the users on them were not checked. Remove or close the stray quote."
+        )
+    )
+
+
+def oversized_value_issue(first_line: int, last_line: int, limit: int) -> Issue:
+    """F004 wording when a value runs past the CSV reader's field size limit."""
+    return Issue(
+        message=(
+            f"A value longer than {limit} characters starts on line {first_line} (read up to line "
+            f"{last_line}): most likely an opening double quote that is never closed, which "
+            "swallows the following rows. Those users were not checked; fix the stray quote."
+        )
+    )
+
+
+def json_element_issue(kind: str, container: str) -> Issue:
+    """F004 wording for an element of a users array that is not a user object."""
+    return Issue(
+        message=(
+            f"This element of the {container} is {kind}, not a user object, so there is no user "
+            "to check here. Export the users again."
+        )
+    )
+
+
+def json_document_issue(what: str, advice: str) -> Issue:
+    """F004 wording for a document in a multi-document JSON file that holds no users."""
+    return Issue(
+        message=(
+            f"This JSON document is {what} instead of a page of users, so users may be missing "
+            f"from the export: {advice}."
+        )
+    )
+
+
+def json_syntax_issue(detail: str, line: int) -> Issue:
+    """F004 wording for JSON that breaks off: the rest of the file cannot be read."""
+    return Issue(
+        message=(
+            f"The JSON is broken on line {line} ({detail}): nothing after it could be read, so "
+            "users in the rest of the file are missing from this check. Export the users again."
+        )
+    )
+
+
+@rule("F005", Severity.WARNING, scope="file")
+def f005_lossy_export(
+    users: int, lines: Sequence[int], question_marks: bool, replacement_chars: bool
+) -> Issue:
+    """The file shows signs of a lossy export: letters already replaced by `?` or U+FFFD.
+
+    When an export passes through a tool or encoding that cannot hold a letter (PowerShell 5.1
+    `Export-Csv` without `-Encoding UTF8`, `Out-File` to an ANSI code page, a CSV "ASCII"
+    save), the letter is replaced by `?` or by the replacement character `�`. The original is
+    gone and cannot be repaired from the file. The damage is in the *export*, not necessarily
+    in Entra, so this is one warning about the file: the names and titles checked from it may
+    not be what Entra will send.
+
+    Looked at: the mapped names, title, email and user principal name, and displayName when
+    present (`?` between letters, or a run of `??`), and every value (U+FFFD).
+
+    Bad: `J?rgen`, `Bj?rn M?ller`, `Ren� Dubois`. Good: `Jørgen`, `Björn Müller`, `René Dubois`.
+
+    Fix: export again as UTF-8 (Excel: "CSV UTF-8 (Comma delimited)"; PowerShell:
+    `Export-Csv -Encoding UTF8`), then check the new file.
+    """
+    signs = []
+    if question_marks:
+        signs.append("'?' where letters should be")
+    if replacement_chars:
+        signs.append("the replacement character U+FFFD")
+    who = "1 user has" if users == 1 else f"{users} users have"
+    where = "line" if users == 1 else "lines"
+    shown = ", ".join(str(line) for line in lines)
+    more = f" and {users - len(lines)} more" if users > len(lines) else ""
+    return Issue(
+        message=(
+            f"{who} {' and '.join(signs)} ({where} {shown}{more}): the export lost letters it "
+            "could not encode. Export again as UTF-8 (Excel: 'CSV UTF-8'; PowerShell: "
+            "Export-Csv -Encoding UTF8)."
+        )
+    )
+
+
+@rule("F006", Severity.WARNING, scope="file")
+def f006_duplicate_header(header: str, columns: Sequence[int]) -> Issue:
+    """The same header appears more than once; only the first such column is read.
+
+    Headers are compared the way motiscim matches them: ignoring case, spaces, NBSP and a BOM.
+    A second `mobile` column (a spreadsheet edit, two exports pasted side by side) may hold the
+    values someone meant to fix, and they would be silently ignored.
+
+    Fix: delete or rename the extra column, keeping the one with the data Entra really holds.
+    """
+    labels = [column_label(index) for index in columns]
+    return Issue(
+        message=(
+            f"Header '{header}' appears {len(columns)} times (columns {', '.join(labels)}): "
+            f"only column {labels[0]} is read. Delete or rename the others."
+        )
+    )
+
+
+def file_finding(
+    code: str, issue: Issue, *, source: str, line: int | None = None, column: str | None = None
+) -> Finding:
+    """A file-level finding (row is None) with the rule's catalogue severity."""
+    return Finding(
+        rule=code,
+        severity=get_rule(code).severity,
+        message=issue.message,
+        source=source,
+        row=None,
+        line=line,
+        column=column,
+    )

@@ -1,0 +1,216 @@
+"""Which column feeds which Motimate attribute, and which export shape a header set is.
+
+The default mapping is the vendor guide's ("Additional Technical Notes"); each attribute lists
+the names the same Entra attribute has in the shapes we read, in order of preference:
+
+- employee_number ← userPrincipalName
+- first_name ← givenName, firstName
+- last_name ← surname, sn (Get-ADUser), lastName
+- email ← mail, emailAddress (Get-ADUser's name for mail)
+- phone_number ← mobile (legacy portal, AzureAD, AD), mobilePhone (current portal, Graph)
+- position ← jobTitle, title (Get-ADUser)
+- external_id ← objectId (legacy portal, AzureAD), id (portal, Graph, Get-MgUser),
+  objectGUID (Get-ADUser)
+- active ← accountEnabled, enabled (Get-ADUser)
+
+Names are compared ignoring case, spaces, NBSP, a BOM and invisible marks, so
+"User principal name" and "\ufeffuserPrincipalName" both match.
+
+`--column ATTRIBUTE=HEADER` replaces the list for that attribute. Columns that feed nothing
+(telephoneNumber, businessPhones, authenticationPhoneNumber, displayName …) are never put in
+`UserRecord.values`. The context fields (UPN, object ID, accountEnabled, userType,
+usageLocation, country, directorySynced) always come from their own columns, whatever the
+overrides say, because they describe the user as Entra holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from checks.model import MOTIMATE_ATTRIBUTES
+from checks.text import remove_blanks
+
+ATTRIBUTE_SOURCES: dict[str, tuple[str, ...]] = {
+    "employee_number": ("userPrincipalName",),
+    "first_name": ("givenName", "firstName"),
+    "last_name": ("surname", "sn", "lastName"),
+    "email": ("mail", "emailAddress"),
+    "phone_number": ("mobile", "mobilePhone"),
+    "position": ("jobTitle", "title"),
+    "external_id": ("objectId", "id", "objectGUID"),
+    "active": ("accountEnabled", "enabled"),
+}
+
+# Context fields: (UserRecord field, names looked for). "Block credential" / "Block sign in"
+# (Microsoft 365 admin center) mean the opposite of accountEnabled.
+CONTEXT_SOURCES: dict[str, tuple[str, ...]] = {
+    "user_principal_name": ("userPrincipalName",),
+    "object_id": ("objectId", "id", "objectGUID"),
+    "account_enabled": ("accountEnabled", "enabled"),
+    "account_blocked": ("blockCredential", "blockSignIn"),
+    "user_type": ("userType",),
+    "usage_location": ("usageLocation",),
+    "country": ("country", "c"),
+    "directory_synced": ("directorySynced", "onPremisesSyncEnabled", "dirSyncEnabled"),
+}
+
+# Values F005 looks at besides the mapped text attributes: the display name is the most
+# letter-rich column of an export and shows encoding loss first.
+LOSSY_EXTRA_SOURCES: tuple[str, ...] = ("displayName",)
+
+REQUIRED_ATTRIBUTES: tuple[str, ...] = ("employee_number", "external_id")
+
+
+def normalize_header(name: str) -> str:
+    """The comparison key of a header: no whitespace, NBSP, BOM or invisible marks; casefolded."""
+    return remove_blanks(name).casefold()
+
+
+def display_names(attribute: str) -> tuple[str, ...]:
+    return ATTRIBUTE_SOURCES[attribute]
+
+
+@dataclass(slots=True)
+class ColumnMap:
+    """The resolved mapping for one source: attribute → position/name in its header."""
+
+    headers: list[str]
+    positions: dict[str, int] = field(default_factory=dict)  # normalized header -> first index
+    header_index: dict[str, int] = field(default_factory=dict)  # header as written -> first index
+    duplicates: dict[str, list[int]] = field(default_factory=dict)  # normalized -> all indices
+    columns: dict[str, str] = field(default_factory=dict)  # attribute -> header as written
+    value_index: dict[str, int] = field(default_factory=dict)  # attribute -> index
+    context_index: dict[str, int] = field(default_factory=dict)  # context field -> index
+    lossy_index: tuple[int, ...] = ()
+    overrides: dict[str, str] = field(default_factory=dict)  # attribute -> requested header
+
+    @property
+    def recognised(self) -> bool:
+        """True when at least one header is a user attribute we know."""
+        return bool(self.value_index or self.context_index)
+
+    def missing_override(self, attribute: str) -> str | None:
+        """The --column header asked for this attribute when it is not in the file."""
+        if attribute in self.overrides and attribute not in self.value_index:
+            return self.overrides[attribute]
+        return None
+
+
+def resolve_columns(headers: Sequence[str], overrides: Mapping[str, str] | None) -> ColumnMap:
+    """Match headers to attributes: overrides first, then the default names in order."""
+    positions: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        key = normalize_header(header)
+        if not key:
+            continue  # Excel's trailing empty header cells are not columns anyone named
+        seen.setdefault(key, []).append(index)
+        positions.setdefault(key, index)
+    header_index: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        header_index.setdefault(header, index)
+    mapping = ColumnMap(
+        headers=list(headers),
+        positions=positions,
+        header_index=header_index,
+        duplicates={key: indices for key, indices in seen.items() if len(indices) > 1},
+        overrides=dict(overrides or {}),
+    )
+    for attribute in MOTIMATE_ATTRIBUTES:
+        wanted = (
+            (mapping.overrides[attribute],)
+            if attribute in mapping.overrides
+            else ATTRIBUTE_SOURCES[attribute]
+        )
+        index = _first_present(wanted, positions)
+        if index is not None:
+            mapping.value_index[attribute] = index
+            mapping.columns[attribute] = headers[index]
+    for name, wanted in CONTEXT_SOURCES.items():
+        index = _first_present(wanted, positions)
+        if index is not None:
+            mapping.context_index[name] = index
+    lossy = {mapping.value_index[a] for a in _LOSSY_ATTRIBUTES if a in mapping.value_index}
+    extra = _first_present(LOSSY_EXTRA_SOURCES, positions)
+    if extra is not None:
+        lossy.add(extra)
+    mapping.lossy_index = tuple(sorted(lossy))
+    return mapping
+
+
+_LOSSY_ATTRIBUTES = ("employee_number", "first_name", "last_name", "email", "position")
+
+
+def _first_present(names: Iterable[str], positions: Mapping[str, int]) -> int | None:
+    for name in names:
+        index = positions.get(normalize_header(name))
+        if index is not None:
+            return index
+    return None
+
+
+def validate_overrides(overrides: Mapping[str, str] | None) -> dict[str, str]:
+    """Check `--column` keys are Motimate attributes; raise ValueError naming the valid ones."""
+    result: dict[str, str] = {}
+    for attribute, header in (overrides or {}).items():
+        key = attribute.strip().lower()
+        if key not in MOTIMATE_ATTRIBUTES:
+            raise ValueError(
+                f"unknown attribute {attribute!r} in a column override: use one of "
+                + ", ".join(MOTIMATE_ATTRIBUTES)
+            )
+        if not header.strip():
+            raise ValueError(f"the column override for {key} names no header")
+        result[key] = header
+    return result
+
+
+# ---- export shape ----------------------------------------------------------------------------
+
+CSV_FORMATS = (
+    "entra-portal-csv",
+    "entra-portal-csv-legacy",
+    "mggraph-csv",
+    "azuread-csv",
+    "adsi-csv",
+    "csv",
+)
+JSON_FORMATS = ("graph-json", "graph-jsonl")
+
+
+def detect_csv_format(headers: Sequence[str], type_line: str | None) -> str:
+    """Name the export shape from the header set (and PowerShell's `#TYPE` line when present).
+
+    - `entra-portal-csv`: the Entra admin center "Download users" file, current headers
+      (`id`, `userPrincipalName`, …, `mobilePhone`, `directorySynced`);
+    - `entra-portal-csv-legacy`: the older download (`objectId`, `mobile`,
+      `authenticationPhoneNumber`, …);
+    - `mggraph-csv`: `Get-MgUser | Export-Csv` (PascalCase `Id`, `BusinessPhones`,
+      `OnPremisesSyncEnabled` …);
+    - `azuread-csv`: `Get-AzureADUser | Export-Csv` (`ObjectId`, `Mobile`, `DirSyncEnabled` …);
+    - `adsi-csv`: on-prem `Get-ADUser | Export-Csv` (`ObjectGUID`, `SamAccountName`, `sn` …);
+    - `csv`: anything else with recognisable columns.
+    """
+    keys = {normalize_header(h) for h in headers}
+    written = {remove_blanks(h) for h in headers}
+    type_name = (type_line or "").lower()
+    if "activedirectory" in type_name or keys & {"objectguid", "samaccountname", "sn"}:
+        return "adsi-csv"
+    if "azuread" in type_name or (
+        "objectid" in keys and keys & {"dirsyncenabled", "extensionproperty", "mailnickname"}
+    ):
+        return "azuread-csv"
+    if "microsoft.graph" in type_name or (
+        "id" in keys
+        and (
+            keys & {"businessphones", "onpremisessyncenabled", "additionalproperties"}
+            or "Id" in written
+        )
+    ):
+        return "mggraph-csv"
+    if "objectid" in keys and "userprincipalname" in keys:
+        return "entra-portal-csv-legacy"
+    if "id" in keys and "userprincipalname" in keys and "directorysynced" in keys:
+        return "entra-portal-csv"
+    return "csv"

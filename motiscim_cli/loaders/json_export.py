@@ -1,0 +1,522 @@
+"""Microsoft Graph `/users` JSON: one page, several pages, an array of pages, a bare array of
+users, JSON Lines, any of them with a BOM or in UTF-16.
+
+Streaming: a small scanner walks the top level of the file and the `"value"` array of each page
+and hands every user object to `json.JSONDecoder.raw_decode` on its own, refilling a text buffer
+in 64 KB chunks. Memory is bounded by the largest single user object, not by the page or the
+file; a page of 999 users is never held as one Python list. A page that fits in the buffer is
+parsed in one call when it turns out to be a single user (JSON Lines), which keeps that common
+case fast. Numbers keep their text (`4.79877E+09` stays as written, for P006).
+
+Positions (documented choice):
+
+- `row`: 1-based index of the user in the file, across pages.
+- `pointer`: RFC 6901 pointer to the user *within the JSON document that holds it*. For a file
+  that is one document this is a pointer into the file: `/value/11` (one page), `/0/value/3`
+  (an array of pages), `/4` (a bare array). A file that is several documents one after the
+  other (pages concatenated, one per line or not; JSON Lines) has no single document to point
+  into, so the pointer is into the record's own document: `/value/3` of its page, `""` (the
+  whole document) for a JSON Lines user. `row` is unique in every case.
+- `line`: the physical line where the user's object starts (`{`), so every record, JSON Lines
+  or pretty-printed page, can be found in an editor or annotated in CI.
+
+`null` is an empty value; `true`/`false` become the text `"true"`/`"false"`; a list (say
+`businessPhones` named with `--column`) gives its first element; an object gives its JSON text.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, BinaryIO, TextIO
+
+from checks.model import MOTIMATE_ATTRIBUTES, Finding, UserRecord
+from checks.rules.file import (
+    file_finding,
+    json_document_issue,
+    json_element_issue,
+    json_syntax_issue,
+)
+from motiscim_cli.loaders.columns import (
+    ATTRIBUTE_SOURCES,
+    CONTEXT_SOURCES,
+    LOSSY_EXTRA_SOURCES,
+    normalize_header,
+)
+from motiscim_cli.loaders.observe import FileObserver, truthy
+from motiscim_cli.loaders.sniff import Encoding, NotAnExport
+
+_CHUNK = 1 << 16
+_WS = re.compile(r"[ \t\n\r]*")
+# Properties that make a bare JSON object a user (JSON Lines, a bare array).
+_USER_KEYS = frozenset(
+    normalize_header(k)
+    for k in ("userPrincipalName", "id", "objectId", "mail", "givenName", "surname", "displayName")
+)
+_LOSSY_ATTRIBUTES = ("employee_number", "first_name", "last_name", "email", "position")
+
+# What to do about the Graph errors an export script saves by mistake.
+_GRAPH_ERROR_ADVICE = {
+    "authorization_requestdenied": (
+        "the account that exported it lacks permission to read users (User.Read.All or "
+        "Directory.Read.All): grant it, then export again"
+    ),
+    "invalidauthenticationtoken": (
+        "the access token was missing or expired: sign in again, then export again"
+    ),
+    "toomanyrequests": "Graph throttled the export: wait a minute, then export again",
+    "request_badrequest": "the request was rejected: check the $select/$filter, then export again",
+    "request_unsupportedquery": (
+        "the query is not supported: check the $select/$filter, then export again"
+    ),
+}
+
+
+class JsonSyntaxError(Exception):
+    def __init__(self, detail: str, line: int) -> None:
+        super().__init__(f"{detail} (line {line})")
+        self.detail = detail
+        self.line = line
+
+
+@dataclass(slots=True)
+class _Item:
+    kind: str  # "user" | "element" (not an object) | "problem" (a document that holds no users)
+    value: Any  # the user dict | the element's JSON kind | the problem: (what it is, advice)
+    pointer: str
+    line: int
+    document: bool = False  # the user is a whole top-level document (JSON Lines)
+    container: str = '"value" array'
+
+
+def graph_error_reason(error: Mapping[str, Any]) -> tuple[str, str]:
+    """What a Graph error response is (its code and message) and what to do about it."""
+    code = str(error.get("code") or "unknown")
+    message = " ".join(str(error.get("message") or "").split())
+    if len(message) > 120:
+        message = message[:117] + "…"
+    advice = _GRAPH_ERROR_ADVICE.get(code.lower(), "fix the cause, then export again")
+    detail = f"{code}: {message}" if message else code
+    return f"a Microsoft Graph error response ({detail})", advice
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        # parse_int/parse_float keep numbers as text, so a bare number arrives as a str too
+        return "a string or number"
+    return "a value"
+
+
+class _Scanner:
+    """Walks a JSON text stream document by document, yielding `_Item`s."""
+
+    def __init__(self, stream: TextIO, chunk: int = _CHUNK) -> None:
+        self._stream = stream
+        self._chunk = chunk
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self._line = 1  # line number at buf[_line_pos]
+        self._line_pos = 0
+        self._decoder = json.JSONDecoder(parse_float=str, parse_int=str, strict=False)
+        self.next_link: str | None = None  # @odata.nextLink of the last page seen
+
+    # ---- buffer ----------------------------------------------------------------------------
+
+    def _more(self) -> bool:
+        """Read more text, dropping what was consumed; False at the end of the file."""
+        if self.eof:
+            return False
+        data = self._stream.read(max(self._chunk, len(self.buf) - self.pos))
+        if not data:
+            self.eof = True  # the buffer stays as it was: error positions still point into it
+            return False
+        if self.pos:
+            self.line_at(self.pos)
+            self.buf = self.buf[self.pos :]
+            self._line_pos -= self.pos
+            self.pos = 0
+        self.buf += data
+        return True
+
+    def line_at(self, position: int) -> int:
+        """The line of buf[position]; positions must not go backwards between calls."""
+        self._line += self.buf.count("\n", self._line_pos, position)
+        self._line_pos = position
+        return self._line
+
+    def peek(self) -> str | None:
+        """Skip whitespace; the next character (not consumed), or None at the end."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._more():
+                return None
+
+    def value(self) -> Any:
+        """Decode one complete JSON value at the cursor, reading more text as needed."""
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as error:
+                # Near the end of the buffer the value may just be cut off: read on. Elsewhere
+                # the JSON is broken, and reading the rest of the file would not help.
+                cut = error.pos >= len(self.buf) - 8 or error.msg.startswith("Unterminated")
+                if cut and self._more():
+                    continue
+                raise JsonSyntaxError(error.msg, self.line_at(max(error.pos, self.pos))) from None
+            if (
+                end > len(self.buf) - 32
+                and self.buf[self.pos] not in '"{['
+                and not self.eof
+                and self._more()
+            ):
+                continue  # a number near the end of the buffer may go on ('1.' of '1.5e3')
+            self.pos = end
+            return value
+
+    def syntax(self, detail: str) -> JsonSyntaxError:
+        return JsonSyntaxError(detail, self.line_at(min(self.pos, len(self.buf))))
+
+    # ---- structure -------------------------------------------------------------------------
+
+    def items(self) -> Iterator[_Item]:
+        documents = 0
+        while (char := self.peek()) is not None:
+            if char == "," and documents:
+                self.pos += 1  # pages joined with commas but no brackets: tolerate
+                continue
+            line = self.line_at(self.pos)
+            if char == "{":
+                yield from self._object("", line, document=True)
+            elif char == "[":
+                yield from self._array("")
+            else:
+                raise self.syntax("expected '{' or '[' to start a JSON document")
+            documents += 1
+
+    def _array(self, pointer: str) -> Generator[_Item, None, None]:
+        self.pos += 1  # '['
+        index = 0
+        char = self.peek()
+        if char == "]":
+            self.pos += 1
+            return
+        while True:
+            line = self.line_at(self.pos)
+            here = f"{pointer}/{index}"
+            if char == "{":
+                yield from self._object(here, line, document=False)
+            elif char is None:
+                raise self.syntax("the file ends inside an array")
+            else:
+                kind = _json_kind(self.value())
+                yield _Item("element", kind, here, line, container="array")
+            index += 1
+            char = self.peek()
+            if char == ",":
+                self.pos += 1
+                char = self.peek()
+                continue
+            if char == "]":
+                self.pos += 1
+                return
+            raise self.syntax("expected ',' or ']'")
+
+    def _object(self, pointer: str, line: int, *, document: bool) -> Generator[_Item, None, None]:
+        """An object at the top level or in a bare array: a page, a user, or a problem."""
+        try:  # fast path: the whole object is already in the buffer
+            whole, end = self._decoder.raw_decode(self.buf, self.pos)
+        except json.JSONDecodeError:
+            whole = None
+        if isinstance(whole, dict) and not isinstance(whole.get("value"), list):
+            self.pos = end
+            yield self._classify(whole, pointer, line, document)
+            return
+        members, page = yield from self._stream_object(pointer)
+        if page:
+            link = members.get("@odata.nextLink")
+            self.next_link = link if isinstance(link, str) else None
+        else:
+            yield self._classify(members, pointer, line, document)
+
+    def _stream_object(self, pointer: str) -> Generator[_Item, None, tuple[dict[str, Any], bool]]:
+        """Read an object member by member, streaming the users of a `"value"` array."""
+        self.pos += 1  # '{'
+        members: dict[str, Any] = {}
+        page = False
+        char = self.peek()
+        if char == "}":
+            self.pos += 1
+            return members, page
+        while True:
+            if char != '"':
+                raise self.syntax("expected a property name in double quotes")
+            key = self.value()
+            if self.peek() != ":":
+                raise self.syntax("expected ':' after a property name")
+            self.pos += 1
+            if self.peek() == "[" and key == "value":
+                page = True
+                yield from self._users(f"{pointer}/value")
+            else:
+                members[key] = self.value()
+            char = self.peek()
+            if char == ",":
+                self.pos += 1
+                char = self.peek()
+                continue
+            if char == "}":
+                self.pos += 1
+                return members, page
+            raise self.syntax("expected ',' or '}' in an object")
+
+    def _users(self, pointer: str) -> Generator[_Item, None, None]:
+        """The elements of a page's `"value"` array: every object in it is a user."""
+        self.pos += 1  # '['
+        index = 0
+        char = self.peek()
+        if char == "]":
+            self.pos += 1
+            return
+        while True:
+            if char is None:
+                raise self.syntax('the file ends inside the "value" array')
+            line = self.line_at(self.pos)
+            element = self.value()
+            here = f"{pointer}/{index}"
+            if isinstance(element, dict):
+                yield _Item("user", element, here, line)
+            else:
+                yield _Item("element", _json_kind(element), here, line)
+            index += 1
+            char = self.peek()
+            if char == ",":
+                self.pos += 1
+                char = self.peek()
+                continue
+            if char == "]":
+                self.pos += 1
+                return
+            raise self.syntax("expected ',' or ']' in the \"value\" array")
+
+    @staticmethod
+    def _classify(obj: dict[str, Any], pointer: str, line: int, document: bool) -> _Item:
+        error = obj.get("error")
+        if isinstance(error, dict):
+            return _Item("problem", graph_error_reason(error), pointer, line, document)
+        if any(normalize_header(key) in _USER_KEYS for key in obj):
+            container = "file" if document else "array"
+            return _Item("user", obj, pointer, line, document, container)
+        if "value" in obj or any(key.startswith("@odata.") for key in obj):
+            reason = (
+                'a Microsoft Graph response without a "value" array of users',
+                "export GET /users and save the whole response",
+            )
+        else:
+            reason = (
+                'a JSON object with neither a "value" array nor user properties '
+                "(userPrincipalName, id …)",
+                "is this the right file? A Microsoft Graph /users export is expected",
+            )
+        return _Item("problem", reason, pointer, line, document)
+
+
+def _text(value: Any) -> str | None:
+    """A JSON value as the text Entra would send; None for null and the empty string."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return _text(value[0]) if value else None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else truthy(_text(value))
+
+
+class JsonExport:
+    """One Graph JSON export being read. Construct, then iterate `records()` once."""
+
+    def __init__(
+        self,
+        path: str,
+        handle: BinaryIO,
+        encoding: Encoding,
+        *,
+        format_override: str | None,
+        overrides: Mapping[str, str],
+    ) -> None:
+        self.path = path
+        self.encoding_label = encoding.label
+        self.delimiter: str | None = None
+        handle.seek(encoding.skip)
+        self._text = io.TextIOWrapper(handle, encoding=encoding.codec, errors=encoding.errors)
+        self._scanner = _Scanner(self._text)
+        self._items = self._scanner.items()
+        self.observer = FileObserver(path)
+        self.overrides = dict(overrides)
+        self.columns: dict[str, str] = {}  # attribute -> property name (shared with records)
+        self._context: dict[str, str] = {}  # context field -> property name
+        self._lossy_extra: str | None = None
+        self._normalized: dict[str, str] = {}  # normalized property name -> first spelling seen
+        self._known: set[str] = set()
+        self._problems: list[Finding] = []
+        try:
+            first = next(self._items)
+        except StopIteration:
+            raise NotAnExport('the JSON holds no users (an empty "value" array?)') from None
+        except JsonSyntaxError as error:
+            raise NotAnExport(f"not valid JSON ({error.detail} on line {error.line})") from None
+        if first.kind == "problem":
+            what, advice = first.value
+            raise NotAnExport(f"this is {what}, not users: {advice}")
+        if first.kind == "element":
+            raise NotAnExport(
+                f"the JSON's first entry is {first.value}, not a user object: not a Microsoft "
+                "Graph /users export"
+            )
+        self.format = format_override or ("graph-jsonl" if first.document else "graph-json")
+        self._learn(first.value)  # columns are known before the first record is read
+        self._first: _Item | None = first
+        self._rows = self._generate()
+
+    @property
+    def next_link(self) -> str | None:
+        """`@odata.nextLink` of the last page read: set means the export stopped early."""
+        return self._scanner.next_link
+
+    def records(self) -> Iterator[UserRecord]:
+        return self._rows
+
+    def _generate(self) -> Iterator[UserRecord]:
+        row = 0
+        items = chain([self._first], self._items)
+        self._first = None
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            except JsonSyntaxError as error:
+                issue = json_syntax_issue(error.detail, error.line)
+                self._problems.append(
+                    file_finding("F004", issue, source=self.path, line=error.line)
+                )
+                return
+            if item.kind == "problem":
+                issue = json_document_issue(*item.value)
+                self._problems.append(file_finding("F004", issue, source=self.path, line=item.line))
+                continue
+            row += 1
+            if item.kind == "element":
+                yield UserRecord(
+                    source=self.path,
+                    row=row,
+                    line=item.line,
+                    pointer=item.pointer,
+                    values={},
+                    columns=self.columns,
+                    malformed=json_element_issue(item.value, item.container).message,
+                )
+                continue
+            yield self._record(item, row)
+
+    def _learn(self, obj: Mapping[str, Any]) -> None:
+        """Meet new property names: resolve attributes that had no property yet."""
+        for key in obj:
+            if key not in self._known:
+                self._known.add(key)
+                self._normalized.setdefault(normalize_header(key), key)
+        names = self._normalized
+        added = []
+        for attribute in MOTIMATE_ATTRIBUTES:
+            if attribute in self.columns:
+                continue
+            wanted = (
+                (self.overrides[attribute],)
+                if attribute in self.overrides
+                else ATTRIBUTE_SOURCES[attribute]
+            )
+            for name in wanted:
+                key = names.get(normalize_header(name))
+                if key is not None:
+                    self.columns[attribute] = key
+                    added.append(attribute)
+                    break
+        self.observer.track_attributes(added)
+        for field_name, wanted in CONTEXT_SOURCES.items():
+            if field_name not in self._context:
+                for name in wanted:
+                    key = names.get(normalize_header(name))
+                    if key is not None:
+                        self._context[field_name] = key
+                        break
+        if self._lossy_extra is None:
+            self._lossy_extra = names.get(normalize_header(LOSSY_EXTRA_SOURCES[0]))
+
+    def _record(self, item: _Item, row: int) -> UserRecord:
+        obj: dict[str, Any] = item.value
+        known = self._known
+        if any(key not in known for key in obj):
+            self._learn(obj)
+        columns, context = self.columns, self._context
+        values = {
+            attribute: _text(obj.get(columns[attribute])) if attribute in columns else None
+            for attribute in MOTIMATE_ATTRIBUTES
+        }
+        enabled = (
+            _flag(obj.get(context["account_enabled"])) if "account_enabled" in context else None
+        )
+        if enabled is None and "account_blocked" in context:
+            blocked = _flag(obj.get(context["account_blocked"]))
+            enabled = None if blocked is None else not blocked
+        record = UserRecord(
+            source=self.path,
+            row=row,
+            line=item.line,
+            pointer=item.pointer,
+            values=values,
+            user_principal_name=_text(obj.get(context.get("user_principal_name", ""))),
+            object_id=_text(obj.get(context.get("object_id", ""))),
+            account_enabled=enabled,
+            user_type=_text(obj.get(context.get("user_type", ""))),
+            usage_location=_text(obj.get(context.get("usage_location", ""))),
+            country=_text(obj.get(context.get("country", ""))),
+            directory_synced=(
+                _flag(obj.get(context["directory_synced"]))
+                if "directory_synced" in context
+                else None
+            ),
+            columns=columns,
+            raw=obj,
+        )
+        self.observer.aligned(values)
+        texts = [values[a] for a in _LOSSY_ATTRIBUTES]
+        if self._lossy_extra is not None:
+            texts.append(_text(obj.get(self._lossy_extra)))
+        strings = [v for v in obj.values() if isinstance(v, str)]
+        self.observer.lossy(texts, strings, item.line)
+        return record
+
+    def file_findings(self) -> list[Finding]:
+        found = self.observer.findings(self.columns, self.overrides, noun="property")
+        return sorted([*found, *self._problems], key=lambda f: (f.rule, f.line or 0))
+
+    def close(self) -> None:
+        self._text.close()

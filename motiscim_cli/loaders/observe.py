@@ -1,0 +1,131 @@
+"""What a loader notices about a file while streaming it, turned into F002/F003/F005/F006.
+
+Only counters and a few line numbers are kept, never records, so a file of a million users
+costs the same memory as a file of ten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from checks.model import MOTIMATE_ATTRIBUTES, Finding
+from checks.rules.file import (
+    f002_required_column_missing,
+    f003_attribute_unchecked,
+    f005_lossy_export,
+    f006_duplicate_header,
+    file_finding,
+)
+from motiscim_cli.loaders.columns import REQUIRED_ATTRIBUTES, display_names
+
+# `?` standing where a letter was: between two letters (`J?rgen`, `M??ller` from a two-byte
+# UTF-8 letter), or a run of them (`???` for a name in a script the code page lacks).
+LOSSY_QUESTION_MARK = re.compile(r"[^\W\d_]\?+[^\W\d_]|\?\?")
+_EXAMPLE_LINES = 5
+
+
+def truthy(text: str | None) -> bool | None:
+    """accountEnabled-style text as a bool: True/False, yes/no, 1/0 in any case; else None."""
+    if text is None:
+        return None
+    folded = text.strip().lower()
+    if folded in ("true", "yes", "1", "$true"):
+        return True
+    if folded in ("false", "no", "0", "$false"):
+        return False
+    return None
+
+
+class FileObserver:
+    """Collects the facts for the file findings while records stream past."""
+
+    def __init__(self, source: str, delimiter: str | None = None) -> None:
+        self.source = source
+        self.delimiter = delimiter
+        self.aligned_users = 0
+        self._unseen: set[str] | None = None  # attributes with a column but no value yet
+        self.lossy_users = 0
+        self.lossy_lines: list[int] = []
+        self.lossy_question_marks = False
+        self.lossy_replacement = False
+
+    def track_attributes(self, attributes: Iterable[str]) -> None:
+        """Attributes whose column exists: F003 fires for those still empty at the end."""
+        if self._unseen is None:
+            self._unseen = set()
+        self._unseen.update(attributes)
+
+    def aligned(self, values: Mapping[str, str | None]) -> None:
+        self.aligned_users += 1
+        unseen = self._unseen
+        if unseen:
+            for attribute in [a for a in unseen if values.get(a) is not None]:
+                unseen.discard(attribute)
+
+    def lossy(self, texts: Iterable[str | None], everything: Iterable[str], line: int) -> None:
+        """Look for `?`-for-a-letter in `texts` and U+FFFD anywhere in `everything`."""
+        question = any(
+            text is not None and "?" in text and LOSSY_QUESTION_MARK.search(text) is not None
+            for text in texts
+        )
+        replacement = any("\ufffd" in text for text in everything)
+        if not (question or replacement):
+            return
+        self.lossy_users += 1
+        self.lossy_question_marks |= question
+        self.lossy_replacement |= replacement
+        if len(self.lossy_lines) < _EXAMPLE_LINES:
+            self.lossy_lines.append(line)
+
+    def findings(
+        self,
+        columns: Mapping[str, str],
+        overrides: Mapping[str, str],
+        duplicates: Sequence[tuple[str, list[int]]] = (),
+        header_line: int | None = None,
+        noun: str = "column",
+    ) -> list[Finding]:
+        """F002, F003, F005, F006 for this file, from what was seen so far."""
+        found: list[Finding] = []
+        for attribute in REQUIRED_ATTRIBUTES:
+            if attribute not in columns:
+                issue = f002_required_column_missing(
+                    attribute, display_names(attribute), overrides.get(attribute), noun=noun
+                )
+                found.append(file_finding("F002", issue, source=self.source))
+        unseen = self._unseen or set()
+        for attribute in MOTIMATE_ATTRIBUTES:
+            if attribute in REQUIRED_ATTRIBUTES:
+                continue  # F002 covers their absence; U001/X001 their emptiness, user by user
+            column = columns.get(attribute)
+            if column is None:
+                issue = f003_attribute_unchecked(
+                    attribute,
+                    None,
+                    display_names(attribute),
+                    override=overrides.get(attribute),
+                    noun=noun,
+                )
+            elif attribute in unseen and self.aligned_users:
+                issue = f003_attribute_unchecked(
+                    attribute, column, display_names(attribute), self.aligned_users, noun=noun
+                )
+            else:
+                continue
+            found.append(file_finding("F003", issue, source=self.source, column=column))
+        if self.lossy_users:
+            issue = f005_lossy_export(
+                self.lossy_users,
+                self.lossy_lines,
+                self.lossy_question_marks,
+                self.lossy_replacement,
+            )
+            line = self.lossy_lines[0] if self.lossy_users == 1 else None
+            found.append(file_finding("F005", issue, source=self.source, line=line))
+        for header, indices in duplicates:
+            issue = f006_duplicate_header(header, indices)
+            found.append(
+                file_finding("F006", issue, source=self.source, line=header_line, column=header)
+            )
+        return sorted(found, key=lambda f: f.rule)

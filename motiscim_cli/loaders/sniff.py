@@ -1,0 +1,157 @@
+"""What a file is, from its first bytes: not-an-export kinds (F001), text encoding, JSON or CSV.
+
+The encoding decision is made once, before any record is read, so that every record of a file
+is decoded the same way and `SourceInfo.encoding` is true for the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from dataclasses import dataclass
+from typing import BinaryIO
+
+HEAD_BYTES = 64 * 1024
+_VALIDATE_CHUNK = 1 << 20
+
+# Codec used to read each encoding label reported in SourceInfo.encoding. UTF-16 with a BOM is
+# read with the BOM-aware codec; without one the byte order comes from the NUL pattern.
+CODECS = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+    "cp1252": "cp1252",
+}
+
+
+class NotAnExport(Exception):
+    """The bytes say this is not a text export; the message is the F001 reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    label: str  # what SourceInfo.encoding reports
+    codec: str  # what io.TextIOWrapper is given
+    skip: int  # bytes of BOM to skip before decoding (the utf-8-sig codec skips its own)
+    errors: (
+        str  # "strict" when the whole file was validated, else "replace" (then F005 sees U+FFFD)
+    )
+
+
+_SAVE_AS_CSV = "open it in Excel and save it as 'CSV UTF-8 (Comma delimited)', then check that file"
+
+
+def refuse_non_text(head: bytes) -> None:
+    """Raise NotAnExport naming what the file is when its magic number says it is not text."""
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        if b"xl/" in head:
+            raise NotAnExport(f"this is an Excel workbook (.xlsx), not a CSV: {_SAVE_AS_CSV}")
+        if b"word/" in head:
+            raise NotAnExport("this is a Word document (.docx), not an export: export the users")
+        raise NotAnExport("this is a ZIP archive, not an export: extract the CSV or JSON from it")
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise NotAnExport(f"this is an old Excel workbook (.xls), not a CSV: {_SAVE_AS_CSV}")
+    if head.startswith(b"%PDF-"):
+        raise NotAnExport(
+            "this is a PDF document, not an export: download the users as CSV from the Entra "
+            "admin center (Users → All users → Download users)"
+        )
+    if head.startswith(b"\x1f\x8b"):
+        raise NotAnExport("this is a gzip-compressed file: decompress it and check the CSV inside")
+    if head.startswith(b"{\\rtf"):
+        raise NotAnExport("this is a Rich Text (RTF) document, not an export: save it as CSV")
+
+
+def detect_encoding(handle: BinaryIO, head: bytes) -> Encoding:
+    """Choose the encoding from the BOM, the NUL pattern of BOM-less UTF-16, or a UTF-8 check.
+
+    UTF-8 is validated over the whole file (in 1 MB chunks, without keeping them) so that a
+    cp1252 file whose first accented letter sits on line 90 000 is still read as cp1252.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return Encoding("utf-8-sig", "utf-8-sig", 0, _validated_errors(handle, 3))
+    if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
+        return Encoding("utf-16-le", "utf-16-le", 2, "replace")
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return Encoding("utf-16-be", "utf-16-be", 2, "replace")
+    order = _utf16_without_bom(head)
+    if order is not None:
+        return Encoding(order, order, 0, "replace")
+    if b"\x00" in head:
+        raise NotAnExport(
+            "this is a binary file (it contains NUL bytes and is not UTF-16 text), not an export"
+        )
+    if _is_utf8(handle):
+        return Encoding("utf-8", "utf-8", 0, "strict")
+    return Encoding("cp1252", "cp1252", 0, "replace")
+
+
+def _validated_errors(handle: BinaryIO, skip: int) -> str:
+    # A UTF-8 BOM promises UTF-8; if the bytes break the promise, decode with replacement so
+    # that the damage shows as U+FFFD (F005) instead of the file being refused.
+    return "strict" if _is_utf8(handle, skip) else "replace"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the bytes look like BOM-less UTF-16 of mostly ASCII text."""
+    sample = head[: 4096 - (len(head[:4096]) % 2)]
+    if len(sample) < 4:
+        return None
+    pairs = len(sample) // 2
+    zero_odd = sample[1::2].count(0)
+    zero_even = sample[0::2].count(0)
+    if zero_odd >= pairs * 0.4 and zero_even <= pairs * 0.05:
+        return "utf-16-le"
+    if zero_even >= pairs * 0.4 and zero_odd <= pairs * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _is_utf8(handle: BinaryIO, skip: int = 0) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    handle.seek(skip)
+    try:
+        while chunk := handle.read(_VALIDATE_CHUNK):
+            if not chunk.isascii():
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        handle.seek(0)
+    return True
+
+
+def refuse_non_export_text(head_text: str) -> None:
+    """Raise NotAnExport for text that is clearly something else (HTML, XML, CliXml)."""
+    start = head_text.lstrip("\ufeff \t\r\n")[:200].lower()
+    if start.startswith("<!doctype html") or start.startswith("<html"):
+        raise NotAnExport(
+            "this is an HTML web page (a sign-in or error page saved instead of the download?), "
+            "not an export: download the users again"
+        )
+    if start.startswith("<objs") or ("<objs" in start and "powershell" in start):
+        raise NotAnExport(
+            "this is a PowerShell CliXml file (Export-Clixml), not a CSV: export with "
+            "'Export-Csv -NoTypeInformation -Encoding UTF8' instead"
+        )
+    if start.startswith("<?xml") or start.startswith("<"):
+        raise NotAnExport(
+            "this is an XML file, not a CSV or JSON export (an Excel 'XML Spreadsheet'?): "
+            "save or export the users as CSV UTF-8"
+        )
+
+
+def open_binary(path: str) -> BinaryIO:
+    """Open the file, or raise NotAnExport with a one-line reason a person can act on."""
+    if os.path.isdir(path):
+        raise NotAnExport("this is a directory, not a file: give the export file inside it")
+    try:
+        return open(path, "rb")  # kept open while the records stream; closed by the loader
+    except FileNotFoundError:
+        raise NotAnExport("no such file") from None
+    except PermissionError:
+        raise NotAnExport("permission denied: the file cannot be read by this user") from None
+    except OSError as error:
+        raise NotAnExport(f"cannot be opened ({error.strerror or error})") from None
