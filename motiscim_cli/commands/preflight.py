@@ -479,8 +479,8 @@ def render_table(outcome: Outcome, *, color: bool = False, width: int | None = N
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
-def _columns(default: int = 100) -> int:
-    """$COLUMNS when it is a sensible width (terminals that are not ttys, CI logs), else 100."""
+def _columns(default: int = 160) -> int:
+    """$COLUMNS when it is a sensible width (not a tty: CI logs, files), else what check uses."""
     import os
 
     value = os.environ.get("COLUMNS", "")
@@ -576,8 +576,12 @@ def _print_test_users(console: Any, outcome: Outcome) -> None:
         )
     if selection.users:
         table = Table(box=box.SIMPLE, show_edge=False)
-        for column in ("UPN", "Object ID", "Email", "Where", "Note"):
-            table.add_column(column)
+        table.add_column("UPN", overflow="fold")
+        table.add_column("Object ID", no_wrap=True)
+        table.add_column("Email", overflow="fold")
+        table.add_column("Row", no_wrap=True)
+        table.add_column("Note")
+        several = len(outcome.report.sources) > 1
         for user in selection.users:
             if user.error_rules:
                 note = Text(f"has errors: {', '.join(user.error_rules)}", style="bold red")
@@ -587,7 +591,7 @@ def _print_test_users(console: Any, outcome: Outcome) -> None:
                 user.user_principal_name or "-",
                 user.object_id or "-",
                 user.email or "(no email)",
-                f"{user.source} row {user.row}",
+                f"{user.source} row {user.row}" if several else str(user.row),
                 note,
             )
         console.print(table)
