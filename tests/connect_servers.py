@@ -133,7 +133,9 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 def _start(server: Any, scheme: str, recorder: Recorder) -> RunningServer:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
 
     def close() -> None:

@@ -334,16 +334,19 @@ def inspect_token(token: str) -> TokenInspection:
         value = "".join(c for c in value if not is_blank_char(c))
 
     shape = None
+    odd = sum(1 for c in value if not (c.isascii() and c.isalnum()))
     if not value:
         shape = "is empty"
-    elif not (value.isascii() and value.isalnum()):
-        odd = sum(1 for c in value if not (c.isascii() and c.isalnum()))
+    elif len(value) != TOKEN_LENGTH and odd:
+        shape = f"has {len(value)} characters, {odd} of them not a letter or digit"
+    elif odd:
+        plural = odd != 1
         shape = (
-            f"has {odd} character{'s' if odd != 1 else ''} that {'are' if odd != 1 else 'is'} "
-            f"not a letter or digit"
+            f"has {odd} character{'s' if plural else ''} that {'are' if plural else 'is'} not "
+            "a letter or digit"
         )
     elif len(value) != TOKEN_LENGTH:
-        shape = f"has {len(value)} characters, not {TOKEN_LENGTH}"
+        shape = f"has {len(value)} character{'s' if len(value) != 1 else ''}, not {TOKEN_LENGTH}"
     sendable = bool(value) and all("\x21" <= c <= "\x7e" for c in value)
     return TokenInspection(value, tuple(removed), shape, sendable)
 

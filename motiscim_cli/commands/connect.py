@@ -1,0 +1,284 @@
+"""`motiscim connect [URL]`: test the tenant URL and Secret Token the way Entra's *Test
+connection* does, read-only, and say exactly what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import ssl
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from motiscim_cli.connect import (
+    DEFAULT_SLOW_AFTER_S,
+    DEFAULT_TIMEOUT_S,
+    TENANT_URL_ENV,
+    TOKEN_ENV,
+    TokenUnavailable,
+    check_connection,
+    resolve_tenant_url,
+    resolve_token,
+    tls_context,
+)
+from motiscim_cli.report import ConnectionResult, Report
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class ConnectFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+class UsageError(Exception):
+    """A one-line usage error: exit 2."""
+
+
+def run_connect(
+    url: str | None,
+    *,
+    token_file: Path | None = None,
+    output_format: ConnectFormat = ConnectFormat.table,
+    output: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    ca_bundle: Path | None = None,
+    slow_after_s: float = DEFAULT_SLOW_AFTER_S,
+    tenant_url: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+    interactive: bool | None = None,
+) -> int:
+    """The command's work, returning the exit code.
+
+    `tenant_url` is the hook for the config file: pass the configured tenant URL; the URL
+    argument still wins, and MOTIMATE_SCIM_TENANT_URL is the last resort.
+    """
+    try:
+        chosen_url = resolve_tenant_url(url, configured=tenant_url, environ=environ)
+        if chosen_url is None:
+            raise UsageError(f"No tenant URL: pass it as the argument or set {TENANT_URL_ENV}.")
+        if ca_bundle is not None:
+            try:
+                tls_context(ca_bundle)
+            except (OSError, ssl.SSLError) as error:
+                raise UsageError(f"Cannot use the CA bundle {ca_bundle}: {error}.") from None
+        if interactive is None:
+            interactive = sys.stdin.isatty()
+        try:
+            token, origin = resolve_token(
+                token_file, environ=environ, prompt=_prompt_for_token if interactive else None
+            )
+        except TokenUnavailable as error:
+            raise UsageError(str(error)) from None
+    except UsageError as error:
+        typer.echo(f"motiscim connect: {error}", err=True)
+        return EXIT_USAGE
+
+    result = check_connection(
+        chosen_url, token, timeout=timeout, verify=ca_bundle, slow_after_s=slow_after_s
+    )
+    del token  # nothing below needs it
+
+    if output is None:
+        _write(result, origin, output_format, sys.stdout, terminal=True)
+    else:
+        try:
+            with output.open("w", encoding="utf-8") as stream:
+                _write(result, origin, output_format, stream, terminal=False)
+        except OSError as error:
+            typer.echo(f"motiscim connect: cannot write {output}: {error.strerror}.", err=True)
+            return EXIT_USAGE
+        typer.echo(f"Connection report written to {output}.", err=True)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _prompt_for_token() -> str:
+    value: str = typer.prompt("Secret Token (hidden)", hide_input=True, err=True)
+    return value
+
+
+def _write(
+    result: ConnectionResult,
+    origin: str,
+    output_format: ConnectFormat,
+    stream: TextIO,
+    *,
+    terminal: bool,
+) -> None:
+    if output_format is ConnectFormat.json:
+        stream.write(json.dumps(Report(connection=result).to_json(), indent=2) + "\n")
+        return
+    render_connection(result, origin, stream, terminal=terminal)
+
+
+def render_connection(
+    result: ConnectionResult, origin: str | None, stream: TextIO, *, terminal: bool = True
+) -> None:
+    """The terminal report: what was tested, one line of cause and one of fix per finding,
+    and the OK/FAILED line with the HTTP status and elapsed time."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from checks.rules.connection import split_message
+
+    console = Console(
+        file=stream,
+        highlight=False,
+        soft_wrap=False,
+        width=None if terminal else 100,
+        no_color=not terminal,
+        force_terminal=None if terminal else False,
+    )
+    console.print(Text.assemble(("Tenant URL  ", "bold"), result.url))
+    if origin:
+        console.print(Text.assemble(("Token       ", "bold"), f"from {origin} (never shown)"))
+    if result.elapsed_ms is not None:
+        console.print(
+            Text(
+                'Sent GET /Users?filter=userName eq "<random GUID>", then the same for '
+                "externalId: read-only, as Entra's Test connection.",
+                style="dim",
+            )
+        )
+    styles = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}
+    if result.findings:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column()
+        for finding in result.findings:
+            cause, remedy = split_message(finding.message)
+            severity = finding.severity.value
+            table.add_row(
+                Text(finding.rule, style="bold"),
+                Text(severity, style=styles[severity]),
+                Text(cause),
+            )
+            if remedy:
+                table.add_row("", "", Text(f"Fix: {remedy}", style="green"))
+            if finding.fix:
+                table.add_row("", "", Text(f"Suggested: {finding.fix}", style="green"))
+        console.print()
+        console.print(table)
+    console.print()
+    if result.elapsed_ms is None:
+        timing = ["nothing sent"]  # the offline checks found nothing safe to test
+    else:
+        timing = [f"HTTP {result.status}" if result.status is not None else "no answer"]
+        timing.append(f"{result.elapsed_ms} ms")
+    if result.ok:
+        verdict = Text.assemble(
+            ("OK", "bold green"),
+            f"  {' in '.join(timing)}: the tenant URL and token work; Entra's Test connection "
+            "should succeed.",
+        )
+    else:
+        codes = ", ".join(
+            dict.fromkeys(f.rule for f in result.findings if f.severity.value == "error")
+        )
+        verdict = Text.assemble(
+            ("FAILED", "bold red"),
+            f"  {' in '.join(timing)}" + (f" ({codes})" if codes else "") + ".",
+        )
+    console.print(verdict)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("connect")
+    def connect(
+        url: Annotated[
+            str | None,
+            typer.Argument(
+                help=(
+                    "The SCIM Tenant URL Motimate sent, https://{identifier}.motimateapp.com/"
+                    f"scim/v1. Default: ${TENANT_URL_ENV}."
+                ),
+                show_default=False,
+                metavar="URL",
+            ),
+        ] = None,
+        token_file: Annotated[
+            Path | None,
+            typer.Option(
+                "--token-file",
+                help="Read the Secret Token from this file (one final line break is ignored).",
+                dir_okay=False,
+                metavar="FILE",
+                show_default=False,
+            ),
+        ] = None,
+        output_format: Annotated[
+            ConnectFormat,
+            typer.Option("--format", help="table for people, json for the report/v1 contract."),
+        ] = ConnectFormat.table,
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output",
+                "-o",
+                help="Write the report to FILE instead of stdout.",
+                dir_okay=False,
+                show_default=False,
+                metavar="FILE",
+            ),
+        ] = None,
+        timeout: Annotated[
+            float,
+            typer.Option(
+                "--timeout", help="Seconds to wait for each answer.", min=0.1, metavar="SECONDS"
+            ),
+        ] = DEFAULT_TIMEOUT_S,
+        ca_bundle: Annotated[
+            Path | None,
+            typer.Option(
+                "--ca-bundle",
+                help=(
+                    "Trust the CAs in this PEM file instead of the system's, e.g. the CA of a "
+                    "corporate TLS-inspecting proxy."
+                ),
+                dir_okay=False,
+                metavar="FILE",
+                show_default=False,
+            ),
+        ] = None,
+        slow_after: Annotated[
+            float,
+            typer.Option(
+                "--slow-after",
+                hidden=True,
+                min=0.0,
+                help="Seconds after which an answer counts as slow (C012).",
+            ),
+        ] = DEFAULT_SLOW_AFTER_S,
+    ) -> None:
+        """Test the tenant URL and Secret Token the way Entra's Test connection does.
+
+        Sends only GET /Users?filter=userName eq "<random GUID>" and the same for externalId
+        (no user data, no writes, no redirects followed) and explains every failure with a
+        fix (rules C001-C013). The token comes from --token-file, $MOTIMATE_SCIM_TOKEN, or a
+        hidden prompt in a terminal; there is deliberately no --token option, because a token
+        typed on the command line lands in shell history and the process list. The token is
+        never printed or written.
+
+        Exit codes: 0 the connection works, 1 it fails, 2 usage error.
+        """
+        raise typer.Exit(
+            run_connect(
+                url,
+                token_file=token_file,
+                output_format=output_format,
+                output=output,
+                timeout=timeout,
+                ca_bundle=ca_bundle,
+                slow_after_s=slow_after,
+                tenant_url=None,  # the config file's tenant_url plugs in here
+            )
+        )
+
+
+__all__ = ["TOKEN_ENV", "ConnectFormat", "register", "render_connection", "run_connect"]

@@ -1,0 +1,455 @@
+"""The live connection check: the request Entra's *Test connection* sends, read-only.
+
+`check_connection(url, token)` runs the offline rules (C001–C003), then, when there is
+something safe to test, sends `GET {tenant}/Users?filter=userName eq "<random GUID>"` and the
+same with `externalId`, with `Authorization: Bearer …` and `Accept: application/scim+json`, and
+classifies each answer with the network rules (C004–C012). It never sends anything but GET,
+never a user's data, and never follows a redirect (Entra does not).
+
+The token never leaves this module except in the Authorization header: findings, the result,
+log records of httpx/httpcore (scrubbed while the check runs) and exception text are kept
+free of it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import dataclasses
+import logging
+import os
+import socket
+import ssl
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from checks.model import Finding, Issue, get_rule
+from checks.rules.connection import (
+    SLOW_AFTER_MS,
+    ErrorKind,
+    HttpOutcome,
+    c001_tenant_url_unusable,
+    c002_tenant_url_not_motimate_form,
+    c013_service_provider_config,
+    diagnose,
+    inspect_token,
+    token_issue,
+    url_under_test,
+)
+from motiscim_cli import __version__
+from motiscim_cli.report import ConnectionResult
+
+TOKEN_ENV = "MOTIMATE_SCIM_TOKEN"
+TENANT_URL_ENV = "MOTIMATE_SCIM_TENANT_URL"
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_SLOW_AFTER_S = SLOW_AFTER_MS / 1000
+PROBE_ATTRIBUTES = ("userName", "externalId")  # Entra's Test connection; externalId matches
+SCIM_MEDIA_TYPE = "application/scim+json"
+SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+MAX_BODY_BYTES = 256 * 1024  # enough to recognise any answer; a web page is cut short
+MIN_SECRET_LENGTH = 4  # shorter "secrets" would blank out ordinary words when redacting
+REDACTED = "[token hidden]"
+HTTP_LOGGER_NAMES = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+# ---- keeping the token out of everything ----------------------------------------------------
+
+
+def secret_forms(token: str) -> tuple[str, ...]:
+    """The strings to hide: the token as given, trimmed, and cleaned (C003)."""
+    forms = {token, token.strip(), inspect_token(token).cleaned}
+    return tuple(sorted((f for f in forms if len(f) >= MIN_SECRET_LENGTH), key=len, reverse=True))
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class _ScrubSecrets(logging.Filter):
+    """Rewrites a log record whose text (or traceback) contains the token."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            record.msg, record.args = redact(message, self.secrets), None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, redact(text, self.secrets)
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        return True
+
+
+@contextlib.contextmanager
+def http_logs_scrubbed(secrets: tuple[str, ...]) -> Iterator[None]:
+    """While the check runs, scrub the token from every httpx/httpcore log record.
+
+    Neither library logs request headers today, but httpcore logs response headers at DEBUG,
+    and a server may echo what it received: a logger filter on each of their loggers (a
+    logger's filter does not see its children's records, hence the list) rewrites any record
+    carrying the token, whatever handlers the host application has set up.
+    """
+    names = set(HTTP_LOGGER_NAMES) | {
+        name
+        for name in logging.root.manager.loggerDict
+        if name.split(".", 1)[0] in ("httpx", "httpcore")
+    }
+    scrubber = _ScrubSecrets(secrets)
+    loggers = [logging.getLogger(name) for name in sorted(names)]
+    for logger in loggers:
+        logger.addFilter(scrubber)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(scrubber)
+
+
+def shown_url(url: str) -> str:
+    """The URL as reports show it: trimmed, with any user:password@ masked."""
+    trimmed = url.strip()
+    try:
+        parts = urlsplit(trimmed)
+    except ValueError:
+        return trimmed
+    if "@" not in parts.netloc:
+        return trimmed
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+# ---- reading the token ---------------------------------------------------------------------
+
+
+class TokenUnavailable(Exception):
+    """No token could be read: a usage error (exit 2). The message never contains a token."""
+
+
+def read_token_file(path: Path) -> str:
+    """The token in a file, as text: UTF-8 (with or without BOM) or UTF-16 with BOM (what
+    Windows PowerShell 5's `>` writes). One final line break is the file's, not the token's,
+    so it is dropped silently; anything else stays for C003 to report."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise TokenUnavailable(
+            f"Cannot read the token file {path}: {error.strerror or type(error).__name__}."
+        ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = data.decode("utf-8-sig", errors="replace")
+    for ending in ("\r\n", "\n", "\r"):
+        if text.endswith(ending):
+            text = text[: -len(ending)]
+            break
+    if not text:
+        raise TokenUnavailable(f"The token file {path} is empty.")
+    return text
+
+
+def resolve_token(
+    token_file: Path | None,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    prompt: Callable[[], str] | None = None,
+) -> tuple[str, str]:
+    """(token, where it came from): `--token-file`, then MOTIMATE_SCIM_TOKEN, then `prompt`
+    (pass one only when stdin is a terminal). Raises TokenUnavailable."""
+    if token_file is not None:
+        return read_token_file(token_file), f"the file {token_file}"
+    from_env = environ.get(TOKEN_ENV)
+    if from_env:
+        return from_env, TOKEN_ENV
+    if prompt is not None:
+        entered = prompt()
+        if entered:
+            return entered, "the prompt"
+        raise TokenUnavailable("No token was entered.")
+    raise TokenUnavailable(
+        f"No token: set {TOKEN_ENV}, pass --token-file FILE, or run in a terminal to be prompted."
+    )
+
+
+def resolve_tenant_url(
+    argument: str | None,
+    *,
+    configured: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> str | None:
+    """The tenant URL: the command-line argument, else the config file's (`configured`), else
+    MOTIMATE_SCIM_TENANT_URL; None when there is none."""
+    for candidate in (argument, configured, environ.get(TENANT_URL_ENV)):
+        if candidate is not None and candidate != "":
+            return candidate
+    return None
+
+
+# ---- TLS -----------------------------------------------------------------------------------
+
+
+def tls_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
+    """Trust `ca_bundle` when given (a corporate TLS-inspecting proxy's CA, a test CA), else
+    the system's trust store — where such proxies' CAs are usually installed — falling back
+    to certifi's bundle where Python finds no system store."""
+    if ca_bundle is not None:
+        return ssl.create_default_context(cafile=os.fspath(ca_bundle))
+    context = ssl.create_default_context()
+    if not context.cert_store_stats().get("x509_ca"):
+        import certifi
+
+        context.load_verify_locations(certifi.where())
+    return context
+
+
+# ---- one request ---------------------------------------------------------------------------
+
+_VERIFY_CODES: dict[int, ErrorKind] = {
+    9: "tls-not-yet-valid",  # X509_V_ERR_CERT_NOT_YET_VALID
+    10: "tls-expired",  # X509_V_ERR_CERT_HAS_EXPIRED
+    62: "tls-wrong-host",  # X509_V_ERR_HOSTNAME_MISMATCH
+    64: "tls-wrong-host",  # X509_V_ERR_IP_ADDRESS_MISMATCH
+}
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and everything it was raised from (httpx → httpcore → ssl/socket)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def classify_error(error: BaseException) -> tuple[ErrorKind, str | None]:
+    """The kind of a failed request, and a short token-free detail for the message."""
+    chain = _chain(error)
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError):
+            kind = _VERIFY_CODES.get(link.verify_code, "tls-untrusted")
+            return kind, link.verify_message or None
+    for link in chain:
+        if isinstance(link, socket.gaierror):
+            return "dns", link.strerror or None
+    if isinstance(error, httpx.ConnectTimeout):
+        return "connect-timeout", None
+    if isinstance(error, httpx.TimeoutException):
+        return "read-timeout", None
+    for link in chain:
+        if isinstance(link, ssl.SSLError):
+            return "tls-other", link.reason or link.strerror or None
+    for link in chain:
+        if isinstance(link, ConnectionRefusedError):
+            return "refused", None
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "closed", None
+    if isinstance(error, httpx.ProxyError):
+        return "network", "the proxy refused or failed"
+    for link in chain:
+        if isinstance(link, OSError) and link.strerror:
+            return "network", link.strerror
+    return "network", type(error).__name__
+
+
+def _read_body(response: httpx.Response) -> str:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_BODY_BYTES:
+            break
+    data = b"".join(chunks)[:MAX_BODY_BYTES]
+    return data.decode(response.charset_encoding or "utf-8", errors="replace")
+
+
+def fetch(
+    client: httpx.Client,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    filter_attribute: str | None = None,
+    timeout_s: float | None = None,
+) -> HttpOutcome:
+    """GET one URL and describe what happened. Never raises for network trouble."""
+    shown = str(httpx.URL(url, params=params))
+    started = time.perf_counter()
+
+    def elapsed() -> int:
+        return round((time.perf_counter() - started) * 1000)
+
+    try:
+        with client.stream("GET", url, params=params, headers=headers) as response:
+            body = _read_body(response)
+            return HttpOutcome(
+                url=shown,
+                filter_attribute=filter_attribute,
+                status=response.status_code,
+                reason=response.reason_phrase,
+                content_type=response.headers.get("content-type"),
+                location=response.headers.get("location"),
+                body=body,
+                elapsed_ms=elapsed(),
+                timeout_s=timeout_s,
+            )
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
+        # Only the classification leaves this block: the exception holds the request, and
+        # the request holds the Authorization header.
+        kind, detail = classify_error(error)
+    return HttpOutcome(
+        url=shown,
+        filter_attribute=filter_attribute,
+        elapsed_ms=elapsed(),
+        error=kind,
+        error_detail=detail,
+        timeout_s=timeout_s,
+    )
+
+
+# ---- the check -----------------------------------------------------------------------------
+
+
+def _finding(code: str, issue: Issue, value: str | None, secrets: tuple[str, ...]) -> Finding:
+    rule = get_rule(code)
+
+    def clean(text: str | None) -> str | None:
+        return None if text is None else redact(text, secrets)
+
+    return Finding(
+        rule=rule.code,
+        severity=rule.severity,
+        message=redact(issue.message, secrets),
+        value=clean(value),
+        fix=clean(issue.fix),
+        fix_confidence=issue.fix_confidence if issue.fix is not None else None,
+    )
+
+
+def _service_provider_config(
+    client: httpx.Client, base_url: str, timeout_s: float
+) -> dict[str, Any] | None:
+    """/ServiceProviderConfig, read without the token (RFC 7643 §5), or None."""
+    outcome = fetch(
+        client,
+        f"{base_url}/ServiceProviderConfig",
+        headers={"Accept": SCIM_MEDIA_TYPE},
+        timeout_s=timeout_s,
+    )
+    if outcome.status != 200:
+        return None
+    parsed, value = outcome.json_body()
+    if not (parsed and isinstance(value, dict)):
+        return None
+    schemas = value.get("schemas")
+    if not (isinstance(schemas, list) and SERVICE_PROVIDER_CONFIG_SCHEMA in schemas):
+        return None
+    return value
+
+
+def check_connection(
+    url: str,
+    token: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    verify: str | os.PathLike[str] | None = None,
+    slow_after_s: float = DEFAULT_SLOW_AFTER_S,
+    read_service_provider_config: bool = True,
+) -> ConnectionResult:
+    """Test a tenant URL and token the way Entra's Test connection does; read-only.
+
+    `verify` is a CA bundle file to trust instead of the system's (tests, TLS-inspecting
+    proxies). `slow_after_s` is C012's threshold. The result is ok when both filter requests
+    got 200 with an empty SCIM ListResponse and no error was found.
+    """
+    secrets = secret_forms(token)
+    findings: list[Finding] = []
+    display = shown_url(url)
+
+    def add(code: str, issue: Issue | None, value: str | None = None) -> None:
+        if issue is not None:
+            findings.append(_finding(code, issue, value, secrets))
+
+    add("C001", c001_tenant_url_unusable(url), display)
+    base_url = url_under_test(url)
+    if base_url is not None:
+        add("C002", c002_tenant_url_not_motimate_form(url), display)
+    inspection = inspect_token(token)
+    if base_url is None or not inspection.sendable:
+        add("C003", token_issue(inspection))
+        return ConnectionResult(url=display, ok=False, findings=findings)
+
+    headers = {
+        "Authorization": f"Bearer {inspection.cleaned}",
+        "Accept": SCIM_MEDIA_TYPE,
+    }
+    outcomes: list[HttpOutcome] = []
+    config: dict[str, Any] | None = None
+    with (
+        http_logs_scrubbed(secrets),
+        httpx.Client(
+            verify=tls_context(verify),
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": f"motiscim/{__version__} (read-only connection test)"},
+        ) as client,
+    ):
+        for attribute in PROBE_ATTRIBUTES:
+            outcome = fetch(
+                client,
+                f"{base_url}/Users",
+                params={"filter": f'{attribute} eq "{uuid.uuid4()}"'},
+                headers=headers,
+                filter_attribute=attribute,
+                timeout_s=timeout,
+            )
+            outcomes.append(outcome)
+            if not outcome.is_empty_list_response():
+                break  # Entra stops at the first failure; the next request would repeat it
+        if read_service_provider_config and any(o.speaks_scim for o in outcomes):
+            config = _service_provider_config(client, base_url, timeout)
+
+    accepted = len(outcomes) == len(PROBE_ATTRIBUTES) and all(
+        o.is_empty_list_response() for o in outcomes
+    )
+    if accepted:
+        # The server accepted the token: whatever its shape, the shape was no problem.
+        inspection = dataclasses.replace(inspection, shape=None)
+    add("C003", token_issue(inspection))
+    for outcome in outcomes:
+        for code, issue in diagnose(outcome, slow_after_ms=round(slow_after_s * 1000)):
+            add(code, issue)
+    if config is not None:
+        add("C013", c013_service_provider_config(config))
+
+    deciding = next((o for o in outcomes if not o.is_empty_list_response()), outcomes[-1])
+    timings = [o.elapsed_ms for o in outcomes if o.elapsed_ms is not None]
+    ok = accepted and not any(f.severity.value == "error" for f in findings)
+    return ConnectionResult(
+        url=display,
+        ok=ok,
+        status=deciding.status,
+        elapsed_ms=max(timings) if timings else None,
+        findings=findings,
+    )

@@ -1,0 +1,748 @@
+"""`motiscim connect` against real servers on loopback, one failure shape at a time.
+
+Every outcome runs the real CLI twice (table to stdout; JSON to a file) with a known token,
+and asserts that the token appears nowhere: stdout, stderr, the JSON file, every log record
+captured at DEBUG (httpx and httpcore log at DEBUG), and the exception text. Every server
+records the requests it saw: only GETs, and /ServiceProviderConfig without the token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner, Result
+
+from motiscim_cli.app import app
+from motiscim_cli.connect import REDACTED, check_connection
+from tests.connect_servers import (
+    LIST_RESPONSE,
+    MOUNT,
+    TOKEN,
+    Pki,
+    Reply,
+    RunningServer,
+    closed_port,
+    fixed,
+    json_reply,
+    serve_scim,
+)
+
+SCHEMA = Path(__file__).resolve().parent.parent / "motiscim_cli/schemas/report-v1.schema.json"
+LOOPBACK_HTTP = "C002"  # every loopback URL is, rightly, not the Motimate form
+ShapeServer = Callable[..., RunningServer]
+
+
+def assert_no_token(text: str, where: str, token: str = TOKEN) -> None:
+    for piece in (token, token[:16], token[16:]):
+        assert piece not in text, f"the token (or half of it) appears in {where}"
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    table: str  # stdout of the table run
+    report: dict[str, Any]  # the JSON report written with --output
+    stderr: str
+
+    @property
+    def connection(self) -> dict[str, Any]:
+        return self.report["connection"]
+
+    @property
+    def codes(self) -> list[str]:
+        return [f["rule"] for f in self.connection["findings"]]
+
+    def message(self, code: str) -> str:
+        return next(f["message"] for f in self.connection["findings"] if f["rule"] == code)
+
+
+def _exception_text(result: Result) -> str:
+    if result.exc_info is None:
+        return ""
+    return "".join(traceback.format_exception(*result.exc_info))
+
+
+def run_connect(
+    url: str | None,
+    *extra: str,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    token: str | None = TOKEN,
+    env: dict[str, str | None] | None = None,
+    secret: str = TOKEN,
+) -> Ran:
+    """Run `motiscim connect` as table and as JSON, and check the token leaked nowhere."""
+    caplog.set_level(logging.DEBUG)
+    runner = CliRunner()
+    environment: dict[str, str | None] = {
+        "MOTIMATE_SCIM_TOKEN": token,
+        "MOTIMATE_SCIM_TENANT_URL": None,
+        "NO_COLOR": "1",
+        "COLUMNS": "200",  # rich wraps at 80 columns otherwise
+    }
+    environment.update(env or {})
+    args = ["connect", *([url] if url is not None else []), *extra]
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    report_file = out / "connect.json"
+    table = runner.invoke(app, args, env=environment)
+    as_json = runner.invoke(
+        app, [*args, "--format", "json", "--output", str(report_file)], env=environment
+    )
+    assert table.exit_code == as_json.exit_code, (table.output, as_json.output)
+    for name, text in [
+        ("stdout", table.stdout),
+        ("stderr", table.stderr),
+        ("json run stdout", as_json.stdout),
+        ("json run stderr", as_json.stderr),
+        ("the table run's exception", _exception_text(table)),
+        ("the json run's exception", _exception_text(as_json)),
+        ("the captured log", caplog.text),
+    ]:
+        assert_no_token(text, name, secret)
+    for record in caplog.records:
+        assert_no_token(record.getMessage(), f"log record {record.name}", secret)
+        assert_no_token(str(record.exc_text or ""), f"log record {record.name}", secret)
+    for path in out.rglob("*"):
+        assert_no_token(path.read_text(encoding="utf-8"), str(path), secret)
+    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
+    if report:
+        jsonschema.validate(report, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    return Ran(table.exit_code, table.stdout, report, table.stderr + as_json.stderr)
+
+
+def only_gets(server: RunningServer, expected_users_requests: int) -> None:
+    requests = server.recorder.requests
+    assert server.recorder.methods <= {"GET"}, requests
+    users = [r for r in requests if "/Users?filter=" in r.path]
+    assert len(users) == expected_users_requests, requests
+    assert all(r.authorized for r in users)
+    config = [r for r in requests if r.path.endswith("/ServiceProviderConfig")]
+    assert all(not r.authorized for r in config), "ServiceProviderConfig must go without token"
+
+
+# ---- success against the real SCIM server ----------------------------------------------------
+
+
+def test_good_url_and_token_pass_against_scim2_server_over_http(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    ran = run_connect(scim_http.base + MOUNT, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 0
+    assert ran.codes == [LOOPBACK_HTTP, "C013"]
+    assert ran.connection["ok"] is True
+    assert ran.connection["status"] == 200
+    assert isinstance(ran.connection["elapsed_ms"], int)
+    assert ran.connection["url"] == scim_http.base + MOUNT
+    assert ran.report["summary"]["verdict"] == "ready"
+    assert ran.message("C013").startswith(
+        "The server's ServiceProviderConfig says: filter supported, PATCH supported"
+    )
+    assert "OK  HTTP 200 in" in ran.table
+    assert "C002 warning" in ran.table
+    # two runs, each: userName and externalId filters, then /ServiceProviderConfig
+    only_gets(scim_http, expected_users_requests=4)
+    filters = [r.path for r in scim_http.recorder.requests if "filter=" in r.path]
+    assert [p.split("filter=")[1].split("+")[0] for p in filters[:2]] == [
+        "userName",
+        "externalId",
+    ]
+    assert {r.path.split("?")[0] for r in scim_http.recorder.requests} == {
+        "/scim/v1/Users",
+        "/scim/v1/ServiceProviderConfig",
+    }
+    # the logs were really captured at DEBUG, so the no-token assertion above meant something
+    assert any(r.name.startswith("httpcore") and r.levelno == logging.DEBUG for r in caplog.records)
+
+
+def test_scim2_server_answers_the_filter_with_an_empty_list_response(
+    scim_http: RunningServer,
+) -> None:
+    import httpx
+
+    response = httpx.get(
+        f"{scim_http.base}{MOUNT}/Users",
+        params={"filter": 'externalId eq "0f8fad5b-d9cb-469f-a165-70867728950e"'},
+        headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/scim+json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]
+    assert response.json()["totalResults"] == 0
+
+
+def test_good_url_and_token_pass_over_https_with_the_test_ca(
+    scim_https: RunningServer, pki: Pki, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    url = scim_https.base + MOUNT
+    ran = run_connect(url, "--ca-bundle", str(pki.ca_bundle), caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 0
+    assert ran.codes == [LOOPBACK_HTTP, "C013"]
+    assert "over plain http" not in ran.message("C002")
+    only_gets(scim_https, expected_users_requests=4)
+    # and the function itself, with `verify=`
+    result = check_connection(url, TOKEN, verify=pki.ca_bundle)
+    assert result.ok and result.status == 200
+
+
+def test_url_from_the_environment(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    ran = run_connect(
+        None,
+        caplog=caplog,
+        tmp_path=tmp_path,
+        env={"MOTIMATE_SCIM_TENANT_URL": scim_http.base + MOUNT},
+    )
+    assert ran.exit_code == 0
+    assert ran.connection["url"] == scim_http.base + MOUNT
+
+
+def test_token_from_a_file_with_a_final_line_break(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "secret" / "token.txt"
+    token_file.parent.mkdir()
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    ran = run_connect(
+        scim_http.base + MOUNT,
+        "--token-file",
+        str(token_file),
+        token=None,
+        caplog=caplog,
+        tmp_path=tmp_path,
+    )
+    assert ran.exit_code == 0
+    assert "C003" not in ran.codes
+    assert f"Token       from the file {token_file}" in ran.table
+
+
+def test_token_file_written_by_windows_powershell_as_utf16(
+    scim_http: RunningServer, tmp_path: Path
+) -> None:
+    from motiscim_cli.connect import read_token_file
+
+    token_file = tmp_path / "token.txt"
+    token_file.write_bytes((TOKEN + "\r\n").encode("utf-16"))  # BOM + UTF-16 LE
+    assert read_token_file(token_file) == TOKEN
+    assert check_connection(scim_http.base + MOUNT, read_token_file(token_file)).ok
+
+
+# ---- C003: a pasted token is cleaned, tested, and reported -------------------------------
+
+
+def test_a_token_pasted_with_bearer_and_quotes_is_cleaned_tested_and_reported(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    ran = run_connect(
+        scim_http.base + MOUNT, token=f' Bearer "{TOKEN}"\n', caplog=caplog, tmp_path=tmp_path
+    )
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C003", "C013"]
+    assert ran.connection["status"] == 200  # the cleaned token worked…
+    assert ran.connection["ok"] is False  # …but what was given is not the token
+    assert ran.message("C003") == (
+        "The token was given with a space before it, a line break after it, a 'Bearer ' "
+        "prefix and quotes. The cleaned token was tested. Fix: Paste only the 32 letters and "
+        "digits into Entra's Secret Token field, with nothing before, after or inside them."
+    )
+    only_gets(scim_http, expected_users_requests=4)
+
+
+def test_an_unusual_token_the_server_accepts_is_not_reported(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    odd = "k2J9x-Lq0Zp4Wv8Rt1Ys6Nb3Mc7Hd5Fg2Ae0Ui9X"
+    assert len(odd) == 40  # and a dash: not Motimate's shape
+    server = serve_scim(odd)
+    try:
+        ran = run_connect(
+            server.base + MOUNT, token=odd, secret=odd, caplog=caplog, tmp_path=tmp_path
+        )
+        assert ran.exit_code == 0
+        assert ran.codes == [LOOPBACK_HTTP, "C013"]
+        refused = run_connect(
+            server.base + MOUNT, token=odd[:-1], secret=odd[:-1], caplog=caplog, tmp_path=tmp_path
+        )
+        assert refused.exit_code == 1
+        assert refused.codes == [LOOPBACK_HTTP, "C003", "C007", "C013"]
+        assert refused.message("C003").startswith(
+            "The token has 39 characters, 1 of them not a letter or digit (Motimate's tokens are "
+            "32 letters and digits)."
+        )
+    finally:
+        server.close()
+
+
+def test_a_token_that_cannot_go_in_a_header_is_not_sent(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    bad = TOKEN[:31] + "ø"
+    ran = run_connect(
+        scim_http.base + MOUNT, token=bad, secret=bad, caplog=caplog, tmp_path=tmp_path
+    )
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C003"]
+    assert "Nothing was sent: it cannot go in an HTTP header as it is." in ran.message("C003")
+    assert ran.connection["status"] is None and ran.connection["elapsed_ms"] is None
+    assert "FAILED  nothing sent (C003)." in ran.table
+    assert scim_http.recorder.requests == []
+
+
+# ---- C001: nothing is sent -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("http://acme.motimateapp.com/scim/v1", "The tenant URL uses plain http"),
+        ("https://{identifier}.motimateapp.com/scim/v1", "{identifier} placeholder"),
+        ("https://acme.motimateapp.com/scim/v1?token=x", "has a query"),
+    ],
+)
+def test_c001_stops_before_sending_anything(
+    url: str, cause: str, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    ran = run_connect(url, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.codes == ["C001"]
+    assert cause in ran.message("C001")
+    assert ran.connection["status"] is None and ran.connection["elapsed_ms"] is None
+    assert "FAILED  nothing sent (C001)." in ran.table
+    assert not any(r.name.startswith("httpcore") for r in caplog.records)
+
+
+def test_user_and_password_in_the_url_are_masked_in_the_report(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    ran = run_connect(
+        "https://admin:hunter2secret@acme.motimateapp.com/scim/v1",
+        caplog=caplog,
+        tmp_path=tmp_path,
+    )
+    assert ran.codes == ["C001"]
+    assert ran.connection["url"] == "https://***@acme.motimateapp.com/scim/v1"
+    assert "hunter2secret" not in json.dumps(ran.report) + ran.table
+
+
+# ---- the SCIM server says no ---------------------------------------------------------------
+
+
+def test_c007_wrong_token_quotes_the_scim_error_detail(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    wrong = "Zz9" * 10 + "Q1"
+    ran = run_connect(
+        scim_http.base + MOUNT, token=wrong, secret=wrong, caplog=caplog, tmp_path=tmp_path
+    )
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C007", "C013"]
+    assert ran.connection["status"] == 401
+    assert ran.message("C007") == (
+        "The server refused the token (401 Unauthorized: The bearer token is not valid for "
+        "this tenant). Fix: Copy the Secret Token again exactly as Motimate sent it (32 "
+        "letters and digits); if it still fails, ask Motimate for a new one."
+    )
+    assert "FAILED  HTTP 401 in" in ran.table and "(C007)." in ran.table
+    only_gets(scim_http, expected_users_requests=2)  # Entra stops at the first failure
+
+
+@pytest.mark.parametrize(
+    ("path", "cause"),
+    [
+        ("/scim/v2", "There is no SCIM Users endpoint at /scim/v2/Users (404 Not Found)"),
+        ("", "There is no SCIM Users endpoint at /Users (404 Not Found)"),
+        ("/scim/v1/Users", "The tenant URL ends with /Users, and Entra appends /Users itself"),
+    ],
+)
+def test_c008_wrong_path_on_the_scim_server(
+    path: str,
+    cause: str,
+    scim_http: RunningServer,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    ran = run_connect(scim_http.base + path, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C008"]
+    assert ran.message("C008").startswith(cause)
+    assert ran.connection["status"] == 404
+    only_gets(scim_http, expected_users_requests=2)
+
+
+# ---- tiny servers, one shape each -------------------------------------------------------------
+
+LOGIN_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in to Motimate</title></head>"
+    b"<body><form method=post><input name=password></form></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "code", "status", "cause"),
+    [
+        (
+            Reply(404, b"Not Found", (("Content-Type", "text/plain"),)),
+            "C008",
+            404,
+            "There is no SCIM Users endpoint at /scim/v1/Users (404 Not Found)",
+        ),
+        (
+            json_reply(
+                404,
+                {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                    "status": "404",
+                    "detail": "No user matches",
+                },
+            ),
+            "C008",
+            404,
+            "The server answered 404 with a SCIM error (No user matches) to GET /scim/v1/Users: "
+            "either the tenant URL's path is wrong, or the server answers 404 when a filter "
+            "matches no user",
+        ),
+        (
+            Reply(200, LOGIN_PAGE, (("Content-Type", "text/html; charset=utf-8"),)),
+            "C009",
+            200,
+            "The server answered 200 with an HTML page (titled 'Sign in to Motimate'), not SCIM "
+            "JSON: the URL points at a web page, such as a sign-in page, not the SCIM API.",
+        ),
+        (
+            Reply(200, b'{"schemas": [', (("Content-Type", "application/scim+json"),)),
+            "C009",
+            200,
+            "The server answered 200 with a body that is not valid JSON to the filter on "
+            "userName, not a SCIM ListResponse.",
+        ),
+        (
+            json_reply(200, {"status": "ok", "version": "2.4"}, "application/json"),
+            "C009",
+            200,
+            "The server answered 200 with JSON that is not a SCIM ListResponse to the filter on "
+            "userName",
+        ),
+        (
+            json_reply(200, {**LIST_RESPONSE, "totalResults": 3}),
+            "C009",
+            200,
+            "The server's ListResponse to the filter on userName has totalResults 3 for a random "
+            "value no user has: it ignores the filter",
+        ),
+        (
+            json_reply(
+                500,
+                {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                    "status": "500",
+                    "detail": "database unavailable",
+                },
+            ),
+            "C010",
+            500,
+            "The server failed with 500 Internal Server Error: database unavailable.",
+        ),
+        (
+            Reply(502, b"<html>Bad Gateway</html>", (("Content-Type", "text/html"),)),
+            "C010",
+            502,
+            "The server failed with 502 Bad Gateway from a gateway in front of the SCIM service.",
+        ),
+        (
+            Reply(302, b"", (("Location", "https://login.example.com/sso?next=/scim"),)),
+            "C011",
+            302,
+            "The server redirects (302 Found) to https://login.example.com/sso?next=/scim; "
+            "Entra does not follow redirects.",
+        ),
+        (
+            Reply(403, b"", ()),
+            "C007",
+            403,
+            "The server knows the token but refuses access to Users (403 Forbidden).",
+        ),
+    ],
+)
+def test_each_wrong_answer_gets_its_code(
+    reply: Reply,
+    code: str,
+    status: int,
+    cause: str,
+    shape_server: ShapeServer,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    server = shape_server(fixed(reply))
+    ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, code]
+    assert ran.message(code).startswith(cause)
+    assert ran.connection["status"] == status
+    assert ran.connection["ok"] is False
+    assert f"({code})." in ran.table or code == "C011"
+    only_gets(server, expected_users_requests=2)
+
+
+def test_c011_redirect_is_a_warning_but_the_connection_fails(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    target = "https://acme.motimateapp.com/scim/v1/Users"
+    server = shape_server(fixed(Reply(301, b"", (("Location", target),))))
+    ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert [f["severity"] for f in ran.connection["findings"]] == ["warning", "warning"]
+    assert ran.report["summary"]["verdict"] == "not-ready"
+    assert "FAILED  HTTP 301 in" in ran.table
+    only_gets(server, expected_users_requests=2)  # the redirect was not followed
+
+
+def test_c009_filter_on_external_id_refused_after_username_worked(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    def answer(method: str, path: str, headers: dict[str, str]) -> Reply:
+        if "filter=externalId" in path:
+            return json_reply(
+                400,
+                {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                    "status": "400",
+                    "scimType": "invalidFilter",
+                    "detail": "externalId is not filterable",
+                },
+            )
+        if "filter=userName" in path:
+            return json_reply(200, LIST_RESPONSE)
+        return Reply(404)
+
+    server = shape_server(answer)
+    ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C009"]  # no C013: its ServiceProviderConfig is 404
+    assert ran.message("C009").startswith(
+        "The server answered 400 Bad Request: [invalidFilter] externalId is not filterable to "
+        "the filter on externalId, not 200 with a SCIM ListResponse."
+    )
+    only_gets(server, expected_users_requests=4)
+
+
+def test_c012_slow_answer_is_a_warning(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # The threshold is lowered to 0.1 s (the default is 5 s); the first request waits 0.3 s.
+    def answer(method: str, path: str, headers: dict[str, str]) -> Reply:
+        delay = 0.3 if "filter=userName" in path else 0.0
+        return Reply(200, json.dumps(LIST_RESPONSE).encode(), delay_s=delay)
+
+    server = shape_server(answer)
+    ran = run_connect(server.base + MOUNT, "--slow-after", "0.1", caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 0
+    assert ran.codes == [LOOPBACK_HTTP, "C012"]
+    assert ran.message("C012").endswith(
+        "(more than 0.1 s); Entra may time out. Fix: Retry; if it stays slow, tell Motimate "
+        "the time and how long it took."
+    )
+    assert ran.connection["ok"] is True
+
+
+def test_c005_read_timeout(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    server = shape_server(fixed(Reply(200, b"{}", delay_s=3)))
+    ran = run_connect(server.base + MOUNT, "--timeout", "0.3", caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C005"]
+    assert ran.message("C005").startswith(
+        f"Connected to 127.0.0.1:{server.port}, but no answer came within 0.3 s."
+    )
+    assert ran.connection["status"] is None
+    assert "FAILED  no answer in" in ran.table
+
+
+def test_c005_closed_port(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    port = closed_port()
+    ran = run_connect(f"http://127.0.0.1:{port}{MOUNT}", caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C005"]
+    assert ran.message("C005").startswith(
+        f"The connection to 127.0.0.1:{port} was refused: nothing accepts connections there."
+    )
+
+
+def test_c004_dns(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    # .invalid never resolves (RFC 6761); the timeout bounds a slow resolver.
+    ran = run_connect(
+        "https://nothing.invalid/scim/v1", "--timeout", "3", caplog=caplog, tmp_path=tmp_path
+    )
+    assert ran.exit_code == 1
+    assert ran.codes == ["C002", "C004"]
+    assert ran.message("C004").startswith("The host name nothing.invalid does not resolve")
+
+
+# ---- C006: TLS -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cert", "host", "cause"),
+    [
+        (
+            "untrusted",
+            "127.0.0.1",
+            "The TLS certificate of 127.0.0.1 is not signed by a CA this machine trusts",
+        ),
+        (
+            "wrong_host",
+            "127.0.0.1",
+            "The TLS certificate presented is for another host than 127.0.0.1.",
+        ),
+        (
+            "wrong_host",
+            "localhost",
+            "The TLS certificate presented is for another host than localhost.",
+        ),
+        ("expired", "127.0.0.1", "The TLS certificate of 127.0.0.1 has expired."),
+    ],
+)
+def test_c006_tls_says_which_problem(
+    cert: str,
+    host: str,
+    cause: str,
+    pki: Pki,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    server = serve_scim(TOKEN, getattr(pki, cert))
+    try:
+        url = server.base.replace("127.0.0.1", host) + MOUNT
+        ran = run_connect(url, "--ca-bundle", str(pki.ca_bundle), caplog=caplog, tmp_path=tmp_path)
+        assert ran.exit_code == 1
+        assert ran.codes == [LOOPBACK_HTTP, "C006"]
+        assert ran.message("C006").startswith(cause)
+        assert server.recorder.requests == []  # the token never left the client
+    finally:
+        server.close()
+
+
+def test_c006_https_to_a_plain_http_port(
+    shape_server: ShapeServer, pki: Pki, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    server = shape_server(fixed(Reply(200, b"plain")))
+    url = server.base.replace("http://", "https://") + MOUNT
+    ran = run_connect(url, "--ca-bundle", str(pki.ca_bundle), caplog=caplog, tmp_path=tmp_path)
+    assert ran.codes == [LOOPBACK_HTTP, "C006"]
+    assert "the server does not speak TLS on that port (perhaps plain http)" in ran.message("C006")
+    assert server.recorder.requests == []
+
+
+def test_system_trust_does_not_trust_the_test_ca(
+    scim_https: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    ran = run_connect(scim_https.base + MOUNT, caplog=caplog, tmp_path=tmp_path)
+    assert ran.codes == [LOOPBACK_HTTP, "C006"]
+    assert "--ca-bundle" in ran.message("C006")
+
+
+# ---- a server that echoes the token back ------------------------------------------------------
+
+
+def test_a_server_echoing_the_token_does_not_make_it_leak(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    def echo(method: str, path: str, headers: dict[str, str]) -> Reply:
+        received = headers.get("Authorization", "")
+        body = json.dumps(
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "401",
+                "detail": f"Unknown credentials: {received}",
+            }
+        )
+        return Reply(
+            401, body.encode(), (("Content-Type", "application/scim+json"), ("X-Echo", received))
+        )
+
+    server = shape_server(echo)
+    ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)  # asserts no leak
+    assert ran.codes == [LOOPBACK_HTTP, "C007", "C013"] or ran.codes == [LOOPBACK_HTTP, "C007"]
+    assert f"Unknown credentials: Bearer {REDACTED}" in ran.message("C007")
+    # httpcore logged the echoed response header at DEBUG, scrubbed
+    assert any(REDACTED in r.getMessage() for r in caplog.records if r.name.startswith("httpcore"))
+
+
+# ---- usage errors: exit 2, one line ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (
+            [],
+            {},
+            "motiscim connect: No tenant URL: pass it as the argument or set "
+            "MOTIMATE_SCIM_TENANT_URL.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1"],
+            {"MOTIMATE_SCIM_TOKEN": None},
+            "motiscim connect: No token: set MOTIMATE_SCIM_TOKEN, pass --token-file FILE, or run "
+            "in a terminal to be prompted.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1"],
+            {"MOTIMATE_SCIM_TOKEN": ""},
+            "motiscim connect: No token: set MOTIMATE_SCIM_TOKEN, pass --token-file FILE, or run "
+            "in a terminal to be prompted.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "{tmp}/missing.txt"],
+            {},
+            "motiscim connect: Cannot read the token file {tmp}/missing.txt: No such file or "
+            "directory.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "{tmp}/empty.txt"],
+            {},
+            "motiscim connect: The token file {tmp}/empty.txt is empty.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--ca-bundle", "{tmp}/empty.txt"],
+            {},
+            "motiscim connect: Cannot use the CA bundle {tmp}/empty.txt: ",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    args: list[str], env: dict[str, str | None], message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    environment: dict[str, str | None] = {
+        "MOTIMATE_SCIM_TOKEN": TOKEN,
+        "MOTIMATE_SCIM_TENANT_URL": None,
+    }
+    environment.update(env)
+    result = CliRunner().invoke(
+        app, ["connect", *(a.replace("{tmp}", str(tmp_path)) for a in args)], env=environment
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(message.replace("{tmp}", str(tmp_path)))
+    assert result.stderr.count("\n") == 1
+    assert_no_token(result.output, "usage error output")
+
+
+def test_there_is_no_token_option() -> None:
+    result = CliRunner().invoke(app, ["connect", "--token", TOKEN, "https://x.motimateapp.com"])
+    assert result.exit_code == 2
+    help_text = CliRunner().invoke(app, ["connect", "--help"]).stdout
+    options = help_text.split("Options:", 1)[1]
+    assert "--token-file FILE" in options
+    assert not re.search(r"^\s+--token\s", options, re.MULTILINE)
+    assert "lands in shell history" in " ".join(help_text.split())

@@ -1,0 +1,79 @@
+"""The hidden token prompt, in a real pseudo-terminal: the token typed is never echoed."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.connect_servers import MOUNT, TOKEN, RunningServer
+
+
+def _read_until_exit(master: int, process: subprocess.Popen[bytes], deadline: float) -> bytes:
+    output = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        elif process.poll() is not None:
+            break
+    return output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_the_token_is_read_from_a_hidden_prompt_and_never_echoed(
+    scim_http: RunningServer,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTIMATE_SCIM_")}
+    env.update({"NO_COLOR": "1", "COLUMNS": "200"})
+    master, slave = pty.openpty()
+    # getpass reads from the controlling terminal (/dev/tty): make the pty the child's own,
+    # in the child itself (a new session, then TIOCSCTTY), before it becomes motiscim.
+    become_terminal_owner = (
+        "import fcntl, os, sys, termios; os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'motiscim_cli', *sys.argv[1:]])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", become_terminal_owner, "connect", scim_http.base + MOUNT],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    try:
+        deadline = time.monotonic() + 20
+        prompt = b""
+        # click writes "Secret Token (hidden):", then getpass turns echo off (discarding
+        # anything typed before) and writes " ": type only after that space.
+        while b"Secret Token (hidden): " not in prompt and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                prompt += os.read(master, 4096)
+        assert b"Secret Token (hidden): " in prompt, prompt
+        os.write(master, TOKEN.encode() + b"\n")
+        output = prompt + _read_until_exit(master, process, deadline)
+        assert process.wait(timeout=5) == 0, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", output.decode("utf-8", "replace"))  # no styles
+    assert TOKEN not in text and TOKEN[:16] not in text and TOKEN[16:] not in text
+    assert "Token       from the prompt (never shown)" in text
+    assert "OK  HTTP 200 in" in text
+    users = [r for r in scim_http.recorder.requests if "/Users?filter=" in r.path]
+    assert len(users) == 2 and all(r.authorized for r in users)
