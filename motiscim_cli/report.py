@@ -51,6 +51,7 @@ class Report:
     connection: ConnectionResult | None = None
     mapping: MappingResult | None = None
     unreadable: bool = False  # an input could not be read: the verdict is "unknown"
+    rules_checked: list[str] = field(default_factory=list)  # codes that ran (junit lists them)
     generated_at: str = field(
         default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
@@ -139,6 +140,8 @@ class Report:
                 "verdict": self.verdict,
                 "by_rule": self.by_rule(),
                 "by_severity": self.by_severity(),
+                # reviewed exceptions: shown, counted here, never part of the counts above
+                "suppressed": sum(1 for f in self.all_findings() if f.suppressed is not None),
             },
             "findings": [finding_json(f, redact=redact) for f in self.findings],
             "connection": None

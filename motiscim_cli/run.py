@@ -47,7 +47,9 @@ def run_check(
         CheckContext(default_region=options.region),
         severity_overrides=dict(options.severity_overrides),
     )
-    report = Report()
+    report = Report(
+        rules_checked=[r.code for r in rules if r.scope in ("file", "user", "population")]
+    )
     errors: list[ReadError] = []
     for path in paths:
         try:

@@ -16,6 +16,13 @@ Renderer = Callable[..., str]
 RENDERERS: dict[str, str] = {
     "table": "motiscim_cli.render.table",
     "json": "motiscim_cli.render.json_report",
+    "jsonl": "motiscim_cli.render.jsonl",
+    "github": "motiscim_cli.render.github",
+    "junit": "motiscim_cli.render.junit",
+    "sarif": "motiscim_cli.render.sarif",
+    "csv": "motiscim_cli.render.csv_report",
+    "markdown": "motiscim_cli.render.markdown",
+    "html": "motiscim_cli.render.html_report",
 }
 
 

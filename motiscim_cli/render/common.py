@@ -1,0 +1,139 @@
+"""What every renderer shows the same way: redaction, positions, rule names, ordering.
+
+Redaction follows the JSON contract (`report.finding_json`): under `--redact` the offending
+value is never shown, the user's UPN is masked, and a fix for an email or phone number is
+masked (the human formats) or null (the machine formats that reuse `finding_json`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from checks.model import Finding, Rule, Severity, all_rules
+from motiscim_cli.report import REDACTED_ATTRIBUTES, Report, mask
+
+
+def catalogue() -> Mapping[str, Rule]:
+    """The rule catalogue renderers describe rules from (one place, so tests can pin it)."""
+    return all_rules()
+
+
+def rule_summary(code: str, rules: Mapping[str, Rule] | None = None) -> str:
+    rule = (rules if rules is not None else catalogue()).get(code)
+    return rule.summary if rule is not None else ""
+
+
+def rule_name(code: str, rules: Mapping[str, Rule] | None = None) -> str:
+    rule = (rules if rules is not None else catalogue()).get(code)
+    return rule.name if rule is not None else code
+
+
+def code_order(codes: Iterable[str], rules: Mapping[str, Rule] | None = None) -> list[str]:
+    """Codes in catalogue order (F, U, E, P, X, N, T, A, C, M), unknown codes last."""
+    known = list(rules if rules is not None else catalogue())
+    return sorted(set(codes), key=lambda c: (known.index(c) if c in known else len(known), c))
+
+
+def is_sensitive(finding: Finding) -> bool:
+    return finding.attribute in REDACTED_ATTRIBUTES
+
+
+def shown_value(finding: Finding, redact: bool) -> str | None:
+    """The offending value, or None under --redact (any attribute: a UPN is personal too)."""
+    return None if redact else finding.value
+
+
+def shown_fix(finding: Finding, redact: bool) -> str | None:
+    """The suggested value; an email or phone fix is masked under --redact."""
+    if finding.fix is None:
+        return None
+    return mask(finding.fix) if redact and is_sensitive(finding) else finding.fix
+
+
+def shown_upn(finding: Finding, redact: bool) -> str | None:
+    upn = finding.user_principal_name
+    return mask(upn) if redact else upn
+
+
+def shown_user(finding: Finding, redact: bool) -> str:
+    """Who the finding is about, for a human: the UPN, else the Object ID, else ''."""
+    return shown_upn(finding, redact) or finding.object_id or ""
+
+
+def position(finding: Finding) -> str:
+    """Where, in words: 'row 12 (line 13)', 'row 3 (/value/2)', or '' for a whole file."""
+    if finding.row is None:
+        return f"line {finding.line}" if finding.line is not None else ""
+    where = f"row {finding.row}"
+    if finding.line is not None:
+        return f"{where} (line {finding.line})"
+    if finding.pointer:
+        return f"{where} ({finding.pointer})"
+    return where
+
+
+def fix_text(finding: Finding, redact: bool) -> str | None:
+    fix = shown_fix(finding, redact)
+    if fix is None:
+        return None
+    return f"{fix} (probable)" if finding.fix_confidence == "probable" else fix
+
+
+def sentence(finding: Finding, redact: bool) -> str:
+    """One line about a finding for annotation-style outputs: where, who, what, the fix."""
+    parts = []
+    where = position(finding)
+    user = shown_user(finding, redact)
+    if where or user:
+        parts.append(" ".join(p for p in (where, user and f"[{user}]") if p) + ":")
+    parts.append(finding.message)
+    fix = fix_text(finding, redact)
+    if fix is not None:
+        parts.append(f"Fix: {fix}.")
+    if finding.related_rows:
+        parts.append(f"Same value on row(s) {', '.join(map(str, finding.related_rows))}.")
+    if finding.suppressed is not None:
+        parts.append(f"Suppressed by a reviewed exception: {finding.suppressed}")
+    return " ".join(parts)
+
+
+def suppressed(report: Report) -> list[Finding]:
+    return [f for f in report.all_findings() if f.suppressed is not None]
+
+
+def by_rule_with_severity(report: Report) -> list[tuple[str, Severity, int, int]]:
+    """(code, severity, active count, suppressed count) per rule, in catalogue order."""
+    active = Counter(f.rule for f in report.active_findings())
+    muted = Counter(f.rule for f in suppressed(report))
+    severity: dict[str, Severity] = {}
+    for finding in report.all_findings():
+        severity.setdefault(finding.rule, finding.severity)
+    return [
+        (code, severity[code], active.get(code, 0), muted.get(code, 0))
+        for code in code_order(severity)
+    ]
+
+
+def verdict_line(report: Report) -> str:
+    """The one-line verdict (`--quiet`, titles, summaries)."""
+    counts = report.by_severity()
+    muted = len(suppressed(report))
+    tail = f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info" + (
+        f", {muted} suppressed by reviewed exceptions" if muted else ""
+    )
+    if report.verdict == "unknown":
+        return f"CANNOT TELL: an input could not be read ({tail})."
+    if report.verdict == "not-ready":
+        reasons = []
+        if report.users_with_errors:
+            reasons.append(f"{report.users_with_errors} of {report.users} users would fail to sync")
+        setup = [
+            f for f in report.active_findings() if f.row is None and f.severity is Severity.ERROR
+        ]
+        if setup:
+            reasons.append(f"{len(setup)} file/setup error(s) block provisioning")
+        if not reasons:
+            reasons.append("the connection or the mapping check failed")
+        return f"NOT READY: {'; '.join(reasons)} ({tail})."
+    return f"READY: all {report.users} users are predicted to sync ({tail})."

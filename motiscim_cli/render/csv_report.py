@@ -1,0 +1,67 @@
+"""`--format csv`: one row per finding, to sort and filter in a spreadsheet.
+
+Columns: rule, severity, source, row, line, pointer, user_principal_name, object_id, attribute,
+column, value, fix, fix_confidence, message, suppressed (the reason of a reviewed exception, or
+empty). Findings without a user (a whole file, the connection, the mapping) leave those cells
+empty.
+
+Made for Excel: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the local code
+page and `ø` turns into `Ã¸`), CRLF line ends, every cell that a spreadsheet would evaluate
+neutralised with a leading `'` (`motiscim_cli.spreadsheet`: an export's own data may hold
+`=HYPERLINK(…)`; a correct `+4798765432` stays text instead of becoming a number). Tools that
+parse the findings should read `--format json` or `jsonl`, not this file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from motiscim_cli.render.common import shown_fix, shown_upn, shown_value
+from motiscim_cli.report import Report
+from motiscim_cli.spreadsheet import neutralise
+
+COLUMNS = (
+    "rule",
+    "severity",
+    "source",
+    "row",
+    "line",
+    "pointer",
+    "user_principal_name",
+    "object_id",
+    "attribute",
+    "column",
+    "value",
+    "fix",
+    "fix_confidence",
+    "message",
+    "suppressed",
+)
+BOM = "\ufeff"
+
+
+def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for f in report.all_findings():
+        cells: list[str | int | None] = [
+            f.rule,
+            f.severity.value,
+            f.source,
+            f.row,
+            f.line,
+            f.pointer,
+            shown_upn(f, redact),
+            f.object_id,
+            f.attribute,
+            f.column,
+            shown_value(f, redact),
+            shown_fix(f, redact),
+            f.fix_confidence,
+            f.message,
+            f.suppressed,
+        ]
+        writer.writerow([cell if isinstance(cell, int) else neutralise(cell) for cell in cells])
+    return BOM + buffer.getvalue()
