@@ -134,6 +134,7 @@ class _Table:
 class _Items:
     items: tuple[str, ...]
     marks: tuple[Mark, ...] | None = None  # a checklist when given
+    sub: tuple[tuple[str, ...], ...] = ()  # items nested under items[i], when given
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,7 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _summary_items(report: Report) -> list[str]:
+def _summary_items(report: Report) -> _Items:
     # The export's findings only: the connection and the mapping have lines of their own.
     errors = Counter(
         f.rule for f in report.findings if f.severity is Severity.ERROR and f.suppressed is None
@@ -213,18 +214,15 @@ def _summary_items(report: Report) -> list[str]:
         f"Users checked: {report.users}",
         f"Users with errors: {report.users_with_errors}",
     ]
-    if errors:
-        parts = []
-        for code, count in sorted(errors.items()):
-            try:
-                # Backticks mark code in the catalogue; in an email they are noise.
-                summary = get_rule(code).summary.rstrip(".").replace("`", "")
-            except KeyError:
-                summary = ""
-            parts.append(f"{code} × {count}" + (f" ({summary})" if summary else ""))
-        items.append("Errors by rule: " + "; ".join(parts))
-    else:
-        items.append("Errors by rule: none")
+    by_rule: list[str] = []
+    for code, count in sorted(errors.items()):
+        try:
+            # Backticks mark code in the catalogue; in an email they are noise.
+            summary = get_rule(code).summary.rstrip(".").replace("`", "")
+        except KeyError:
+            summary = ""
+        by_rule.append(f"{code} × {count}" + (f": {summary}" if summary else ""))
+    items.append("Errors by rule:" if by_rule else "Errors by rule: none")
     if report.connection is not None:
         items.append("Connection test: " + _connection_words(report))
     if report.mapping is not None:
@@ -235,7 +233,8 @@ def _summary_items(report: Report) -> list[str]:
         "unknown": "unknown (an export could not be read)",
     }[report.verdict]
     items.append(f"Verdict: {verdict}")
-    return items
+    sub = tuple(tuple(by_rule) if i == 2 else () for i in range(len(items)))
+    return _Items(tuple(items), sub=sub)
 
 
 def _connection_words(report: Report) -> str:
@@ -331,7 +330,7 @@ def blocks(report: Report, users: Sequence[TestUser], options: EmailOptions) -> 
         out.append(_Paragraph(f"Tenant URL: {options.tenant_url}"))
 
     out.append(_Heading(f"Preflight summary (motiscim {__version__}, {report.generated_at})"))
-    out.append(_Items(tuple(_summary_items(report))))
+    out.append(_summary_items(report))
     if report.users_with_errors and not forced:
         out.append(
             _Paragraph(
@@ -404,7 +403,7 @@ def render_text(content: Sequence[_Block]) -> str:
             parts.append("\n".join(lines))
         elif isinstance(block, _Items):
             if block.marks is None:
-                parts.append("\n".join(f"- {item}" for item in block.items))
+                parts.append(_bullets(block, "- ", "  - "))
             else:
                 parts.append(
                     "\n".join(
@@ -415,6 +414,15 @@ def render_text(content: Sequence[_Block]) -> str:
         else:
             parts.append("\n".join(block.lines))
     return "\n\n".join(parts) + "\n"
+
+
+def _bullets(block: _Items, bullet: str, nested: str) -> str:
+    lines = []
+    for index, item in enumerate(block.items):
+        lines.append(f"{bullet}{item}")
+        if index < len(block.sub):
+            lines.extend(f"{nested}{child}" for child in block.sub[index])
+    return "\n".join(lines)
 
 
 def _md_cell(text: str) -> str:
@@ -438,7 +446,7 @@ def render_markdown(content: Sequence[_Block]) -> str:
             )
         elif isinstance(block, _Items):
             if block.marks is None:
-                parts.append("\n".join(f"- {item}" for item in block.items))
+                parts.append(_bullets(block, "- ", "  - "))
             else:
                 # GitHub-style task lists know only done and open; a failed step stays open.
                 parts.append(
@@ -480,7 +488,11 @@ def render_html(content: Sequence[_Block]) -> str:
             parts.append(f'<table style="border-collapse:collapse"><tr>{head}</tr>{body}</table>')
         elif isinstance(block, _Items):
             if block.marks is None:
-                items = "".join(f"<li>{esc(item)}</li>" for item in block.items)
+                items = ""
+                for index, item in enumerate(block.items):
+                    children = block.sub[index] if index < len(block.sub) else ()
+                    nested = "".join(f"<li>{esc(child)}</li>" for child in children)
+                    items += f"<li>{esc(item)}" + (f"<ul>{nested}</ul>" if nested else "") + "</li>"
                 parts.append(f"<ul>{items}</ul>")
             else:
                 items = "".join(

@@ -122,7 +122,9 @@ def test_full_email_text_is_exact() -> None:
         "\n"
         "- Users checked: 12\n"
         "- Users with errors: 3\n"
-        f"- Errors by rule: P001 × 2 ({summary('P001')}); U003 × 1 ({summary('U003')})\n"
+        "- Errors by rule:\n"
+        f"  - P001 × 2: {summary('P001')}\n"
+        f"  - U003 × 1: {summary('U003')}\n"
         "- Connection test: OK, the URL and token were accepted (HTTP 200, 120 ms)\n"
         "- Attribute mapping check: problems: M002\n"
         "- Verdict: not ready\n"
@@ -344,6 +346,10 @@ def test_html_alternative_escapes_export_values() -> None:
     draft = compose(fixed_report(), [evil], EmailOptions())
     assert "<script>" not in draft.html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;@example.com" in draft.html
+    assert (
+        f"<li>Errors by rule:<ul><li>P001 × 2: {summary('P001')}</li>"
+        f"<li>U003 × 1: {summary('U003')}</li></ul></li>" in draft.html
+    )
 
 
 # ---- the .eml draft -------------------------------------------------------------------------
@@ -550,7 +556,7 @@ def test_no_suggestion_when_every_user_has_errors() -> None:
 
 def test_an_unknown_rule_code_does_not_break_the_summary() -> None:
     report = Report(findings=[user_error("Z999", 1)], generated_at=GENERATED_AT)
-    assert "- Errors by rule: Z999 × 1\n" in compose(report, [KARI], EmailOptions()).text
+    assert "- Errors by rule:\n  - Z999 × 1\n" in compose(report, [KARI], EmailOptions()).text
 
 
 @pytest.mark.parametrize(

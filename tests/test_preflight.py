@@ -147,22 +147,30 @@ def test_export_alone_as_json_follows_the_contract_with_an_email_object(tmp_path
     assert "SUGGESTED test users (no errors): kari.nordmann@example.com" in ran.stderr
 
 
-README_SAMPLE = SAMPLES / "entra-users-download.csv"
+def test_the_readme_sample_is_a_good_first_experience(tmp_path: Path) -> None:
+    """`motiscim preflight sample_exports/entra-users-download.csv`, the README's main command."""
+    ran = preflight(tmp_path, str(SAMPLES / "entra-users-download.csv"))
+    assert ran.exit_code == 1  # the sample has planted errors
+    out = ran.stdout
+    assert out.startswith("┏━ PREFLIGHT: NOT READY ━")
+    assert f"┃ Connection  SKIPPED      {SKIPPED}" in out
+    assert "┃ Test users  SUGGESTED " in out
+    assert f"Skipped: {SKIPPED}." in out
+    assert "SUGGESTED (no test user named)" in out
+    draft = out[out.index("To: support@motimateapp.com\n") :]
+    assert "Test users (SUGGESTED by motiscim)\n" in draft
+    # Three suggested users, each with an Object ID, UPN and email from the sample.
+    table = draft[draft.index("Object ID   ") :].split("\n\n", 1)[0].splitlines()[2:]
+    assert len(table) == 3
+    assert all(len(line.split()) == 3 and line.count("@") == 2 for line in table)
+    assert "--test-user" in ran.stderr or "--test-user" in out
 
-
-@pytest.mark.skipif(not README_SAMPLE.exists(), reason="the README's main sample is not there yet")
-def test_the_readme_sample_is_a_good_first_experience() -> None:
-    sample = README_SAMPLE
-    result = CliRunner().invoke(
-        app,
-        ["preflight", str(sample)],
-        env={"NO_COLOR": "1", "MOTIMATE_SCIM_TENANT_URL": None, "MOTIMATE_SCIM_TOKEN": None},
-    )
-    assert result.exit_code in (0, 1), result.stderr
-    assert "PREFLIGHT:" in result.stdout
-    assert f"Skipped: {SKIPPED}." in result.stdout
-    assert "Test users (SUGGESTED by motiscim)" in result.stdout
-    assert "To: support@motimateapp.com" in result.stdout
+    as_json = preflight(tmp_path, str(SAMPLES / "entra-users-download.csv"), "--format", "json")
+    assert as_json.exit_code == 1
+    data = valid_report(as_json.stdout)
+    assert data["connection"]["skipped"] == SKIPPED
+    assert data["email"]["suggested"] is True
+    assert len(data["email"]["test_users"]) == 3
 
 
 # ---- with a live tenant URL ---------------------------------------------------------------------
@@ -416,3 +424,30 @@ def test_fail_on_warning_makes_warnings_not_ready(tmp_path: Path) -> None:
     strict = preflight(tmp_path, str(export), "-u", GUIDS[0], "--fail-on", "warning")
     assert strict.exit_code == 1
     assert strict.stdout.startswith("┏━ PREFLIGHT: NOT READY ━")
+
+
+def test_a_token_pasted_into_the_tenant_url_is_masked_everywhere(
+    tmp_path: Path, scim_http: RunningServer
+) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    url = f"{scim_http.base}{MOUNT}?token={TOKEN}"
+    for n, extra in enumerate((["--format", "json"], ["-o", str(tmp_path / "out" / "r.txt")])):
+        eml = tmp_path / "out" / f"draft{n}.eml"
+        ran = preflight(
+            tmp_path,
+            str(export),
+            "--tenant-url",
+            url,
+            "-u",
+            GUIDS[0],
+            "--eml",
+            str(eml),
+            "--force",
+            *extra,
+            env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+        )
+        assert ran.exit_code == 1  # C001: a tenant URL has no query
+        assert f"draft{n}.eml" in ran.files
+        no_token_anywhere(ran)
+        written = b"".join(ran.files.values()).decode("utf-8", "replace") + ran.stdout
+        assert "[token hidden]" in written

@@ -123,7 +123,12 @@ def run_preflight(
         read_attachments,
         resolve_settings,
     )
-    from motiscim_cli.connect import TokenUnavailable, resolve_tenant_url, resolve_token
+    from motiscim_cli.connect import (
+        TokenUnavailable,
+        resolve_tenant_url,
+        resolve_token,
+        secret_forms,
+    )
     from motiscim_cli.run import FAIL_ON
 
     token: str | None = None
@@ -176,12 +181,15 @@ def run_preflight(
         ca_bundle=ca_bundle,
         timeout=timeout,
     )
+    # Last line of defence: whatever ends up in an output (a token pasted into the tenant URL,
+    # a server echoing it), these forms of the token are masked in everything written.
+    secrets = secret_forms(token) if token is not None else ()
     del token  # nothing below needs it
     if isinstance(outcome, int):
         return outcome
     outcome.token_origin = origin
     outcome.fail_on = fail_on
-    return _finish(outcome, settings, attachments, eml, output_format, output, no_color)
+    return _finish(outcome, settings, attachments, eml, output_format, output, no_color, secrets)
 
 
 def _usable_ca_bundle(path: Path) -> None:
@@ -270,10 +278,20 @@ def _finish(
     output_format: str,
     output: Path | None,
     no_color: bool,
+    secrets: Sequence[str] = (),
 ) -> int:
     from motiscim_cli.commands.email import EmailUsageError, hints, write_eml
+    from motiscim_cli.connect import redact
     from motiscim_cli.options import emit, terminal_width, use_color
 
+    if outcome.draft is not None and secrets:
+        outcome.draft = dataclasses.replace(
+            outcome.draft,
+            **{
+                name: redact(getattr(outcome.draft, name), secrets)
+                for name in ("to", "subject", "text", "markdown", "html")
+            },
+        )
     if outcome.draft is not None and eml is not None:
         try:
             write_eml(eml, outcome.draft, attachments)
@@ -288,6 +306,7 @@ def _finish(
     else:
         color = output is None and use_color(no_color)
         text = render_table(outcome, color=color, width=terminal_width())
+    text = redact(text, secrets)
     try:
         emit(text, str(output) if output is not None else None)
     except OSError as error:
