@@ -273,7 +273,7 @@ def test_excel_cp1252_semicolons_with_sep_line(tmp_path: Path) -> None:
     path = write(tmp_path, "excel.csv", ("\r\n".join(lines) + "\r\n").encode("cp1252"))
     export, records, findings = read_all(path)
     assert (export.info.encoding, export.info.delimiter) == ("cp1252", ";")
-    assert export.info.format == "csv"
+    assert export.info.format == "entra-portal-csv"  # the portal's names, trimmed by hand
     jorgen, bjorn = records
     assert (jorgen.line, bjorn.line) == (3, 4)  # sep= line, header, then the users
     assert jorgen.values["first_name"] == "Jørgen" and jorgen.values["last_name"] == "Bråthen"
@@ -807,3 +807,30 @@ def test_every_value_is_keyed_by_motimate_attribute(tmp_path: Path) -> None:
     ]:
         _, records, _ = read_all(write(tmp_path, name, data.encode()))
         assert tuple(records[0].values) == MOTIMATE_ATTRIBUTES
+
+
+@pytest.mark.parametrize(
+    ("first_line", "delimiter"),
+    [("sep=\t", "\t"), ('"sep=;"', ";"), ("SEP=|", "|"), ("sep=;;;", ";")],
+)
+def test_excel_sep_line_variants(tmp_path: Path, first_line: str, delimiter: str) -> None:
+    header = delimiter.join(["userPrincipalName", "objectId", "givenName"])
+    row = delimiter.join(["kari@example.com", KARI_ID, "Kari, K."])
+    text = f"{first_line}\r\n{header}\r\n{row}\r\n"
+    export, records, _ = read_all(write(tmp_path, "sep.csv", text.encode()))
+    assert export.info.delimiter == delimiter
+    assert (records[0].line, records[0].values["first_name"]) == (3, "Kari, K.")
+
+
+def test_m365_admin_center_block_credential_means_disabled(tmp_path: Path) -> None:
+    text = (
+        "User principal name,Object Id,First name,Last name,Mobile Phone,Title,Block credential\n"
+        f"kari@example.com,{KARI_ID},Kari,Nordmann,+4741234567,CTO,True\n"
+        f"ola@example.com,{OLA_ID},Ola,Nordmann,,CEO,False\n"
+    )
+    export, records, _ = read_all(write(tmp_path, "m365.csv", text.encode()))
+    assert export.info.format == "csv"
+    assert [r.account_enabled for r in records] == [False, True]
+    assert export.info.columns["first_name"] == "First name"
+    assert export.info.columns["position"] == "Title"
+    assert "active" not in export.info.columns  # only accountEnabled/Enabled feed `active`

@@ -198,7 +198,10 @@ def detect_csv_format(headers: Sequence[str], type_line: str | None) -> str:
     if "activedirectory" in type_name or keys & {"objectguid", "samaccountname", "sn"}:
         return "adsi-csv"
     if "azuread" in type_name or (
-        "objectid" in keys and keys & {"dirsyncenabled", "extensionproperty", "mailnickname"}
+        "objectid" in keys
+        and (
+            keys & {"extensionproperty", "mailnickname"} or {"dirsyncenabled", "givenname"} <= keys
+        )
     ):
         return "azuread-csv"
     if "microsoft.graph" in type_name or (
@@ -209,8 +212,15 @@ def detect_csv_format(headers: Sequence[str], type_line: str | None) -> str:
         )
     ):
         return "mggraph-csv"
-    if "objectid" in keys and "userprincipalname" in keys:
+    if {"objectid", "userprincipalname", "givenname"} <= keys and keys & {
+        "authenticationphonenumber",
+        "physicaldeliveryofficename",
+        "mobile",
+    }:
         return "entra-portal-csv-legacy"
-    if "id" in keys and "userprincipalname" in keys and "directorysynced" in keys:
+    if {"id", "userprincipalname", "givenname"} <= keys and keys & {
+        "directorysynced",
+        "mobilephone",
+    }:
         return "entra-portal-csv"
     return "csv"

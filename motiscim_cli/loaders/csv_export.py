@@ -38,6 +38,8 @@ from motiscim_cli.loaders.sniff import Encoding, NotAnExport
 
 _DELIMITERS = (",", ";", "\t")
 _QUOTED = re.compile(r'"[^"]*"')
+# Excel's delimiter hint, possibly quoted or padded with delimiters by a later save.
+_SEP_LINE = re.compile(r'"?sep=([^"\r\n])"?[,;\t]*', re.IGNORECASE)
 _GUID = re.compile(
     r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
 )
@@ -131,14 +133,14 @@ class CsvExport:
         preamble, type_line, delimiter = 0, None, None
         while line := self._text.readline():
             bare = line.rstrip("\r\n").lstrip("\ufeff")
-            folded = bare.strip().strip('"').lower()
-            if not folded:
+            sep = _SEP_LINE.fullmatch(bare)
+            if not bare.strip():
                 preamble += 1
-            elif folded.startswith("#type"):
+            elif bare.lstrip().lower().startswith("#type"):
                 type_line = bare.strip()
                 preamble += 1
-            elif folded.startswith("sep=") and len(set(folded[5:])) <= 1 and len(folded) >= 5:
-                delimiter = bare.strip().strip('"')[4]
+            elif sep is not None:
+                delimiter = sep.group(1)
                 preamble += 1
             else:
                 return preamble, type_line, delimiter, line

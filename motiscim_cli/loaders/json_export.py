@@ -31,6 +31,7 @@ import json
 import re
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from typing import Any, BinaryIO, TextIO
 
@@ -51,6 +52,8 @@ from motiscim_cli.loaders.observe import FileObserver, truthy
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
 
 _CHUNK = 1 << 16
+# Property names repeat in every user: normalise each spelling once.
+_normalized = lru_cache(maxsize=4096)(normalize_header)
 _WS = re.compile(r"[ \t\n\r]*")
 # Properties that make a bare JSON object a user (JSON Lines, a bare array).
 _USER_KEYS = frozenset(
@@ -316,7 +319,11 @@ class _Scanner:
         error = obj.get("error")
         if isinstance(error, dict):
             return _Item("problem", graph_error_reason(error), pointer, line, document)
-        if any(normalize_header(key) in _USER_KEYS for key in obj):
+        if (
+            "userPrincipalName" in obj
+            or "id" in obj
+            or any(_normalized(k) in _USER_KEYS for k in obj)
+        ):
             container = "file" if document else "array"
             return _Item("user", obj, pointer, line, document, container)
         if "value" in obj or any(key.startswith("@odata.") for key in obj):
@@ -442,7 +449,7 @@ class JsonExport:
         for key in obj:
             if key not in self._known:
                 self._known.add(key)
-                self._normalized.setdefault(normalize_header(key), key)
+                self._normalized.setdefault(_normalized(key), key)
         names = self._normalized
         added = []
         for attribute in MOTIMATE_ATTRIBUTES:
