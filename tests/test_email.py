@@ -605,6 +605,12 @@ def write_export(directory, rows=ROWS, name="users.csv"):
     return path
 
 
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """Run where no motiscim.yaml is found."""
+    monkeypatch.chdir(tmp_path)
+
+
 def invoke(args, env=None):
     from typer.testing import CliRunner
 
@@ -620,7 +626,7 @@ def invoke(args, env=None):
     return CliRunner().invoke(app, args, env=environment)
 
 
-def test_email_command_drafts_text_and_an_eml_with_the_screenshots(tmp_path) -> None:
+def test_email_command_drafts_text_and_an_eml_with_the_screenshots(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     users_png = tmp_path / "users-mapping.png"
     groups_png = tmp_path / "groups-mapping.png"
@@ -680,7 +686,7 @@ def test_email_command_drafts_text_and_an_eml_with_the_screenshots(tmp_path) -> 
     ] == [("groups-mapping.png", "image/png", PNG[::-1]), ("users-mapping.png", "image/png", PNG)]
 
 
-def test_email_command_markdown_to_a_file(tmp_path) -> None:
+def test_email_command_markdown_to_a_file(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     out = tmp_path / "email.md"
     args = ["email", str(export), "-u", "kari.nordmann@example.com", "--format", "markdown"]
@@ -692,7 +698,7 @@ def test_email_command_markdown_to_a_file(tmp_path) -> None:
     assert f"| {GUIDS[0]} | kari.nordmann@example.com | kari.nordmann@example.com |\n" in text
 
 
-def test_email_command_refuses_a_user_not_in_the_export(tmp_path) -> None:
+def test_email_command_refuses_a_user_not_in_the_export(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     eml = tmp_path / "draft.eml"
     result = invoke(
@@ -709,7 +715,7 @@ def test_email_command_refuses_a_user_not_in_the_export(tmp_path) -> None:
     assert "none of the test users is in the export" in result.stderr
 
 
-def test_email_command_refuses_a_user_with_errors_unless_forced(tmp_path) -> None:
+def test_email_command_refuses_a_user_with_errors_unless_forced(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     eml = tmp_path / "draft.eml"
     args = ["email", str(export), "-u", "ola.hansen@example.com", "--eml", str(eml)]
@@ -736,7 +742,7 @@ def test_email_command_refuses_a_user_with_errors_unless_forced(tmp_path) -> Non
     )
 
 
-def test_email_command_never_overwrites_an_eml_without_force(tmp_path) -> None:
+def test_email_command_never_overwrites_an_eml_without_force(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     eml = tmp_path / "draft.eml"
     eml.write_bytes(b"keep me")
@@ -749,7 +755,7 @@ def test_email_command_never_overwrites_an_eml_without_force(tmp_path) -> None:
     assert parse(eml.read_bytes())["X-Unsent"] == "1"
 
 
-def test_email_command_warns_above_five_test_users(tmp_path) -> None:
+def test_email_command_warns_above_five_test_users(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     users = [GUIDS[i] for i in (0, 2, 3, 4, 5, 6)]
     result = invoke(["email", str(export), *[a for g in users for a in ("-u", g)]])
@@ -761,7 +767,7 @@ def test_email_command_warns_above_five_test_users(tmp_path) -> None:
     assert [g for g in GUIDS if g in result.stdout] == users  # all six, in the export's order
 
 
-def test_email_command_needs_a_test_user_and_names_candidates(tmp_path) -> None:
+def test_email_command_needs_a_test_user_and_names_candidates(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     result = invoke(["email", str(export)])
     assert result.exit_code == 2
@@ -790,7 +796,7 @@ def test_email_command_usage_errors(tmp_path, monkeypatch, extra, message) -> No
     assert result.stdout == ""
 
 
-def test_email_command_will_not_write_over_the_export(tmp_path) -> None:
+def test_email_command_will_not_write_over_the_export(tmp_path, isolated) -> None:
     export = write_export(tmp_path)
     before = export.read_bytes()
     result = invoke(["email", str(export), "-u", GUIDS[0], "--output", str(export)])
@@ -799,7 +805,7 @@ def test_email_command_will_not_write_over_the_export(tmp_path) -> None:
     assert export.read_bytes() == before
 
 
-def test_email_command_unreadable_export(tmp_path) -> None:
+def test_email_command_unreadable_export(tmp_path, isolated) -> None:
     bad = tmp_path / "users.xlsx"
     bad.write_bytes(b"PK\x03\x04" + bytes(100))
     result = invoke(["email", str(bad), "-u", GUIDS[0]])
@@ -808,7 +814,7 @@ def test_email_command_unreadable_export(tmp_path) -> None:
     assert result.stdout == ""
 
 
-def test_email_command_ticks_the_checklist_from_a_schema(tmp_path) -> None:
+def test_email_command_ticks_the_checklist_from_a_schema(tmp_path, isolated) -> None:
     from pathlib import Path
 
     samples = Path(__file__).resolve().parent.parent / "sample_exports"
@@ -822,3 +828,26 @@ def test_email_command_ticks_the_checklist_from_a_schema(tmp_path) -> None:
     assert reverted.exit_code == 1
     assert "\n[!] The step-29 revert is fixed" in reverted.stdout
     assert "the attribute mapping is not as the guide asks (M002)" in reverted.stderr
+
+
+def test_email_command_reads_the_config_file(tmp_path, isolated) -> None:
+    export = write_export(tmp_path)
+    config = tmp_path / "motiscim.yaml"
+    config.write_text(
+        "organisation: Acme AS\n"
+        "contact: kari.nordmann@example.com\n"
+        "tenant_url: https://acme.motimateapp.com/scim/v1\n"
+        f"test_users: [{GUIDS[3]}]\n"
+    )
+    result = invoke(["email", str(export)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(
+        "To: support@motimateapp.com\nFrom: kari.nordmann@example.com\n"
+        "Subject: Motimate SCIM: ready to turn on provisioning — Acme AS\n"
+    )
+    assert f"{GUIDS[3]}  liv.dahl@example.com" in result.stdout
+    assert "Tenant URL: https://acme.motimateapp.com/scim/v1\n" in result.stdout
+    config.write_text("organisation: [not, a, string]\n")
+    broken = invoke(["email", str(export), "-u", GUIDS[0]])
+    assert broken.exit_code == 2
+    assert "motiscim email: config: " in broken.stderr and "motiscim.yaml:1" in broken.stderr

@@ -28,6 +28,12 @@ CLEAN_ROWS = [row for row in ROWS if ",98765432," not in row]  # without ola's P
 SKIPPED = "no tenant URL given: run motiscim preflight … --tenant-url URL or motiscim connect URL"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run where no motiscim.yaml is found unless a test writes one."""
+    monkeypatch.chdir(tmp_path)
+
+
 @dataclass
 class Ran:
     exit_code: int
@@ -451,3 +457,79 @@ def test_a_token_pasted_into_the_tenant_url_is_masked_everywhere(
         no_token_anywhere(ran)
         written = b"".join(ran.files.values()).decode("utf-8", "replace") + ran.stdout
         assert "[token hidden]" in written
+
+
+# ---- the config file ----------------------------------------------------------------------------
+
+
+def test_the_config_file_supplies_url_organisation_contact_and_test_users(
+    tmp_path: Path, scim_http: RunningServer
+) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    url = scim_http.base + MOUNT
+    (tmp_path / "motiscim.yaml").write_text(
+        f"tenant_url: {url}\n"
+        "organisation: Acme AS\n"
+        "contact: Kari Nordmann <kari.nordmann@example.com>\n"
+        f"test_users: [per.berg@example.com, {GUIDS[0]}]\n"
+        "region: NO\n"
+    )
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(tmp_path, str(export), "--eml", str(eml), env={"MOTIMATE_SCIM_TOKEN": TOKEN})
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+    assert f"┃ Connection  OK           {url} accepted the token" in ran.stdout
+    message = BytesParser(policy=policy.default).parsebytes(ran.files["draft.eml"])
+    assert message["Subject"] == "Motimate SCIM: ready to turn on provisioning — Acme AS"
+    assert message["From"] == "Kari Nordmann <kari.nordmann@example.com>"
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        f"{GUIDS[2]}  per.berg@example.com       per@berg.example\n"
+        f"{GUIDS[0]}  kari.nordmann@example.com  kari.nordmann@example.com\n" in body
+    )
+    assert "SUGGESTED" not in body
+    assert body.endswith("Best regards,\nKari Nordmann <kari.nordmann@example.com>\n")
+    no_token_anywhere(ran)
+
+    # The command line wins over the file.
+    again = preflight(
+        tmp_path,
+        str(export),
+        "--org",
+        "Other AS",
+        "-u",
+        GUIDS[3],
+        "--format",
+        "json",
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+    )
+    data = valid_report(again.stdout)
+    assert data["email"]["subject"].endswith("— Other AS")
+    assert [u["object_id"] for u in data["email"]["test_users"]] == [GUIDS[3]]
+
+
+def test_a_reviewed_exception_lets_its_user_be_a_test_user(tmp_path: Path) -> None:
+    export = write_export(tmp_path)
+    (tmp_path / "motiscim.yaml").write_text(
+        "exceptions:\n"
+        "  - user: ola.hansen@example.com\n"
+        "    rules: [P001]\n"
+        "    reason: Number fixed in Entra today (IT-4711)\n"
+    )
+    ran = preflight(tmp_path, str(export), "-u", "ola.hansen@example.com", "--format", "json")
+    assert ran.exit_code == 0, ran.stderr
+    data = valid_report(ran.stdout)
+    assert data["summary"]["verdict"] == "ready"
+    assert [f["suppressed"] for f in data["findings"] if f["rule"] == "P001"] == [
+        "Number fixed in Entra today (IT-4711)"
+    ]
+    assert data["email"]["test_users"][0]["user_principal_name"] == "ola.hansen@example.com"
+
+
+def test_a_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
+    export = write_export(tmp_path)
+    (tmp_path / "motiscim.yaml").write_text("organisation: Acme AS\ntest_user: [x]\n")
+    ran = preflight(tmp_path, str(export))
+    assert ran.exit_code == 2
+    assert ran.stdout == ""
+    assert "motiscim preflight: config: " in ran.stderr
+    assert "motiscim.yaml:2" in ran.stderr

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from motiscim_cli.config import Config
     from motiscim_cli.email_draft import Attachment, Draft
-    from motiscim_cli.email_users import Selection
+    from motiscim_cli.email_users import Selection, UserDirectory
     from motiscim_cli.report import Report
+    from motiscim_cli.run import CheckOptions, ReadError
 
 EMAIL_FORMATS = ("text", "markdown")
 EXIT_OK, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
@@ -47,41 +49,32 @@ def resolve_settings(
     tenant_url: str | None,
     test_users: Sequence[str] | None,
     attachments: Sequence[Path] | None,
-    config: object | None = None,
+    config: Config | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> EmailSettings:
     """Command-line values win over the config file, which wins over the environment."""
     from motiscim_cli.connect import resolve_tenant_url, shown_url
     from motiscim_cli.email_draft import DEFAULT_TO
 
-    def configured(name: str) -> object | None:
-        return getattr(config, name, None) if config is not None else None
-
     url = resolve_tenant_url(
         tenant_url,
-        configured=_str_or_none(configured("tenant_url")),
+        configured=config.tenant_url if config is not None else None,
         environ=os.environ if environ is None else environ,
     )
-    chosen_to = to or _str_or_none(configured("to")) or DEFAULT_TO
-    if "@" not in chosen_to or any(c.isspace() for c in chosen_to.strip()):
+    chosen_to = (to or DEFAULT_TO).strip()
+    if "@" not in chosen_to or any(c.isspace() for c in chosen_to):
         raise EmailUsageError(f"--to: {chosen_to!r} is not an email address.")
-    named = list(test_users or ())
-    if not named:
-        from_config = configured("test_users")
-        if isinstance(from_config, list | tuple):
-            named = [str(u) for u in from_config if str(u).strip()]
+    named = [u for u in (test_users or ()) if u.strip()]
+    if not named and config is not None:
+        named = [u for u in config.test_users if u.strip()]
     return EmailSettings(
-        to=chosen_to.strip(),
-        organisation=organisation or _str_or_none(configured("organisation")),
-        contact=contact or _str_or_none(configured("contact")),
+        to=chosen_to,
+        organisation=organisation or (config.organisation if config is not None else None),
+        contact=contact or (config.contact if config is not None else None),
         tenant_url=shown_url(url) if url else None,
         test_users=named,
         attachments=list(attachments or ()),
     )
-
-
-def _str_or_none(value: object | None) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
 
 
 def read_attachments(paths: Sequence[Path]) -> list[Attachment]:
@@ -285,15 +278,43 @@ def email(
     )
 
 
-def load_config(path: Path | None) -> object | None:
-    """The config file's values, when the config module is there (motiscim_cli/config.py)."""
+def load_config(path: Path | None) -> Config:
+    """`--config FILE`, else the nearest motiscim.yaml, else defaults; a bad file is a usage
+    error naming the file and line."""
+    from motiscim_cli.config import ConfigError
+    from motiscim_cli.config import load_config as load
+
     try:
-        from motiscim_cli.config import load_config as load
-    except ImportError:
-        if path is not None:
-            raise EmailUsageError("--config is not supported by this build.") from None
-        return None
-    return load(str(path) if path is not None else None)
+        return load(str(path) if path is not None else None)
+    except ConfigError as error:
+        raise EmailUsageError(f"config: {error}") from None
+
+
+def check_options(config: Config, region: str | None) -> CheckOptions:
+    """How to check the export: the config's region, columns and rules; --region wins."""
+    from motiscim_cli.run import CheckOptions
+
+    chosen = region or config.region
+    return CheckOptions(
+        region=chosen.upper() if chosen else None,
+        select=list(config.rules.select) if config.rules.select else None,
+        ignore=list(config.rules.ignore),
+        column_overrides=dict(config.columns),
+        severity_overrides=dict(config.rules.severity),
+    )
+
+
+def run_checked(
+    exports: Sequence[str], config: Config, region: str | None, directory: UserDirectory
+) -> tuple[Report, list[ReadError]]:
+    """run_check with the config applied, reviewed exceptions included, collecting test users."""
+    from motiscim_cli.config import apply_exceptions
+    from motiscim_cli.run import run_check
+
+    report, errors = run_check(exports, check_options(config, region), on_record=directory.add)
+    if config.exceptions:
+        apply_exceptions(report.findings, config.exceptions)
+    return report, errors
 
 
 def run_email(
@@ -316,13 +337,13 @@ def run_email(
     """The command's work, returning its exit code."""
     from motiscim_cli.email_users import UserDirectory
     from motiscim_cli.files import write_text_atomic
-    from motiscim_cli.run import CheckOptions, run_check
 
     try:
         if output_format not in EMAIL_FORMATS:
             raise EmailUsageError(f"--format: choose one of {', '.join(EMAIL_FORMATS)}.")
         if region is not None and not (len(region) == 2 and region.isalpha()):
             raise EmailUsageError("--region: a two-letter ISO country code, e.g. NO.")
+        config = load_config(config_path)
         settings = resolve_settings(
             to=to,
             organisation=org,
@@ -330,7 +351,7 @@ def run_email(
             tenant_url=tenant_url,
             test_users=test_users,
             attachments=attach,
-            config=load_config(config_path),
+            config=config,
         )
         attachments = read_attachments(settings.attachments)
         check_writable(eml, force=force, inputs=exports, what="--eml")
@@ -340,9 +361,7 @@ def run_email(
         return EXIT_USAGE
 
     directory = UserDirectory(settings.test_users)
-    report, errors = run_check(
-        exports, CheckOptions(region=region.upper() if region else None), on_record=directory.add
-    )
+    report, errors = run_checked(exports, config, region, directory)
     for error in errors:
         typer.echo(error.line(), err=True)
     if report.unreadable:

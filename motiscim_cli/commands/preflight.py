@@ -19,6 +19,7 @@ import typer
 
 if TYPE_CHECKING:
     from checks.rules.mapping import MappingCheck
+    from motiscim_cli.config import Config
     from motiscim_cli.email_draft import Draft
     from motiscim_cli.email_users import Selection
     from motiscim_cli.report import Report
@@ -154,8 +155,7 @@ def run_preflight(
         attachments = read_attachments(settings.attachments)
         check_writable(eml, force=force, inputs=exports, what="--eml")
         check_writable(output, force=True, inputs=exports, what="--output")
-        configured_url = getattr(config, "tenant_url", None) if config is not None else None
-        url = resolve_tenant_url(tenant_url, configured=configured_url)
+        url = resolve_tenant_url(tenant_url, configured=config.tenant_url)
         if url is not None:
             if ca_bundle is not None:
                 _usable_ca_bundle(ca_bundle)
@@ -172,6 +172,7 @@ def run_preflight(
 
     outcome = _gather(
         exports,
+        config=config,
         url=url,
         token=token,
         schema=schema,
@@ -206,6 +207,7 @@ def _usable_ca_bundle(path: Path) -> None:
 def _gather(
     exports: Sequence[str],
     *,
+    config: Config,
     url: str | None,
     token: str | None,
     schema: str | None,
@@ -215,17 +217,14 @@ def _gather(
     ca_bundle: Path | None,
     timeout: float | None,
 ) -> Outcome | int:
-    from motiscim_cli.commands.email import draft_email, refusal_message
+    from motiscim_cli.commands.email import draft_email, refusal_message, run_checked
     from motiscim_cli.commands.mapping import UnreadableSchema, check_schema_file
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
     from motiscim_cli.report import ConnectionResult
-    from motiscim_cli.run import CheckOptions, run_check
 
     directory = UserDirectory(settings.test_users)
-    report, errors = run_check(
-        exports, CheckOptions(region=region.upper() if region else None), on_record=directory.add
-    )
+    report, errors = run_checked(exports, config, region, directory)
     for error in errors:
         typer.echo(error.line(), err=True)
 
