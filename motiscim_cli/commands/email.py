@@ -185,41 +185,56 @@ def hints(settings: EmailSettings, *, schema_checked: bool = True) -> list[str]:
 
 
 def email(
-    exports: Annotated[list[str], typer.Argument(help="The export the test users are in.")],
+    exports: Annotated[
+        list[str], typer.Argument(metavar="EXPORT", help="The export the test users are in.")
+    ],
     test_user: Annotated[
         list[str] | None,
         typer.Option(
             "--test-user",
             "-u",
+            metavar="UPN_OR_OBJECT_ID",
             help="A test user's UPN or objectId, as in the export; repeat for each (1–5).",
         ),
     ] = None,
     org: Annotated[
-        str | None, typer.Option("--org", help="Your organisation's name, for the subject.")
+        str | None,
+        typer.Option("--org", metavar="NAME", help="Your organisation's name, for the subject."),
     ] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Recipient: your Motimate contact. [default: support@…]"),
+        typer.Option(
+            "--to", metavar="ADDRESS", help="Recipient: your Motimate contact. [default: support@…]"
+        ),
     ] = None,
     sender: Annotated[
         str | None,
-        typer.Option("--from", help='Your name and address for the sign-off: "Name <addr>".'),
+        typer.Option(
+            "--from",
+            metavar="NAME <ADDRESS>",
+            help='Your name and address for the sign-off: "Name <addr>".',
+        ),
     ] = None,
     tenant_url: Annotated[
         str | None,
-        typer.Option(help="The SCIM tenant URL, shown in the email (the token never is)."),
+        typer.Option(
+            metavar="URL", help="The SCIM tenant URL, shown in the email (the token never is)."
+        ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text (default) or markdown.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text (default) or markdown.")
     ] = "text",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the email text to FILE.", dir_okay=False),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the email text to FILE.", dir_okay=False
+        ),
     ] = None,
     eml: Annotated[
         Path | None,
         typer.Option(
             "--eml",
+            metavar="FILE",
             help="Also write an .eml draft that Outlook/Thunderbird open for editing.",
             dir_okay=False,
         ),
@@ -228,6 +243,7 @@ def email(
         list[Path] | None,
         typer.Option(
             "--attach",
+            metavar="FILE",
             help="A screenshot to attach to the .eml (the Users and the Groups mapping).",
             dir_okay=False,
         ),
@@ -241,13 +257,18 @@ def email(
     ] = False,
     schema: Annotated[
         str | None,
-        typer.Option(help="The Entra provisioning schema JSON: ticks the checklist it verifies."),
+        typer.Option(
+            metavar="FILE",
+            help="The Entra provisioning schema JSON: ticks the checklist it verifies.",
+        ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="The motiscim config file.", dir_okay=False)
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="The motiscim config file.", dir_okay=False),
     ] = None,
     region: Annotated[
-        str | None, typer.Option(help="ISO country code for phone numbers without one (NO).")
+        str | None,
+        typer.Option(metavar="CODE", help="ISO country code for phone numbers without one (NO)."),
     ] = None,
 ) -> None:
     """Draft the email Motimate needs before provisioning is turned on (guide step 47).

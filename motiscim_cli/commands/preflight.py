@@ -624,19 +624,24 @@ def _print_test_users(console: Any, outcome: Outcome) -> None:
 
 def preflight(
     exports: Annotated[
-        list[str], typer.Argument(help="Export files: Entra CSV, Graph JSON/JSONL, PowerShell CSV.")
+        list[str],
+        typer.Argument(
+            metavar="EXPORT", help="Export files: Entra CSV, Graph JSON/JSONL, PowerShell CSV."
+        ),
     ],
     tenant_url: Annotated[
         str | None,
         typer.Option(
+            metavar="URL",
             help="The SCIM tenant URL Motimate sent; tested read-only, as Entra's Test "
-            "connection. Default: config, then $MOTIMATE_SCIM_TENANT_URL."
+            "connection. Default: config, then $MOTIMATE_SCIM_TENANT_URL.",
         ),
     ] = None,
     token_file: Annotated[
         Path | None,
         typer.Option(
             "--token-file",
+            metavar="FILE",
             help="Read the Secret Token from FILE (else $MOTIMATE_SCIM_TOKEN, else a hidden "
             "prompt in a terminal).",
             dir_okay=False,
@@ -647,27 +652,46 @@ def preflight(
         typer.Option(
             "--test-user",
             "-u",
+            metavar="UPN_OR_OBJECT_ID",
             help="A test user's UPN or objectId; repeat for each. Without it, suggestions.",
         ),
     ] = None,
     schema: Annotated[
         str | None,
-        typer.Option(help="The Entra provisioning schema JSON, to check the mapping too."),
+        typer.Option(
+            metavar="FILE", help="The Entra provisioning schema JSON, to check the mapping too."
+        ),
     ] = None,
     eml: Annotated[
         Path | None,
-        typer.Option("--eml", help="Write the email as an .eml draft to FILE.", dir_okay=False),
+        typer.Option(
+            "--eml",
+            metavar="FILE",
+            help="Write the email as an .eml draft to FILE.",
+            dir_okay=False,
+        ),
     ] = None,
     attach: Annotated[
         list[Path] | None,
-        typer.Option("--attach", help="A mapping screenshot for the .eml; repeat.", dir_okay=False),
+        typer.Option(
+            "--attach",
+            metavar="FILE",
+            help="A mapping screenshot for the .eml; repeat.",
+            dir_okay=False,
+        ),
     ] = None,
-    org: Annotated[str | None, typer.Option("--org", help="Organisation, for the subject.")] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", metavar="NAME", help="Organisation, for the subject.")
+    ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", help="Recipient. [default: support@motimateapp.com]")
+        str | None,
+        typer.Option(
+            "--to", metavar="ADDRESS", help="Recipient. [default: support@motimateapp.com]"
+        ),
     ] = None,
     sender: Annotated[
-        str | None, typer.Option("--from", help='Sign-off: "Name <address>".')
+        str | None,
+        typer.Option("--from", metavar="NAME <ADDRESS>", help='Sign-off: "Name <address>".'),
     ] = None,
     force: Annotated[
         bool,
@@ -676,31 +700,43 @@ def preflight(
         ),
     ] = False,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="table (terminal) or json (report/v1 + email).")
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="table (terminal) or json (report/v1 + email)."
+        ),
     ] = "table",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the report to FILE.", dir_okay=False),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the report to FILE.", dir_okay=False
+        ),
     ] = None,
     region: Annotated[
-        str | None, typer.Option(help="ISO country code for phone numbers without one (NO).")
+        str | None,
+        typer.Option(metavar="CODE", help="ISO country code for phone numbers without one (NO)."),
     ] = None,
     fail_on: Annotated[
-        str, typer.Option(help="Exit 1 on findings at or above: error, warning, info, never.")
+        str,
+        typer.Option(
+            metavar="LEVEL", help="Exit 1 on findings at or above: error, warning, info, never."
+        ),
     ] = "error",
     config: Annotated[
-        Path | None, typer.Option("--config", help="The motiscim config file.", dir_okay=False)
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="The motiscim config file.", dir_okay=False),
     ] = None,
     ca_bundle: Annotated[
         Path | None,
         typer.Option(
             "--ca-bundle",
+            metavar="FILE",
             help="Trust the CAs in this PEM file for the connection test (TLS-inspecting proxy).",
             dir_okay=False,
         ),
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for each answer.", min=0.1)
+        float | None,
+        typer.Option(metavar="SECONDS", help="Seconds to wait for each answer.", min=0.1),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
 ) -> None:
