@@ -189,7 +189,9 @@ def finding_json(finding: Finding, *, redact: bool = False) -> dict[str, Any]:
         "severity": finding.severity.value,
         "source": finding.source,
         "row": finding.row,
-        "line": finding.line,
+        # The contract gives CSV records a line and JSON records a pointer; the model keeps
+        # the JSON line too (annotations use it), but the v1 report leaves it null.
+        "line": finding.line if finding.pointer is None else None,
         "pointer": finding.pointer,
         "user": None
         if finding.row is None

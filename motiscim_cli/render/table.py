@@ -63,7 +63,7 @@ def counts_table(report: Report) -> Table | None:
             code,
             Text(severity.value, style=STYLE[severity]),
             str(count),
-            rule.summary if rule else "",
+            Text(rule.summary if rule else ""),
         )
     return table
 
