@@ -113,14 +113,9 @@ def findings_tables(report: Report, redact: bool, limit: int = PER_RULE_LIMIT) -
                 fix = _shown(finding, fix, redact)
             if finding.suppressed is not None:
                 where = f"{where} [suppressed: {finding.suppressed}]"
-            table.add_row(
-                where,
-                user,
-                finding.column or "",
-                _shown(finding, value, redact),
-                fix,
-                finding.message,
-            )
+            # Text cells: values and messages hold brackets ([mail]) that are not rich markup.
+            cells = (where, user, finding.column or "", _shown(finding, value, redact), fix)
+            table.add_row(*(Text(cell) for cell in cells), Text(finding.message))
         parts.append(table)
         if len(findings) > limit:
             parts.append(
