@@ -19,8 +19,9 @@ import typer
 
 if TYPE_CHECKING:
     from checks.rules.mapping import MappingCheck
+    from motiscim_cli.commands.email import EmailSettings
     from motiscim_cli.config import Config
-    from motiscim_cli.email_draft import Draft
+    from motiscim_cli.email_draft import Attachment, Draft
     from motiscim_cli.email_users import Selection
     from motiscim_cli.report import Report
 
@@ -211,7 +212,7 @@ def _gather(
     url: str | None,
     token: str | None,
     schema: str | None,
-    settings: Any,
+    settings: EmailSettings,
     force: bool,
     region: str | None,
     ca_bundle: Path | None,
@@ -271,8 +272,8 @@ def _gather(
 
 def _finish(
     outcome: Outcome,
-    settings: Any,
-    attachments: Sequence[Any],
+    settings: EmailSettings,
+    attachments: Sequence[Attachment],
     eml: Path | None,
     output_format: str,
     output: Path | None,
