@@ -52,8 +52,10 @@ def terminal_width() -> int | None:
         return None
 
 
-def emit(text: str, output: str | None) -> None:
-    """Write a rendered report to --output (never the terminal too) or to stdout."""
+def emit(text: str, output: str | None, *, quiet: bool = False) -> None:
+    """Write a rendered report to --output (never the terminal too) or to stdout.
+
+    `quiet` (--quiet) drops the "report written to" note on stderr."""
     if output is None or output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -61,4 +63,5 @@ def emit(text: str, output: str | None) -> None:
     from motiscim_cli.files import write_text_atomic
 
     write_text_atomic(output, text)
-    typer.echo(f"motiscim: report written to {output}", err=True)
+    if not quiet:
+        typer.echo(f"motiscim: report written to {output}", err=True)

@@ -125,7 +125,7 @@ def test_github_property_and_message_cannot_break_the_command() -> None:
     line = annotation(finding, redact=False)
     assert line == (
         "::warning file=exports/a%2Cb%3Ac.csv,line=4,title=motiscim N002::"
-        "row 3 (line 4) [x@example.com]: Trim it:%0Athen, re-export 100%25"
+        "row 3 (line 4) [x@example.com]: Trim it:%0Athen, re-export 100%25."
     )
 
 

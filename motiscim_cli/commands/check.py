@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
-FORMAT_HELP = "Output format: table (terminal), json (the motiscim.report/v1 contract)."
+FORMAT_HELP = (
+    "Output format: table (terminal), json (the motiscim.report/v1 contract), jsonl, github "
+    "(workflow annotations), junit, sarif, csv, markdown, html. Default: from the --output "
+    "extension (.json .jsonl .sarif .xml .csv .md .html), else github when GITHUB_ACTIONS=true, "
+    "else table."
+)
+QUIET_HELP = (
+    "Only the verdict: the table becomes one line (READY/NOT READY and the counts); other "
+    "formats are written as usual. No progress display, no notes on stderr; errors still show."
+)
+# What --output's extension implies when no --format is given.
+FORMAT_BY_EXTENSION = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "table",
+}
+
+
+def choose_format(explicit: str | None, output: str | None) -> str:
+    """--format, else the output file's extension, else github on GitHub Actions, else table."""
+    if explicit is not None:
+        return explicit
+    if output not in (None, "-"):
+        suffix = os.path.splitext(output)[1].lower()
+        if suffix in FORMAT_BY_EXTENSION:
+            return FORMAT_BY_EXTENSION[suffix]
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    return "table"
 
 
 def check(
     exports: Annotated[
         list[str], typer.Argument(help="Export files: Entra CSV, Graph JSON/JSONL, PowerShell CSV.")
     ],
-    output_format: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "table",
+    output_format: Annotated[
+        str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)
+    ] = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
     ] = None,
@@ -21,62 +59,119 @@ def check(
         str | None,
         typer.Option(
             help="ISO country code for phone fixes when a user has no usageLocation/country "
-            "(e.g. NO)."
+            "(e.g. NO). Default: region in motiscim.yaml."
         ),
     ] = None,
     fail_on: Annotated[
         str, typer.Option(help="Exit 1 on findings at or above: error, warning, info, never.")
     ] = "error",
     select: Annotated[
-        list[str] | None, typer.Option(help="Only these rule codes or prefixes (P001,E).")
+        list[str] | None,
+        typer.Option(help="Only these rule codes or prefixes (P001,E); replaces rules.select."),
     ] = None,
     ignore: Annotated[
-        list[str] | None, typer.Option(help="Skip these rule codes or prefixes (T001,N).")
+        list[str] | None,
+        typer.Option(help="Skip these rule codes or prefixes (T001,N); replaces rules.ignore."),
     ] = None,
     column: Annotated[
         list[str] | None,
-        typer.Option(help="Feed a Motimate attribute from another header: phone_number=mobile."),
+        typer.Option(
+            help="Feed a Motimate attribute from another header: phone_number=mobile "
+            "(wins over columns: in motiscim.yaml)."
+        ),
     ] = None,
     input_format: Annotated[
         str | None, typer.Option(help="Force the input shape instead of detecting it.")
     ] = None,
     redact: Annotated[bool, typer.Option(help="Mask emails and phone numbers.")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour (also: NO_COLOR set, or not a terminal).")
+    ] = False,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="Settings file. Default: motiscim.yaml in this directory or the nearest parent.",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
 ) -> None:
     """Check exports and predict, per user, whether Entra → Motimate provisioning will succeed.
 
-    Exit 0 ready, 1 not ready (findings at or above --fail-on), 2 usage error or unreadable input.
+    Reviewed exceptions from motiscim.yaml are applied after checking: those findings are
+    reported as suppressed, with their reason, and do not decide the verdict.
+
+    Exit 0 ready, 1 not ready (findings at or above --fail-on), 2 usage error, unreadable
+    input or an unusable config file.
     """
+    import sys
+
+    from motiscim_cli.config import ConfigError, apply_exceptions, load_config
     from motiscim_cli.options import emit, parse_columns, split_codes, terminal_width, use_color
     from motiscim_cli.render import RENDERERS, render
     from motiscim_cli.run import FAIL_ON, CheckOptions, exit_code, run_check
 
-    if output_format not in RENDERERS:
+    chosen = choose_format(output_format, output)
+    if chosen not in RENDERERS:
         raise typer.BadParameter(f"choose one of: {', '.join(RENDERERS)}", param_hint="--format")
     if fail_on not in FAIL_ON:
         raise typer.BadParameter(f"choose one of: {', '.join(FAIL_ON)}", param_hint="--fail-on")
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    try:
+        settings = load_config(config)
+    except ConfigError as error:
+        typer.echo(f"motiscim: config: {error}", err=True)
+        raise typer.Exit(2) from None
+
+    chosen_region = region or settings.region
     options = CheckOptions(
-        region=region.upper() if region else None,
-        select=split_codes(select) or None,
-        ignore=split_codes(ignore),
-        column_overrides=parse_columns(column),
+        region=chosen_region.upper() if chosen_region else None,
+        select=split_codes(select) or settings.rules.select or None,
+        ignore=split_codes(ignore) or settings.rules.ignore,
+        column_overrides={**settings.columns, **parse_columns(column)},
         input_format=input_format,
+        severity_overrides=dict(settings.rules.severity),
     )
-    report, errors = run_check(exports, options)
+    if not quiet and sys.stderr.isatty():
+        from rich.console import Console
+
+        from motiscim_cli.progress import RecordProgress
+
+        console = Console(stderr=True, no_color=not use_color(no_color, sys.stderr))
+        with RecordProgress(console) as on_record:
+            report, errors = run_check(exports, options, on_record)
+    else:
+        report, errors = run_check(exports, options)
+
+    stale = apply_exceptions(report.findings, settings.exceptions)
     for error in errors:
         typer.echo(error.line(), err=True)
-    if errors and output_format == "table" and not report.users:
+    if not quiet:
+        checked = set(report.rules_checked)
+        for exception in stale:
+            if checked.intersection(exception.rules):
+                where = f"{settings.path}:{exception.line}" if settings.path else "config"
+                typer.echo(
+                    f"motiscim: note: the exception for {exception.user} "
+                    f"({', '.join(exception.rules)}, {where}) matched no finding; "
+                    "remove it once the problem is fixed.",
+                    err=True,
+                )
+    if errors and chosen == "table" and not report.users:
         raise typer.Exit(2)
     color = output is None and use_color(no_color)
-    if output_format == "table":
+    if chosen == "table" and quiet:
+        from motiscim_cli.render.common import verdict_line
+
+        text = f"motiscim: {verdict_line(report)}\n"
+    elif chosen == "table":
         from motiscim_cli.render.table import render as render_table
 
         text = render_table(report, redact=redact, color=color, width=terminal_width())
     else:
-        text = render(report, output_format, redact=redact, color=color)
-    emit(text, output)
+        text = render(report, chosen, redact=redact, color=color)
+    emit(text, output, quiet=quiet)
     raise typer.Exit(exit_code(report, fail_on))
 
 

@@ -87,7 +87,8 @@ def sentence(finding: Finding, redact: bool) -> str:
     user = shown_user(finding, redact)
     if where or user:
         parts.append(" ".join(p for p in (where, user and f"[{user}]") if p) + ":")
-    parts.append(finding.message)
+    message = finding.message.rstrip()
+    parts.append(message if message.endswith((".", "!", "?", ":")) else message + ".")
     fix = fix_text(finding, redact)
     if fix is not None:
         parts.append(f"Fix: {fix}.")

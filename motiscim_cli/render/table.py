@@ -42,6 +42,9 @@ def verdict_panel(report: Report) -> Panel:
         body = f"All {users} users are predicted to sync."
     if warned:
         body += f" {warned} user(s) have warnings."
+    muted = sum(1 for f in report.all_findings() if f.suppressed is not None)
+    if muted:
+        body += f" {muted} finding(s) suppressed by reviewed exceptions (shown below)."
     return Panel(Text(body), title=Text(title, style=style), title_align="left", box=box.HEAVY)
 
 

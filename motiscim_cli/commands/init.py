@@ -1,0 +1,37 @@
+"""`motiscim init`: write a commented `motiscim.yaml` template to start from."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def init(
+    path: Annotated[
+        str, typer.Argument(help="Where to write it.", show_default=True)
+    ] = "motiscim.yaml",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented motiscim.yaml template (every key, with examples in comments).
+
+    Keys: tenant_url, region, organisation, contact, test_users, columns, mapping,
+    rules (select, ignore, severity), exceptions (user, rules, reason). Commands find the file
+    in the working directory or its parents, or take --config FILE; their options win over it.
+    """
+    from importlib.resources import files
+    from pathlib import Path
+
+    from motiscim_cli.files import write_text_atomic
+
+    target = Path(path)
+    if target.exists() and not force:
+        typer.echo(f"motiscim: {path} exists; use --force to overwrite it", err=True)
+        raise typer.Exit(2)
+    template = files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
+    write_text_atomic(target, template)
+    typer.echo(f"motiscim: wrote {path}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)

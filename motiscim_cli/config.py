@@ -1,0 +1,393 @@
+"""`motiscim.yaml`: settings that make runs repeatable, and reviewed exceptions.
+
+Found in the working directory or the nearest parent that has one, or named with `--config
+FILE`. Every command loads it the same way: `load_config(explicit) -> Config`; options given on
+the command line win over it.
+
+The schema (every key optional; `motiscim init` writes a commented template):
+
+    tenant_url: https://acme.motimateapp.com/scim/v1   # string
+    region: NO                                         # ISO 3166 two-letter code (phone fixes)
+    organisation: Acme AS                              # string (the email's subject and body)
+    contact: Kari Nordmann <kari@acme.no>              # string (the email's sign-off / From)
+    test_users: [kari@acme.no, 0f8fad5b-…]             # list of UPNs or Object IDs
+    columns:                                           # Motimate attribute -> export header
+      phone_number: mobile
+    mapping:                                           # Motimate attribute -> Entra source
+      email: Coalesce([mail],[userPrincipalName])      #   (as agreed with Motimate)
+    rules:
+      select: [U, E, P]                                # codes or prefixes to run
+      ignore: [T001]                                   # codes or prefixes to skip
+      severity: {N001: info, E003: error}              # full code -> error | warning | info
+    exceptions:                                        # reviewed: shown as suppressed, never
+      - user: kari@acme.no                             #   dropped, never deciding the verdict
+        rules: [A001]                                  # full codes
+        reason: On leave until May; account re-enabled before go-live (IT-4711)
+
+Mistakes stop the run with the file and line (exit 2): an unknown key (with a suggestion), a
+wrong type, an unknown rule code or attribute, an exception without a reason. YAML is read with
+the safe loader, and every scalar is taken as written — `region: NO` is Norway, not YAML 1.1's
+`false`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from checks.model import MOTIMATE_ATTRIBUTES, Finding, Severity
+
+CONFIG_NAME = "motiscim.yaml"
+FULL_CODE = re.compile(r"[A-Z]\d{3}")
+CODE_OR_PREFIX = re.compile(r"[A-Z]\d{0,3}")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "null", "bool", "int", "float", "seq", "map")
+}
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used: where, and what is wrong."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewedException:
+    """One reviewed exception: these rules, for this user, are known and accepted."""
+
+    user: str  # a UPN or an Object ID, compared case-insensitively
+    rules: tuple[str, ...]
+    reason: str
+    line: int | None = None  # where it is written, for messages
+
+    def matches(self, finding: Finding) -> bool:
+        if finding.rule not in self.rules:
+            return False
+        wanted = self.user.strip().casefold()
+        return any(
+            key is not None and key.strip().casefold() == wanted
+            for key in (finding.user_principal_name, finding.object_id)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RulesConfig:
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path | None = None  # None: no file was found, these are the defaults
+    tenant_url: str | None = None
+    region: str | None = None
+    organisation: str | None = None
+    contact: str | None = None
+    test_users: tuple[str, ...] = ()
+    columns: Mapping[str, str] = field(default_factory=dict)
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    exceptions: tuple[ReviewedException, ...] = ()
+
+
+# ---- finding and loading ---------------------------------------------------------------------
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest `motiscim.yaml` in `start` (default: the working directory) or its parents."""
+    directory = (start or Path.cwd()).resolve()
+    for candidate in (directory, *directory.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(explicit: str | None = None, *, start: Path | None = None) -> Config:
+    """The config to use: the file named by `--config`, else the nearest `motiscim.yaml`,
+    else defaults. Raises `ConfigError` (exit 2 in every command) when the file is unusable."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(explicit, None, "no such config file")
+    else:
+        found = find_config(start)
+        if found is None:
+            return Config()
+        path = found
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), None, f"cannot read it: {error}") from None
+    return parse_config(text, str(path), path=path)
+
+
+def parse_config(text: str, name: str = CONFIG_NAME, *, path: Path | None = None) -> Config:
+    """Validate a config document; every error names the line."""
+    try:
+        yaml.safe_load(text)  # the safe loader refuses python tags and reports syntax errors
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(name, line, f"not valid YAML: {error.problem}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(name, None, f"not valid YAML: {error}") from None
+    if root is None or _is_null(root):
+        return Config(path=path)
+    return _Reader(name).config(root, path)
+
+
+# ---- applying exceptions ---------------------------------------------------------------------
+
+
+def apply_exceptions(
+    findings: Iterable[Finding], exceptions: Sequence[ReviewedException]
+) -> list[ReviewedException]:
+    """Mark findings covered by a reviewed exception as suppressed, with its reason.
+
+    Nothing is removed: a suppressed finding is still reported, counted apart, and does not
+    decide the verdict (`Report.active_findings`). Returns the exceptions that matched nothing,
+    so a stale entry can be pointed out.
+    """
+    used: set[int] = set()
+    for finding in findings:
+        if finding.suppressed is not None:
+            continue
+        for index, exception in enumerate(exceptions):
+            if exception.matches(finding):
+                finding.suppressed = exception.reason
+                used.add(index)
+                break
+    return [e for i, e in enumerate(exceptions) if i not in used]
+
+
+# ---- the reader ------------------------------------------------------------------------------
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _is_null(node: Node) -> bool:
+    return (
+        isinstance(node, ScalarNode)
+        and node.tag == "tag:yaml.org,2002:null"
+        and node.style is None
+        and node.value in _NULLS
+    )
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"the value {node.value!r}"
+
+
+class _Reader:
+    """Walks the composed node tree, so that every message can carry a line number."""
+
+    TOP = (
+        "tenant_url",
+        "region",
+        "organisation",
+        "contact",
+        "test_users",
+        "columns",
+        "mapping",
+        "rules",
+        "exceptions",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, node: Node, message: str) -> ConfigError:
+        return ConfigError(self.name, _line(node), message)
+
+    # -- shapes --
+
+    def mapping(self, node: Node, what: str, allowed: Sequence[str] | None) -> dict[str, Node]:
+        self.check_tag(node)
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, f"{what} must be a mapping (key: value lines), not {_kind(node)}")
+        result: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise self.fail(key_node, f"a key in {what} must be plain text")
+            key = key_node.value
+            if allowed is not None and key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise self.fail(
+                    key_node,
+                    f"unknown key {key!r} in {what}{suggestion} (known: {', '.join(allowed)})",
+                )
+            if key in result:
+                raise self.fail(key_node, f"{key!r} appears twice in {what}")
+            result[key] = value_node
+        return result
+
+    def text(self, node: Node, what: str, *, optional: bool = True) -> str | None:
+        """A scalar, exactly as written (`NO` stays 'NO'); null is None where allowed."""
+        self.check_tag(node)
+        if _is_null(node):
+            if optional:
+                return None
+            raise self.fail(node, f"{what} must not be empty")
+        if not isinstance(node, ScalarNode):
+            raise self.fail(node, f"{what} must be text, not {_kind(node)}")
+        value = node.value.strip()
+        if not value and not optional:
+            raise self.fail(node, f"{what} must not be empty")
+        return value or None
+
+    def texts(self, node: Node, what: str) -> list[tuple[str, Node]]:
+        """A list of scalars (a single scalar is not silently accepted as a list of one)."""
+        self.check_tag(node)
+        if _is_null(node):
+            return []
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, f"{what} must be a list, e.g. [A, B], not {_kind(node)}")
+        items = []
+        for item in node.value:
+            value = self.text(item, f"an item of {what}", optional=False)
+            assert value is not None
+            items.append((value, item))
+        return items
+
+    def check_tag(self, node: Node) -> None:
+        if node.tag not in _STANDARD_TAGS:
+            raise self.fail(node, f"the YAML tag {node.tag!r} is not allowed here")
+
+    # -- the document --
+
+    def config(self, root: Node, path: Path | None) -> Config:
+        top = self.mapping(root, "the config file", self.TOP)
+        values: dict[str, object] = {"path": path}
+        for key in ("tenant_url", "organisation", "contact"):
+            if key in top:
+                values[key] = self.text(top[key], key)
+        if "region" in top:
+            values["region"] = self.region(top["region"])
+        if "test_users" in top:
+            values["test_users"] = tuple(v for v, _ in self.texts(top["test_users"], "test_users"))
+        for key in ("columns", "mapping"):
+            if key in top:
+                values[key] = self.attribute_map(top[key], key)
+        if "rules" in top:
+            values["rules"] = self.rules(top["rules"])
+        if "exceptions" in top:
+            values["exceptions"] = self.exceptions(top["exceptions"])
+        return Config(**values)  # type: ignore[arg-type]
+
+    def region(self, node: Node) -> str | None:
+        value = self.text(node, "region")
+        if value is not None and not (len(value) == 2 and value.isalpha()):
+            raise self.fail(
+                node, f"region must be a two-letter ISO country code like NO, not {value!r}"
+            )
+        return value.upper() if value else None
+
+    def attribute_map(self, node: Node, what: str) -> dict[str, str]:
+        if _is_null(node):
+            return {}
+        entries = self.mapping(node, what, MOTIMATE_ATTRIBUTES)
+        result = {}
+        for attribute, value_node in entries.items():
+            value = self.text(value_node, f"{what}.{attribute}", optional=False)
+            assert value is not None
+            result[attribute] = value
+        return result
+
+    def rules(self, node: Node) -> RulesConfig:
+        if _is_null(node):
+            return RulesConfig()
+        entries = self.mapping(node, "rules", ("select", "ignore", "severity"))
+        select = None
+        if "select" in entries:
+            select = tuple(self.codes(entries["select"], "rules.select", prefixes=True)) or None
+        ignore = ()
+        if "ignore" in entries:
+            ignore = tuple(self.codes(entries["ignore"], "rules.ignore", prefixes=True))
+        severity: dict[str, Severity] = {}
+        if "severity" in entries and not _is_null(entries["severity"]):
+            for code, level_node in self.mapping(
+                entries["severity"], "rules.severity", None
+            ).items():
+                self.known_code(code, level_node, "rules.severity", prefixes=False)
+                level = self.text(level_node, f"rules.severity.{code}", optional=False)
+                if level not in {s.value for s in Severity}:
+                    raise self.fail(
+                        level_node,
+                        f"rules.severity.{code} must be error, warning or info, not {level!r}",
+                    )
+                severity[code] = Severity(level)
+        return RulesConfig(select=select, ignore=ignore, severity=severity)
+
+    def codes(self, node: Node, what: str, *, prefixes: bool) -> list[str]:
+        result = []
+        for value, item in self.texts(node, what):
+            code = value.upper()
+            self.known_code(code, item, what, prefixes=prefixes)
+            result.append(code)
+        return result
+
+    def known_code(self, code: str, node: Node, what: str, *, prefixes: bool) -> None:
+        from checks.model import all_rules
+
+        pattern = CODE_OR_PREFIX if prefixes else FULL_CODE
+        shape = "a rule code or prefix like P001 or P" if prefixes else "a rule code like P001"
+        if not pattern.fullmatch(code):
+            raise self.fail(node, f"{what}: {code!r} is not {shape}")
+        codes = all_rules()
+        if not any(known.startswith(code) for known in codes):
+            hint = difflib.get_close_matches(code, list(codes), n=1)
+            suggestion = f"; did you mean {hint[0]}?" if hint else ""
+            raise self.fail(node, f"{what}: no rule {code}{suggestion} (see `motiscim rules`)")
+
+    def exceptions(self, node: Node) -> tuple[ReviewedException, ...]:
+        self.check_tag(node)
+        if _is_null(node):
+            return ()
+        if not isinstance(node, SequenceNode):
+            raise self.fail(
+                node,
+                "exceptions must be a list of entries, each '- user: …' with rules and reason, "
+                f"not {_kind(node)}",
+            )
+        result = []
+        for item in node.value:
+            entry = self.mapping(item, "an exception", ("user", "rules", "reason"))
+            for required in ("user", "rules", "reason"):
+                if required not in entry:
+                    why = (
+                        " — say why this was reviewed and accepted" if required == "reason" else ""
+                    )
+                    raise self.fail(item, f"an exception needs '{required}'{why}")
+            user = self.text(entry["user"], "exception user", optional=False)
+            codes = self.codes(entry["rules"], "exception rules", prefixes=False)
+            if not codes:
+                raise self.fail(entry["rules"], "an exception must name at least one rule")
+            reason = self.text(entry["reason"], "exception reason", optional=False)
+            assert user is not None and reason is not None
+            result.append(ReviewedException(user, tuple(codes), reason, _line(item)))
+        return tuple(result)

@@ -1,0 +1,323 @@
+"""motiscim.yaml: discovery, validation with line numbers, CLI precedence, reviewed exceptions,
+and `motiscim init`. The CLI tests run the real `check` command on small real exports."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from checks.model import Finding, Severity
+from motiscim_cli.app import app
+from motiscim_cli.config import (
+    Config,
+    ConfigError,
+    ReviewedException,
+    apply_exceptions,
+    find_config,
+    load_config,
+    parse_config,
+)
+
+HEADER = (
+    "id,userPrincipalName,givenName,surname,mail,mobilePhone,jobTitle,accountEnabled,"
+    "usageLocation\n"
+)
+KARI = "0f8fad5b-d9cb-469f-a165-70867728950e"
+OLA = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+
+def export(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "users.csv"
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def good_row(guid: str = OLA, upn: str = "ola@example.com") -> str:
+    return f"{guid},{upn},Ola,Hansen,{upn},+4741234567,Engineer,True,NO"
+
+
+def national_phone_row() -> str:
+    # No usageLocation: the phone fix depends on --region / region:.
+    return f"{KARI},kari@example.com,Kari,Nordmann,kari@example.com,98765432,Engineer,True,"
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    runner = CliRunner()
+    return runner.invoke(app, list(args), env={"GITHUB_ACTIONS": "", "NO_COLOR": "", **(env or {})})
+
+
+# ---- discovery -------------------------------------------------------------------------------
+
+
+def test_found_in_a_parent_directory(tmp_path: Path) -> None:
+    (tmp_path / "motiscim.yaml").write_text("region: SE\n")
+    deep = tmp_path / "exports" / "2026"
+    deep.mkdir(parents=True)
+    assert find_config(deep) == (tmp_path / "motiscim.yaml").resolve()
+    config = load_config(start=deep)
+    assert config.region == "SE"
+    assert config.path == (tmp_path / "motiscim.yaml").resolve()
+
+
+def test_nearest_file_wins_and_none_means_defaults(tmp_path: Path) -> None:
+    (tmp_path / "motiscim.yaml").write_text("region: SE\n")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "motiscim.yaml").write_text("region: DK\n")
+    assert load_config(start=inner).region == "DK"
+    empty = tmp_path.parent / f"{tmp_path.name}-empty"
+    empty.mkdir()
+    if find_config(empty) is None:  # only when no parent of tmp has a motiscim.yaml
+        assert load_config(start=empty) == Config()
+
+
+def test_explicit_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(str(tmp_path / "nope.yaml"))
+
+
+# ---- validation, with the line ---------------------------------------------------------------
+
+
+def error_of(text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "motiscim.yaml")
+    return caught.value
+
+
+def test_unknown_key_names_the_line_and_a_suggestion() -> None:
+    error = error_of("tenant_url: https://acme.motimateapp.com/scim/v1\n\nregoin: NO\n")
+    assert error.line == 3
+    assert str(error).startswith("motiscim.yaml:3: unknown key 'regoin' in the config file;")
+    assert "did you mean 'region'?" in str(error)
+
+
+def test_unknown_nested_key() -> None:
+    error = error_of("rules:\n  select: [P]\n  ignorre: [T001]\n")
+    assert (error.line, "unknown key 'ignorre' in rules; did you mean 'ignore'?") == (
+        3,
+        error.message.split(" (known")[0],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("test_users: kari@example.com\n", 1, "test_users must be a list"),
+        ("region: NO\ncolumns:\n  - mobile\n", 3, "columns must be a mapping"),
+        ("exceptions:\n  user: kari@example.com\n", 2, "exceptions must be a list of entries"),
+        ("rules:\n  severity:\n    N001: fatal\n", 3, "must be error, warning or info"),
+        ("organisation:\n  name: Acme\n", 2, "organisation must be text, not a mapping"),
+        ("columns:\n  phone: mobile\n", 2, "unknown key 'phone' in columns"),
+        ("region: Norway\n", 1, "two-letter ISO country code"),
+        ("rules:\n  select: [P01O]\n", 2, "'P01O' is not a rule code or prefix"),
+        ("rules:\n  ignore: [Q]\n", 2, "no rule Q"),
+    ],
+)
+def test_wrong_types_and_values_name_the_line(text: str, line: int, message: str) -> None:
+    error = error_of(text)
+    assert error.line == line
+    assert message in error.message
+
+
+def test_exception_needs_a_reason_and_known_codes() -> None:
+    missing = error_of("exceptions:\n  - user: kari@example.com\n    rules: [A001]\n")
+    assert (missing.line, missing.message) == (
+        2,
+        "an exception needs 'reason' — say why this was reviewed and accepted",
+    )
+    empty = error_of("exceptions:\n  - user: kari@example.com\n    rules: [A001]\n    reason: ''\n")
+    assert (empty.line, empty.message) == (4, "exception reason must not be empty")
+    unknown = error_of("exceptions:\n  - user: k\n    rules: [A009]\n    reason: ok\n")
+    assert unknown.line == 3 and "no rule A009" in unknown.message
+    prefix = error_of("exceptions:\n  - user: k\n    rules: [A]\n    reason: ok\n")
+    assert "'A' is not a rule code like P001" in prefix.message
+
+
+def test_yaml_errors_and_unsafe_tags() -> None:
+    assert error_of("region: [NO\n").line == 2
+    unsafe = error_of("tenant_url: !!python/object/apply:os.system ['echo hi']\n")
+    assert "not valid YAML" in unsafe.message or "tag" in unsafe.message
+    assert (
+        error_of("region: SE\nregion: NO\n").message == "'region' appears twice in the config file"
+    )
+
+
+def test_values_are_taken_as_written() -> None:
+    config = parse_config(
+        "region: NO\n"  # YAML 1.1 would make this false
+        "organisation: Yes\n"
+        "contact: Kari Nordmann <kari@acme.no>\n"
+        "test_users: [kari@acme.no, " + KARI + "]\n"
+        "columns: {phone_number: mobile}\n"
+        "mapping:\n  email: Coalesce([mail],[userPrincipalName])\n"
+        "rules: {select: [u, E], ignore: [T001], severity: {N001: info}}\n"
+    )
+    assert config.region == "NO"
+    assert config.organisation == "Yes"
+    assert config.contact == "Kari Nordmann <kari@acme.no>"
+    assert config.test_users == ("kari@acme.no", KARI)
+    assert config.columns == {"phone_number": "mobile"}
+    assert config.mapping == {"email": "Coalesce([mail],[userPrincipalName])"}
+    assert config.rules.select == ("U", "E")
+    assert config.rules.ignore == ("T001",)
+    assert config.rules.severity == {"N001": Severity.INFO}
+
+
+def test_empty_file_is_defaults() -> None:
+    assert parse_config("# nothing yet\n") == Config()
+
+
+# ---- exceptions ------------------------------------------------------------------------------
+
+
+def test_apply_exceptions_marks_and_never_drops() -> None:
+    findings = [
+        Finding(rule="A001", severity=Severity.WARNING, message="Disabled.", row=1,
+                user_principal_name="Kari@Example.com", object_id=KARI),
+        Finding(rule="P001", severity=Severity.ERROR, message="No plus.", row=1,
+                user_principal_name="kari@example.com", object_id=KARI),
+        Finding(rule="A001", severity=Severity.WARNING, message="Disabled.", row=2,
+                user_principal_name="ola@example.com", object_id=OLA),
+    ]  # fmt: skip
+    exceptions = [
+        ReviewedException("kari@example.com", ("A001",), "On leave (IT-1)"),
+        ReviewedException(OLA.upper(), ("A001",), "Leaver (IT-2)"),
+        ReviewedException("nobody@example.com", ("P001",), "Stale"),
+    ]
+    stale = apply_exceptions(findings, exceptions)
+    assert [f.suppressed for f in findings] == ["On leave (IT-1)", None, "Leaver (IT-2)"]
+    assert [e.user for e in stale] == ["nobody@example.com"]
+
+
+# ---- the check command with a config file ----------------------------------------------------
+
+
+def test_config_region_and_cli_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = export(tmp_path, national_phone_row())
+    (tmp_path / "motiscim.yaml").write_text("region: DK\n")
+    monkeypatch.chdir(tmp_path)
+    from_config = json.loads(run("check", str(path), "-f", "json").stdout)
+    assert [(f["rule"], f["fix"]) for f in from_config["findings"]] == [("P001", "+4598765432")]
+    from_cli = json.loads(run("check", str(path), "-f", "json", "--region", "NO").stdout)
+    assert [(f["rule"], f["fix"]) for f in from_cli["findings"]] == [("P001", "+4798765432")]
+
+
+def test_config_rules_and_cli_select(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = export(tmp_path, national_phone_row().replace(",Kari,", ",,"), good_row())
+    (tmp_path / "motiscim.yaml").write_text(
+        "region: NO\nrules:\n  ignore: [P]\n  severity: {N001: error}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    ran = run("check", str(path), "-f", "json")
+    document = json.loads(ran.stdout)
+    assert [(f["rule"], f["severity"]) for f in document["findings"]] == [("N001", "error")]
+    assert ran.exit_code == 1
+    cli = json.loads(run("check", str(path), "-f", "json", "--ignore", "N").stdout)
+    assert [f["rule"] for f in cli["findings"]] == ["P001"]
+
+
+def test_exception_suppresses_with_reason_and_verdict_turns_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = export(tmp_path, national_phone_row(), good_row())
+    monkeypatch.chdir(tmp_path)
+    before = run("check", str(path), "-f", "json", "--region", "NO")
+    assert before.exit_code == 1
+    (tmp_path / "motiscim.yaml").write_text(
+        "exceptions:\n"
+        f"  - user: {KARI}\n"
+        "    rules: [P001]\n"
+        "    reason: Number fixed in HR system, syncs tonight (IT-4711)\n"
+        "  - user: gone@example.com\n"
+        "    rules: [P001]\n"
+        "    reason: Left in March\n"
+    )
+    after = run("check", str(path), "-f", "json", "--region", "NO")
+    assert after.exit_code == 0, after.stderr
+    document = json.loads(after.stdout)
+    assert document["summary"]["verdict"] == "ready"
+    assert document["summary"]["suppressed"] == 1
+    assert document["summary"]["by_rule"] == {}
+    [finding] = document["findings"]
+    assert (finding["rule"], finding["suppressed"]) == (
+        "P001",
+        "Number fixed in HR system, syncs tonight (IT-4711)",
+    )
+    assert "exception for gone@example.com (P001, " in after.stderr
+    assert "motiscim.yaml:5) matched no finding" in after.stderr
+    table = run("check", str(path), "--region", "NO")
+    assert "[suppressed: Number fixed in HR" in table.stdout
+    assert "1 finding(s) suppressed by reviewed exceptions" in table.stdout
+    assert "READY" in table.stdout
+
+
+def test_config_error_exits_2_with_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = export(tmp_path, good_row())
+    (tmp_path / "motiscim.yaml").write_text("region: NO\ncolums:\n  phone_number: mobile\n")
+    monkeypatch.chdir(tmp_path)
+    ran = run("check", str(path))
+    assert ran.exit_code == 2
+    assert re.search(r"motiscim: config: .*motiscim\.yaml:2: unknown key 'colums'", ran.stderr)
+    assert "did you mean 'columns'?" in ran.stderr
+    explicit = run("check", str(path), "--config", str(tmp_path / "other.yaml"))
+    assert explicit.exit_code == 2 and "no such config file" in explicit.stderr
+
+
+def test_config_columns_feed_the_loader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "id,userPrincipalName,givenName,surname,mail,privatePhone,mobilePhone,usageLocation\n"
+        f"{KARI},kari@example.com,Kari,Nordmann,kari@example.com,98765432,+4741234567,NO\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert (
+        json.loads(run("check", str(path), "-f", "json", "--select", "P").stdout)["findings"] == []
+    )
+    (tmp_path / "motiscim.yaml").write_text("columns:\n  phone_number: privatePhone\n")
+    document = json.loads(run("check", str(path), "-f", "json", "--select", "P").stdout)
+    assert [(f["rule"], f["column"]) for f in document["findings"]] == [("P001", "privatePhone")]
+    cli = run(
+        "check", str(path), "-f", "json", "--select", "P", "--column", "phone_number=mobilePhone"
+    )
+    assert json.loads(cli.stdout)["findings"] == []  # --column wins over columns:
+
+
+# ---- init ------------------------------------------------------------------------------------
+
+
+def test_init_writes_a_template_that_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ran = run("init")
+    assert ran.exit_code == 0, ran.stderr
+    written = (tmp_path / "motiscim.yaml").read_text(encoding="utf-8")
+    assert written == files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
+    config = load_config()
+    assert config == Config(path=(tmp_path / "motiscim.yaml").resolve())
+    # Every example in the template is valid once uncommented.
+    filled = re.sub(r"(?m)^  # ", "  ", written).replace("region:\n", "region: NO\n")
+    config = parse_config(filled)
+    assert config.region == "NO"
+    assert config.columns == {"phone_number": "mobile"}
+    assert config.mapping == {"email": "Coalesce([mail],[userPrincipalName])"}
+    assert [(e.user, e.rules) for e in config.exceptions] == [("kari.nordmann@acme.no", ("A001",))]
+
+
+def test_init_refuses_to_overwrite_without_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "motiscim.yaml").write_text("region: SE\n")
+    refused = run("init")
+    assert refused.exit_code == 2 and "use --force" in refused.stderr
+    assert (tmp_path / "motiscim.yaml").read_text() == "region: SE\n"
+    assert run("init", "--force").exit_code == 0
+    assert (tmp_path / "motiscim.yaml").read_text().startswith("# motiscim.yaml")
