@@ -1,0 +1,124 @@
+"""How `check` chooses and writes its output: format selection, --quiet, colour, progress,
+and the pre-commit hook definition. Runs the real command on a small real export."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from rich.console import Console
+from typer.testing import CliRunner
+
+from checks.model import UserRecord
+from motiscim_cli.app import app
+from motiscim_cli.commands.check import choose_format
+from motiscim_cli.options import use_color
+from motiscim_cli.progress import RecordProgress
+
+ROOT = Path(__file__).parents[1]
+EXPORT = (
+    "id,userPrincipalName,givenName,surname,mail,mobilePhone,jobTitle,accountEnabled,"
+    "usageLocation\n"
+    "0f8fad5b-d9cb-469f-a165-70867728950e,kari@example.com,Kari,Nordmann,kari@example.com,"
+    "98765432,Engineer,True,NO\n"
+    "7c9e6679-7425-40de-944b-e07fc1f90ae7,ola@example.com,Ola,Hansen,ola@example.com,"
+    "+4741234567,Engineer,True,NO\n"
+)
+ANSI = re.compile(r"\x1b\[")
+
+
+@pytest.fixture
+def export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no motiscim.yaml here or above (tmp)
+    path = tmp_path / "users.csv"
+    path.write_text(EXPORT, encoding="utf-8")
+    return path
+
+
+def run(*args: str, **env: str):
+    return CliRunner().invoke(app, list(args), env={"GITHUB_ACTIONS": "", "NO_COLOR": "", **env})
+
+
+def test_choose_format() -> None:
+    assert choose_format("csv", "report.html") == "csv"
+    assert choose_format(None, "out/report.SARIF") == "sarif"
+    assert choose_format(None, "junit.xml") == "junit"
+    assert choose_format(None, "-") in ("table", "github")
+
+
+def test_github_actions_gets_annotations(export: Path) -> None:
+    ran = run("check", "users.csv", GITHUB_ACTIONS="true")
+    assert ran.exit_code == 1
+    first, last = ran.stdout.splitlines()[0], ran.stdout.splitlines()[-1]
+    assert first.startswith("::error file=users.csv,line=2,title=motiscim P001::row 1 (line 2)")
+    assert last.startswith("motiscim: NOT READY: 1 of 2 users would fail to sync")
+    explicit = run("check", "users.csv", "--format", "json", GITHUB_ACTIONS="true")
+    assert json.loads(explicit.stdout)["summary"]["verdict"] == "not-ready"
+
+
+def test_output_extension_chooses_the_format(export: Path, tmp_path: Path) -> None:
+    ran = run("check", "users.csv", "--output", "report.xml")
+    assert ran.exit_code == 1
+    assert ran.stdout == ""
+    assert "motiscim: report written to report.xml" in ran.stderr
+    root = ET.parse(tmp_path / "report.xml").getroot()
+    assert root.tag == "testsuites" and root.get("failures") == "2"  # P001 and the verdict
+    quiet = run("check", "users.csv", "--output", "report.html", "--quiet")
+    assert quiet.stderr == ""
+    assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
+
+
+def test_quiet_prints_only_the_verdict(export: Path) -> None:
+    ran = run("check", "users.csv", "-q")
+    assert ran.exit_code == 1
+    assert ran.stdout == (
+        "motiscim: NOT READY: 1 of 2 users would fail to sync (1 error(s), 0 warning(s), 0 info).\n"
+    )
+    assert ran.stderr == ""
+    json_quiet = run("check", "users.csv", "-q", "-f", "json")
+    assert json.loads(json_quiet.stdout)["findings"][0]["rule"] == "P001"  # data in full
+
+
+def test_no_colour_off_a_terminal(export: Path) -> None:
+    assert not ANSI.search(run("check", "users.csv").stdout)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_use_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_color(False, _Terminal()) is True
+    assert use_color(True, _Terminal()) is False  # --no-color
+    assert use_color(False, io.StringIO()) is False  # a pipe or a file
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert use_color(False, _Terminal()) is False
+
+
+def test_progress_counts_and_shows_records_per_second() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120)
+    with RecordProgress(console, every=1000) as on_record:
+        for row in range(1, 2501):
+            on_record(UserRecord(source="users.csv", row=row))
+    assert on_record.count == 2500
+    shown = buffer.getvalue()
+    assert "Reading users.csv 2,000 records" in shown
+    assert "records/s" in shown
+
+
+def test_pre_commit_hook_definition() -> None:
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "motiscim-check"
+    assert hook["entry"] == "motiscim check"
+    assert hook["pass_filenames"] is True
+    files = re.compile(hook["files"])
+    assert all(files.search(p) for p in ("exports/users.csv", "a.json", "b.jsonl"))
+    assert not any(files.search(p) for p in ("README.md", "users.csv.bak", "x.jsonld"))
