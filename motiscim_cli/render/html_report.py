@@ -44,7 +44,7 @@ STYLE = """
 --line:#e5e7eb;--bg:#f8fafc;font-family:system-ui,-apple-system,"Segoe UI",Roboto,
 "DejaVu Sans",sans-serif;color:#111827;background:var(--bg)}
 body{margin:0}
-main{max-width:1200px;margin:0 auto;padding:24px 32px 48px}
+main{max-width:1360px;margin:0 auto;padding:24px 32px 48px}
 h1{font-size:1.05rem;font-weight:600;color:var(--muted);margin:0 0 12px;letter-spacing:.02em}
 h2{font-size:1.15rem;margin:32px 0 12px}
 .verdict{border-radius:10px;padding:20px 24px;color:#fff}
@@ -74,11 +74,14 @@ border-radius:6px;font-size:.95rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem;background:#fff}
 th{position:sticky;top:0;background:#f1f5f9;text-align:left;font-weight:600}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-td{overflow-wrap:break-word}td.nowrap{white-space:nowrap}
+td.nowrap{white-space:nowrap}
 td.value,td.fix{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.84rem}
 td.fix{color:var(--ok)}
-td.value,td.fix{max-width:190px}td.where{min-width:130px;max-width:170px}
-td.user{max-width:200px}td.message{min-width:260px}
+table{table-layout:fixed}
+col.c-rule{width:5%}col.c-sev{width:7%}col.c-where{width:13%}col.c-user{width:16%}
+col.c-value{width:15%}col.c-fix{width:13%}col.c-message{width:31%}
+td{overflow-wrap:anywhere}
+small{display:block;color:var(--muted);font-size:.75rem;font-family:system-ui,sans-serif}
 .probable{font-family:system-ui,sans-serif;font-size:.72rem;color:var(--muted);display:block}
 tr.suppressed td{color:var(--muted)}tr.suppressed td.fix{color:var(--muted)}
 .sev{display:inline-block;border-radius:999px;padding:1px 8px;font-size:.78rem;color:#fff}
@@ -204,7 +207,13 @@ def _row(f: Finding, redact: bool) -> str:
         message = f'<span class="tag">suppressed</span>{esc(f.suppressed)} — {message}'
     if f.related_rows:
         message += f" (also row {esc(', '.join(map(str, f.related_rows)))})"
-    where = " ".join(p for p in (f.source or "", position(f)) if p)
+    file_name = (f.source or "").replace("\\", "/").rsplit("/", 1)[-1]
+    where = f'<span title="{esc(f.source)}">{esc(file_name)}</span>' if f.source else ""
+    if position(f):
+        where += f"<small>{esc(position(f))}</small>"
+    value = shown(shown_value(f, redact))
+    if f.column:
+        value = f"<small>{esc(f.column)}</small>{value}"
     row_class = ' class="suppressed"' if muted else ""
     fix = shown(shown_fix(f, redact))
     if fix and f.fix_confidence == "probable":
@@ -214,9 +223,8 @@ def _row(f: Finding, redact: bool) -> str:
         f'data-suppressed="{"1" if muted else "0"}"{row_class}>'
         f'<td class="nowrap">{esc(f.rule)}</td>'
         f'<td class="nowrap"><span class="sev {f.severity.value}">{f.severity.value}</span></td>'
-        f'<td class="where">{esc(where)}</td><td class="user">{esc(shown_user(f, redact))}</td>'
-        f"<td>{esc(f.column)}</td>"
-        f'<td class="value">{shown(shown_value(f, redact))}</td>'
+        f'<td class="where">{where}</td><td class="user">{esc(shown_user(f, redact))}</td>'
+        f'<td class="value">{value}</td>'
         f'<td class="fix">{fix}</td><td class="message">{message}</td></tr>'
     )
 
@@ -239,7 +247,7 @@ def findings_table(report: Report, redact: bool) -> str:
         body.extend(_row(f, redact) for f in findings[:PER_RULE_LIMIT])
         if len(findings) > PER_RULE_LIMIT:
             body.append(
-                f'<tr class="more"><td colspan="8">… {len(findings) - PER_RULE_LIMIT} more '
+                f'<tr class="more"><td colspan="7">… {len(findings) - PER_RULE_LIMIT} more '
                 f"{esc(code)} finding(s) not shown here: see the csv or json report.</td></tr>"
             )
     return (
@@ -252,9 +260,11 @@ def findings_table(report: Report, redact: bool) -> str:
         f"{options_rule}</select>"
         '<label><input id="sup" type="checkbox" checked> show suppressed</label>'
         f'<span class="count"><span id="shown">{total}</span> of {total} shown</span></div>'
-        '<div class="scroll"><table id="findings"><thead><tr><th>Rule</th><th>Severity</th>'
-        "<th>Where</th>"
-        "<th>User</th><th>Column</th><th>Value</th><th>Fix</th><th>Message</th></tr></thead>"
+        '<div class="scroll"><table id="findings"><colgroup><col class="c-rule">'
+        '<col class="c-sev"><col class="c-where"><col class="c-user"><col class="c-value">'
+        '<col class="c-fix"><col class="c-message"></colgroup>'
+        "<thead><tr><th>Rule</th><th>Severity</th><th>Where</th>"
+        "<th>User</th><th>Column · value</th><th>Fix</th><th>Message</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
