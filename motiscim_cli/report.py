@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from checks.advice import Advice, advise
 from checks.model import Finding, Severity
 from motiscim_cli import __version__
 
@@ -115,6 +116,10 @@ class Report:
         counts = Counter(f.severity.value for f in self.active_findings())
         return {s.value: counts.get(s.value, 0) for s in Severity}
 
+    def advice(self) -> list[Advice]:
+        """The guide's advice on the setup that these findings call for."""
+        return advise(self.findings, self.users)
+
     # ---- the JSON contract -----------------------------------------------------------------
 
     def to_json(self, *, redact: bool = False) -> dict[str, Any]:
@@ -144,6 +149,8 @@ class Report:
                 "suppressed": sum(1 for f in self.all_findings() if f.suppressed is not None),
             },
             "findings": [finding_json(f, redact=redact) for f in self.findings],
+            # additive (v1 allows new fields): the guide's setup advice, computed (checks.advice)
+            "advice": [a.to_json() for a in self.advice()],
             "connection": None
             if self.connection is None
             else {

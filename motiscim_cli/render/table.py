@@ -48,6 +48,19 @@ def verdict_panel(report: Report) -> Panel:
     return Panel(Text(body), title=Text(title, style=style), title_align="left", box=box.HEAVY)
 
 
+def advice_panels(report: Report) -> list[Panel]:
+    """The guide's setup advice (checks.advice), one panel each, right under the verdict."""
+    return [
+        Panel(
+            Text(item.message),
+            title=Text(f"Advice: {item.code}", style="bold"),
+            title_align="left",
+            box=box.ROUNDED,
+        )
+        for item in report.advice()
+    ]
+
+
 def counts_table(report: Report) -> Table | None:
     by_rule = report.by_rule()
     if not by_rule:
@@ -146,7 +159,7 @@ def render(
     sources = ", ".join(
         f"{s.path} ({s.format}, {s.encoding or '-'}, {s.records} users)" for s in report.sources
     )
-    parts: list = [verdict_panel(report)]
+    parts: list = [verdict_panel(report), *advice_panels(report)]
     if sources:
         parts.append(Text(f"Read: {sources}", style="dim"))
     counts = counts_table(report)
