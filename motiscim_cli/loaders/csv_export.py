@@ -107,6 +107,11 @@ class CsvExport:
         try:
             header = next(self._reader)
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise NotAnExport(
+                    f"the first line holds a value longer than {csv.field_size_limit():,} "
+                    "characters, which no export header has: is it the right file?"
+                ) from None
             raise NotAnExport(f"the header row cannot be read as CSV ({error})") from None
         # A BOM inside a header cell (a BOM'd file saved again with a BOM) is never meant.
         self.header = header = [cell.replace("\ufeff", "") for cell in header]

@@ -86,6 +86,13 @@ class JsonSyntaxError(Exception):
         self.line = line
 
 
+class JsonTooDeep(JsonSyntaxError):
+    """Arrays or objects nested deeper than Python's JSON decoder goes (no user export is)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__("arrays or objects nested too deeply", line)
+
+
 @dataclass(slots=True)
 class _Item:
     kind: str  # "user" | "element" (not an object) | "problem" (a document that holds no users)
@@ -172,6 +179,8 @@ class _Scanner:
         while True:
             try:
                 value, end = self._decoder.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise JsonTooDeep(self.line_at(self.pos)) from None
             except json.JSONDecodeError as error:
                 # Near the end of the buffer the value may just be cut off: read on. Elsewhere
                 # the JSON is broken, and reading the rest of the file would not help.
@@ -241,8 +250,8 @@ class _Scanner:
         """An object at the top level or in a bare array: a page, a user, or a problem."""
         try:  # fast path: the whole object is already in the buffer
             whole, end = self._decoder.raw_decode(self.buf, self.pos)
-        except json.JSONDecodeError:
-            whole = None
+        except (json.JSONDecodeError, RecursionError):
+            whole = None  # streamed member by member below, which reports what is wrong
         if isinstance(whole, dict) and not isinstance(whole.get("value"), list):
             self.pos = end
             yield self._classify(whole, pointer, line, document)
@@ -388,6 +397,11 @@ class JsonExport:
             first = next(self._items)
         except StopIteration:
             raise NotAnExport('the JSON holds no users (an empty "value" array?)') from None
+        except JsonTooDeep as error:
+            raise NotAnExport(
+                f"the JSON nests arrays or objects too deeply (line {error.line}), which no "
+                "Microsoft Graph /users export does: is it the right file?"
+            ) from None
         except JsonSyntaxError as error:
             raise NotAnExport(f"not valid JSON ({error.detail} on line {error.line})") from None
         if first.kind == "problem":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -148,10 +150,23 @@ def open_binary(path: str) -> BinaryIO:
     if os.path.isdir(path):
         raise NotAnExport("this is a directory, not a file: give the export file inside it")
     try:
-        return open(path, "rb")  # kept open while the records stream; closed by the loader
+        handle = open(path, "rb")  # noqa: SIM115 - kept open while the records stream
     except FileNotFoundError:
         raise NotAnExport("no such file") from None
     except PermissionError:
         raise NotAnExport("permission denied: the file cannot be read by this user") from None
     except OSError as error:
         raise NotAnExport(f"cannot be opened ({error.strerror or error})") from None
+    if handle.seekable():
+        return handle
+    # A pipe (`motiscim check <(…)`, /dev/stdin): the loaders read the head twice and seek
+    # back, so the stream is copied to an anonymous temporary file first.
+    with handle:
+        copy = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the loader
+        try:
+            shutil.copyfileobj(handle, copy)
+        except OSError as error:
+            copy.close()
+            raise NotAnExport(f"cannot be read ({error.strerror or error})") from None
+    copy.seek(0)
+    return copy
