@@ -7,8 +7,12 @@ rules (uniqueness, title variants) keep only a compact entry per key, never whol
 
 from __future__ import annotations
 
+import marshal
+import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from checks.model import CheckContext, Finding, Issue, Rule, Severity, UserRecord, all_rules
 
@@ -29,10 +33,113 @@ class _Seen:
     value: str
 
 
-@dataclass(slots=True)
-class _Group:
-    first: _Seen
-    more: list[_Seen] = field(default_factory=list)
+# Distinct values remembered per chain before the memo starts over (names and titles repeat).
+_MEMO_LIMIT = 65536
+
+
+class _KeyIndex:
+    """Which records share a uniqueness key, in memory that does not grow with the keys' text.
+
+    Per record with a key: its 64-bit hash and its sequence number (12 bytes in two arrays),
+    one bit in a bitmap, and its `_Seen` details marshalled to a temporary spill file. A hash
+    whose bit was already set is a candidate; at `groups()` only the candidates' records are
+    read back and grouped by their exact key text, so a hash (or bitmap) collision can never
+    merge two different keys — it only costs a look at the spill file.
+    """
+
+    _BITS = 1 << 26  # 8 MiB bitmap: about 1.5 % false candidates at a million keys
+
+    def __init__(self, spill: _Spill) -> None:
+        self._spill = spill
+        self._bitmap = bytearray(self._BITS >> 3)
+        self._hashes = array("q")
+        self._seqs = array("q")
+        self._candidates: set[int] = set()
+
+    def add(self, key: str, seq: int) -> None:
+        digest = hash(key)
+        bit = digest & (self._BITS - 1)
+        byte, mask = bit >> 3, 1 << (bit & 7)
+        if self._bitmap[byte] & mask:
+            self._candidates.add(digest)
+        else:
+            self._bitmap[byte] |= mask
+        self._hashes.append(digest)
+        self._seqs.append(seq)
+
+    def groups(self, slot: int) -> list[list[_Seen]]:
+        """Every group of two or more records with the same key, members in record order;
+        groups ordered by their first member (the order a dict of keys would give)."""
+        candidates = self._candidates
+        by_hash: dict[int, list[int]] = {}
+        if candidates:
+            for digest, seq in zip(self._hashes, self._seqs, strict=True):
+                if digest in candidates:
+                    by_hash.setdefault(digest, []).append(seq)
+        found: list[tuple[int, list[_Seen]]] = []
+        for seqs in by_hash.values():
+            if len(seqs) < 2:
+                continue
+            by_key: dict[str, list[tuple[int, _Seen]]] = {}
+            for seq in seqs:
+                key, seen = self._spill.read(seq, slot)
+                by_key.setdefault(key, []).append((seq, seen))
+            found.extend(
+                (members[0][0], [seen for _, seen in members])
+                for members in by_key.values()
+                if len(members) > 1
+            )
+        found.sort(key=lambda item: item[0])
+        return [members for _, members in found]
+
+    def clear(self) -> None:
+        self._bitmap = bytearray()
+        self._hashes = array("q")
+        self._seqs = array("q")
+        self._candidates = set()
+
+
+class _Spill:
+    """Each keyed record's details, marshalled to an anonymous temporary file by sequence number."""
+
+    def __init__(self) -> None:
+        self._file: BinaryIO | None = None
+        self._offsets = array("q")
+        self._size = 0
+
+    def write(
+        self, seen: _Seen, keys: list[str | None], values: list[tuple[str, str] | None]
+    ) -> int:
+        if self._file is None:
+            # Lives until finish() closes it; a TemporaryFile is deleted on close or exit.
+            self._file = tempfile.TemporaryFile(prefix="motiscim-keys-")  # noqa: SIM115
+        data = marshal.dumps(
+            (seen.row, seen.line, seen.pointer, seen.source, seen.upn, seen.object_id, keys, values)
+        )
+        self._offsets.append(self._size)
+        self._file.write(data)
+        self._size += len(data)
+        return len(self._offsets) - 1
+
+    def read(self, seq: int, slot: int) -> tuple[str, _Seen]:
+        assert self._file is not None
+        self._file.flush()
+        start = self._offsets[seq]
+        end = self._offsets[seq + 1] if seq + 1 < len(self._offsets) else self._size
+        self._file.seek(start)
+        row, line, pointer, source, upn, object_id, keys, values = marshal.loads(
+            self._file.read(end - start)
+        )
+        self._file.seek(0, 2)
+        column, value = values[slot]
+        return keys[slot], _Seen(row, line, pointer, source, upn, object_id, column, value)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._offsets = array("q")
+        self._size = 0
 
 
 @dataclass(slots=True)
@@ -60,21 +167,36 @@ def select_rules(
 
 
 class Checker:
-    """Feed records with `check()`; collect population findings with `finish()`."""
+    """Feed records with `check()`; collect population findings with `finish()`.
+
+    `fast=True` (the default) skips a chain when `checks.fast` proves that none of its rules
+    can fire on the value, and reuses the issues of value-only rules for a repeated value;
+    `fast=False` calls every rule on every value (and the rules use the libraries' plain
+    public APIs): the oracle that tests/test_parity.py compares the fast path with.
+    """
 
     def __init__(
         self,
         rules: Iterable[Rule],
         ctx: CheckContext | None = None,
         severity_overrides: dict[str, Severity] | None = None,
+        *,
+        fast: bool = True,
     ) -> None:
+        from checks import fast as fast_paths
+
         self.ctx = ctx or CheckContext()
         self._overrides = severity_overrides or {}
         self._malformed_rule: Rule | None = None
         self._by_attribute: dict[str, list[Rule]] = {}
         self._population: list[tuple[Rule, str]] = []
-        self._groups: dict[str, dict[str, _Group]] = {}
+        self._keyed: list[tuple[Rule, str]] = []  # population rules that group on a key
+        self._variants: list[tuple[Rule, str]] = []
+        self._spill = _Spill()
+        self._groups: dict[str, _KeyIndex] = {}
         self._spellings: dict[str, dict[str, _Spellings]] = {}
+        self._fast = fast
+        fast_paths.set_enabled(fast)
         for rule in rules:
             if rule.code == "F004":
                 self._malformed_rule = rule
@@ -84,11 +206,21 @@ class Checker:
             elif rule.scope == "population":
                 for attribute in rule.attributes:
                     self._population.append((rule, attribute))
-                self._groups[rule.code] = {}
+                    (self._variants if rule.variants else self._keyed).append((rule, attribute))
+                if not rule.variants:
+                    self._groups[rule.code] = _KeyIndex(self._spill)
                 self._spellings[rule.code] = {}
         # A chain runs in registration order, most specific rule first (see `exclusive`).
-        for chain in self._by_attribute.values():
+        # Each chain: (attribute, rules, clean value test or None, memo of issues or None).
+        self._chains: list[
+            tuple[str, list[Rule], Callable[[str | None], bool] | None, dict | None]
+        ] = []
+        for attribute, chain in self._by_attribute.items():
             chain.sort(key=lambda r: r.order)
+            codes = {r.code for r in chain}
+            clean = fast_paths.clean_test(attribute, codes) if fast else None
+            memo = {} if fast and fast_paths.memoizable(attribute, codes) else None
+            self._chains.append((attribute, chain, clean, memo))
 
     def severity(self, rule: Rule) -> Severity:
         return self._overrides.get(rule.code, rule.severity)
@@ -101,48 +233,101 @@ class Checker:
             issue = Issue(record.malformed)
             return [self._finding(self._malformed_rule, record, issue, None, None, None)]
         findings: list[Finding] = []
-        for attribute, rules in self._by_attribute.items():
-            column = record.columns.get(attribute)
+        columns, values = record.columns, record.values
+        for attribute, rules, clean, memo in self._chains:
+            column = columns.get(attribute)
             if column is None:
                 continue  # the export has no such column: F002/F003 say so once per file
-            value = record.values.get(attribute)
-            for rule in rules:
-                issue = rule.func(value, record, self.ctx)
-                if issue is None:
-                    continue
+            value = values.get(attribute)
+            if clean is not None and clean(value):
+                continue  # proven: no rule of this chain fires on this value
+            if memo is not None:
+                issues = memo.get(value)
+                if issues is None:
+                    issues = self._chain_issues(rules, value, record)
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[value] = issues
+            else:
+                issues = self._chain_issues(rules, value, record)
+            for rule, issue in issues:
                 findings.append(self._finding(rule, record, issue, attribute, column, value))
-                if rule.exclusive:
-                    break
-        for rule, attribute in self._population:
-            column = record.columns.get(attribute)
+        if self._population:
+            self._observe_population(record)
+        return findings
+
+    def _chain_issues(
+        self, rules: list[Rule], value: str | None, record: UserRecord
+    ) -> tuple[tuple[Rule, Issue], ...]:
+        issues: list[tuple[Rule, Issue]] = []
+        for rule in rules:
+            issue = rule.func(value, record, self.ctx)
+            if issue is None:
+                continue
+            issues.append((rule, issue))
+            if rule.exclusive:
+                break
+        return tuple(issues)
+
+    def _observe_population(self, record: UserRecord) -> None:
+        columns, values, ctx = record.columns, record.values, self.ctx
+        for rule, attribute in self._variants:
+            column = columns.get(attribute)
             if column is None:
                 continue
-            value = record.values.get(attribute)
-            key = rule.func(value, record, self.ctx)
+            value = values.get(attribute)
+            key = rule.func(value, record, ctx)
             if key is None:
                 continue
-            seen = _Seen(
+            spellings = self._spellings[rule.code].setdefault(key, _Spellings())
+            spelling = value or ""
+            if spelling not in spellings.first:
+                spellings.first[spelling] = self._seen(record, column, spelling)
+            spellings.count[spelling] = spellings.count.get(spelling, 0) + 1
+        if not self._keyed:
+            return
+        keys: list[str | None] = []
+        cells: list[tuple[str, str] | None] = []
+        for rule, attribute in self._keyed:
+            column = columns.get(attribute)
+            key = None
+            if column is not None:
+                value = values.get(attribute)
+                key = rule.func(value, record, ctx)
+            keys.append(key)
+            cells.append(None if key is None else (column, value or ""))
+        if not any(key is not None for key in keys):
+            return
+        seq = self._spill.write(
+            _Seen(
                 record.row,
                 record.line,
                 record.pointer,
                 record.source,
                 record.user_principal_name,
                 record.object_id,
-                column,
-                value or "",
-            )
-            if rule.variants:
-                spellings = self._spellings[rule.code].setdefault(key, _Spellings())
-                spellings.first.setdefault(seen.value, seen)
-                spellings.count[seen.value] = spellings.count.get(seen.value, 0) + 1
-                continue
-            groups = self._groups[rule.code]
-            group = groups.get(key)
-            if group is None:
-                groups[key] = _Group(seen)
-            else:
-                group.more.append(seen)
-        return findings
+                None,
+                "",
+            ),
+            keys,
+            cells,
+        )
+        for (rule, _), key in zip(self._keyed, keys, strict=True):
+            if key is not None:
+                self._groups[rule.code].add(key, seq)
+
+    @staticmethod
+    def _seen(record: UserRecord, column: str, value: str) -> _Seen:
+        return _Seen(
+            record.row,
+            record.line,
+            record.pointer,
+            record.source,
+            record.user_principal_name,
+            record.object_id,
+            column,
+            value,
+        )
 
     def finish(self) -> list[Finding]:
         """Findings that need the whole population: one per member of each offending group."""
@@ -150,14 +335,14 @@ class Checker:
         for rule, attribute in self._population:
             if rule.describe is None:
                 continue
-            for group in self._groups[rule.code].values():
-                if not group.more:
-                    continue
-                members = [group.first, *group.more]
-                for member in members:
-                    others = [m.row for m in members if m is not member]
-                    issue = rule.describe(member.value, others)
-                    findings.append(self._group_finding(rule, attribute, member, issue, others))
+            if not rule.variants:
+                slot = self._keyed.index((rule, attribute))
+                for members in self._groups[rule.code].groups(slot):
+                    for member in members:
+                        others = [m.row for m in members if m is not member]
+                        issue = rule.describe(member.value, others)
+                        findings.append(self._group_finding(rule, attribute, member, issue, others))
+                continue
             for spellings in self._spellings[rule.code].values():
                 if len(spellings.count) < 2:
                     continue
@@ -167,8 +352,11 @@ class Checker:
                     issue = rule.describe(spelling, ranked)
                     others = [spellings.first[s].row for s, _ in ranked if s != spelling]
                     findings.append(self._group_finding(rule, attribute, member, issue, others))
-            self._groups[rule.code].clear()
-            self._spellings[rule.code].clear()
+        for index in self._groups.values():
+            index.clear()
+        for spellings_by_key in self._spellings.values():
+            spellings_by_key.clear()
+        self._spill.close()
         return findings
 
     def _group_finding(

@@ -6,24 +6,41 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
+from checks import fast
 from checks.model import CheckContext, Issue, Severity, UserRecord, rule
 from checks.text import has_blank, normal_key, strip_blanks, where_blanks
 
 
-@lru_cache(maxsize=65536)
 def address_problem(address: str) -> str | None:
     """Why an address is not a valid email address, or None when it is.
 
     email-validator without DNS (no deliverability check, nothing leaves the machine). Quoted
     local parts are refused, as Motimate's "no @ or whitespace in either part" rule implies.
+    A plain address on a domain already accepted is answered without it (`checks.fast`).
     """
+    if fast.enabled():
+        if fast.address_accepted(address):
+            return None
+        return _cached_problem(address)
+    return validated_problem(address)[0]
+
+
+@lru_cache(maxsize=4096)
+def _cached_problem(address: str) -> str | None:
+    return validated_problem(address)[0]
+
+
+def validated_problem(address: str) -> tuple[str | None, tuple[str, ...]]:
+    """email-validator's verdict on `address`, and when valid the domain in every form it
+    measures the address length in (as typed, normalised, ASCII; characters and UTF-8 bytes)."""
     if address.count("@") != 1:
-        return "it must have exactly one '@' between the local part and the domain"
+        return "it must have exactly one '@' between the local part and the domain", ()
     try:
-        validate_email(address, check_deliverability=False, allow_quoted_local=False)
+        valid = validate_email(address, check_deliverability=False, allow_quoted_local=False)
     except EmailNotValidError as error:
-        return str(error)
-    return None
+        return str(error), ()
+    typed = address.rpartition("@")[2]
+    return None, (typed, valid.domain, valid.ascii_domain or "")
 
 
 @rule("E003", Severity.WARNING, scope="user", attributes=("email",), exclusive=True)
