@@ -1,0 +1,131 @@
+"""From findings to corrected values: what each user's attributes become at a fix level.
+
+A finding's `fix` is the answer to *its* problem only. One value can have several: `SÃ¸ren `
+has trailing whitespace (N002, fix `SÃ¸ren`, certain) and mojibake (N004, fix `Søren `,
+probable). The corrected value is found by applying one fix and checking the result again
+with the same chain of rules, until no fix at the chosen level is left (`SÃ¸ren ` → `SÃ¸ren`
+→ `Søren` at probable; only `SÃ¸ren` at certain). The confidence of a change is the lowest
+confidence of its steps.
+
+Levels: `certain` applies only certain fixes; `probable` applies certain and probable ones.
+Suppressed findings (reviewed exceptions) are left alone. Population fixes (T001's common
+spelling of a job title) come from their finding, then the value is checked again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from checks.model import CheckContext, Finding, FixConfidence, Rule, UserRecord
+
+LEVELS: tuple[FixConfidence, ...] = ("certain", "probable")
+MAX_STEPS = 5  # a chain of fixes is short; the cap only guards against rules that disagree
+
+
+def within(confidence: FixConfidence | None, level: FixConfidence) -> bool:
+    """True when a fix of `confidence` is applied at `level`."""
+    if confidence is None:
+        return False
+    return LEVELS.index(confidence) <= LEVELS.index(level)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One attribute of one user, corrected."""
+
+    attribute: str
+    column: str
+    old: str | None
+    new: str
+    confidence: FixConfidence
+    rules: tuple[str, ...]  # the rules whose fixes made the change, in order
+
+
+def user_chains(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
+    """The per-user rules for each attribute, in the order the engine runs them."""
+    chains: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.scope != "user":
+            continue
+        for attribute in rule.attributes:
+            chains.setdefault(attribute, []).append(rule)
+    for chain in chains.values():
+        chain.sort(key=lambda r: r.order)
+    return chains
+
+
+def _next_fix(
+    value: str | None,
+    record: UserRecord,
+    chain: Sequence[Rule],
+    ctx: CheckContext,
+    level: FixConfidence,
+) -> tuple[str, FixConfidence, str] | None:
+    """The first fix at `level` the chain suggests for `value` that changes it."""
+    for rule in chain:
+        issue = rule.func(value, record, ctx)
+        if issue is None:
+            continue
+        if issue.fix is not None and issue.fix != value and within(issue.fix_confidence, level):
+            return issue.fix, issue.fix_confidence or "probable", rule.code
+        if rule.exclusive:
+            return None
+    return None
+
+
+def plan_changes(
+    record: UserRecord,
+    findings: Iterable[Finding],
+    chains: dict[str, list[Rule]],
+    ctx: CheckContext,
+    level: FixConfidence,
+) -> list[Change]:
+    """The corrected attributes of one record, from its findings (those of its row).
+
+    Only attributes with an unsuppressed finding whose fix is at `level` change; the value
+    is then checked again until no fix at `level` remains.
+    """
+    if record.malformed is not None:
+        return []  # its fields are not aligned with the header: nothing is changed
+    starts: dict[str, Finding] = {}
+    for finding in findings:
+        if finding.suppressed is not None or finding.attribute is None or finding.fix is None:
+            continue
+        if not within(finding.fix_confidence, level):
+            continue
+        # a population fix (the common spelling) replaces the value first; else the chain decides
+        if finding.attribute not in starts or finding.rule not in _chain_codes(
+            chains, finding.attribute
+        ):
+            starts[finding.attribute] = finding
+    changes: list[Change] = []
+    for attribute, first in starts.items():
+        column = record.columns.get(attribute)
+        if column is None:
+            continue
+        old = record.values.get(attribute)
+        value: str | None = old
+        confidences: list[FixConfidence] = []
+        applied: list[str] = []
+        if first.rule not in _chain_codes(chains, attribute):
+            value = first.fix
+            confidences.append(first.fix_confidence or "probable")
+            applied.append(first.rule)
+        chain = chains.get(attribute, [])
+        for _ in range(MAX_STEPS):
+            step = _next_fix(value, record, chain, ctx, level)
+            if step is None:
+                break
+            value, confidence, code = step
+            confidences.append(confidence)
+            applied.append(code)
+        if value is None or value == old:
+            continue
+        confidence: FixConfidence = "probable" if "probable" in confidences else "certain"
+        changes.append(Change(attribute, column, old, value, confidence, tuple(applied)))
+    return changes
+
+
+def _chain_codes(chains: dict[str, list[Rule]], attribute: str) -> set[str]:
+    return {rule.code for rule in chains.get(attribute, ())}

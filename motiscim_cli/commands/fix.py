@@ -1,0 +1,203 @@
+"""`motiscim fix EXPORT`: from findings to corrected source data, for review."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+LEVEL_HELP = (
+    "Which fixes the outputs apply: certain (whitespace, separators, 'tel:', trunk (0), 00 → +) "
+    "or probable (also country codes completed from the region, mojibake repaired)."
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"motiscim: {message}", err=True)
+    return typer.Exit(2)
+
+
+def fix(
+    export: Annotated[str, typer.Argument(help="The export to fix: Entra CSV, PowerShell CSV.")],
+    script: Annotated[
+        str | None,
+        typer.Option(
+            "--script", help="Write a PowerShell script (Update-MgUser / Set-ADUser) to FILE."
+        ),
+    ] = None,
+    csv_out: Annotated[
+        str | None,
+        typer.Option("--csv", help="Write the export with the fixes applied to FILE (CSV only)."),
+    ] = None,
+    findings_out: Annotated[
+        str | None,
+        typer.Option("--findings", help="Write one row per finding to FILE, for Excel."),
+    ] = None,
+    fix_level: Annotated[str, typer.Option(help=LEVEL_HELP)] = "certain",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO country code for phone fixes when a user has no usageLocation/country "
+            "(e.g. NO). Default: region in motiscim.yaml."
+        ),
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(help="Feed a Motimate attribute from another header: phone_number=mobile."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="Encoding of --csv: utf-8, utf-8-sig, utf-16-le, utf-16-be, cp1252. "
+            "Default: the export's own."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite output files that already exist.")
+    ] = False,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="Settings file. Default: motiscim.yaml in this directory or the nearest parent.",
+        ),
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
+) -> None:
+    """Write fixes for review: a PowerShell script, a corrected CSV and/or a findings CSV.
+
+    Nothing is changed in Entra or AD: the script is for an admin to review and run, with
+    $WhatIf on until they turn it off. The input file is never overwritten, nor any existing
+    file without --force.
+
+    Exit 0 when the written fixes leave no error, 1 when errors without a fix at --fix-level
+    remain, 2 usage error or unreadable input.
+    """
+    from motiscim_cli.config import ConfigError, apply_exceptions, load_config
+    from motiscim_cli.files import write_bytes_atomic
+    from motiscim_cli.fixing import (
+        ENCODINGS,
+        FixedCsvError,
+        fixed_csv_bytes,
+        plan_fixes,
+        render_script,
+        same_file,
+    )
+    from motiscim_cli.loaders.columns import JSON_FORMATS
+    from motiscim_cli.options import parse_columns, terminal_width, use_color
+    from motiscim_cli.run import CheckOptions
+
+    outputs = [
+        (name, path)
+        for name, path in (
+            ("--script", script),
+            ("--csv", csv_out),
+            ("--findings", findings_out),
+        )
+        if path is not None
+    ]
+    if not outputs:
+        raise typer.BadParameter(
+            "name at least one output: --script FILE, --csv FILE or --findings FILE"
+        )
+    if fix_level not in ("certain", "probable"):
+        raise typer.BadParameter("choose certain or probable", param_hint="--fix-level")
+    if region is not None and not (len(region) == 2 and region.isalpha()):
+        raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    if encoding is not None and encoding not in ENCODINGS:
+        raise typer.BadParameter(f"choose one of: {', '.join(ENCODINGS)}", param_hint="--encoding")
+    for name, path in outputs:
+        if same_file(path, export):
+            raise _fail(f"{name} {path} is the input file: motiscim never overwrites the input")
+        if os.path.isdir(path):
+            raise _fail(f"{name} {path} is a directory: name a file")
+        if os.path.exists(path) and not force:
+            raise _fail(f"{name} {path} already exists: use --force to overwrite it")
+    paths = [path for _, path in outputs]
+    for i, path in enumerate(paths):
+        if any(same_file(path, other) for other in paths[:i]):
+            raise _fail(f"{path} is named for two outputs: give each its own file")
+    try:
+        settings = load_config(config)
+    except ConfigError as error:
+        raise _fail(f"config: {error}") from None
+
+    chosen_region = region or settings.region
+    options = CheckOptions(
+        region=chosen_region.upper() if chosen_region else None,
+        select=settings.rules.select or None,
+        ignore=settings.rules.ignore,
+        column_overrides={**settings.columns, **parse_columns(column)},
+        severity_overrides=dict(settings.rules.severity),
+    )
+    plan = plan_fixes(
+        export,
+        options,
+        fix_level,  # type: ignore[arg-type]
+        lambda findings: apply_exceptions(findings, settings.exceptions),
+    )
+    for error in plan.errors:
+        typer.echo(error.line(), err=True)
+    if plan.errors:
+        raise typer.Exit(2)
+    source = plan.report.sources[0]
+    if csv_out is not None and (source.format in JSON_FORMATS or source.delimiter is None):
+        raise _fail(
+            f"--csv writes CSV exports only; {export} is {source.format}: use --script or "
+            "--findings"
+        )
+
+    written: list[str] = []
+    if script is not None:
+        text = render_script(plan, os.path.basename(export))
+        # UTF-8 with a BOM: Windows PowerShell 5.1 reads a BOM-less script as the ANSI code page.
+        write_bytes_atomic(script, text.encode("utf-8-sig"))
+        written.append(f"{script} (PowerShell; $WhatIf is on: review, then run it yourself)")
+    if csv_out is not None:
+        with open(export, "rb") as handle:
+            data = handle.read()
+        try:
+            fixed = fixed_csv_bytes(plan, data, encoding)
+        except FixedCsvError as error:
+            raise _fail(f"--csv {csv_out}: {error}") from None
+        write_bytes_atomic(csv_out, fixed)
+        written.append(f"{csv_out} (the export with the fixes applied)")
+    if findings_out is not None:
+        from motiscim_cli.render.csv_report import render as render_csv
+
+        write_bytes_atomic(findings_out, render_csv(plan.report).encode("utf-8"))
+        written.append(f"{findings_out} (one row per finding)")
+
+    _summary(plan, written, color=use_color(no_color), width=terminal_width())
+    raise typer.Exit(1 if plan.unresolved_errors() else 0)
+
+
+def _summary(plan, written: list[str], *, color: bool, width: int | None) -> None:
+    """What was written and what is left, then the guide's advice (as `check` shows it)."""
+    import sys
+
+    from rich.console import Console, Group
+    from rich.text import Text
+
+    from motiscim_cli.render.table import advice_panels
+
+    changed = plan.changed_users
+    changes = sum(len(u.changes) for u in changed)
+    lines = [
+        f"{plan.report.users} users read; {changes} change(s) for {len(changed)} user(s) at "
+        f"--fix-level {plan.level}."
+    ]
+    above = plan.fixes_above_level()
+    if above:
+        lines.append(f"{above} more finding(s) have a probable fix: use --fix-level probable.")
+    left = plan.unresolved_errors()
+    if left:
+        lines.append(f"{len(left)} error(s) have no fix at this level: see the findings.")
+    lines.extend(f"Wrote {item}" for item in written)
+    console = Console(file=sys.stdout, force_terminal=color, no_color=not color, width=width or 120)
+    console.print(Group(*(Text(line) for line in lines), *advice_panels(plan.report)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fix")(fix)

@@ -1,0 +1,519 @@
+"""`motiscim fix`: turn findings into corrected source data an admin can review and apply.
+
+The data must be fixed where it lives — Entra, or on-premises Active Directory for synced
+users — not in Motimate. Three outputs, all computed from one check run (`plan_fixes`):
+
+- `render_script`: a PowerShell script, one commented block per user, that motiscim never runs.
+- `fixed_csv_bytes`: the export itself with the fixes applied, as read (columns, encoding,
+  delimiter, `#TYPE`/`sep=` preamble, line endings, untouched rows byte for byte).
+- the findings CSV is the `csv` report renderer (`motiscim_cli.render.csv_report`).
+
+Spreadsheet safety of the corrected CSV (OWASP CSV injection). A cell that begins with `=`,
+`+`, `-`, `@`, a tab or a carriage return is written with a leading `'`, so that a person who
+opens the file in a spreadsheet sees text instead of running a formula — *except* a cell that
+is exactly a correct E.164 number (`^\\+[1-9]\\d{6,14}$`). Why the exception, and what it costs:
+
+- The corrected CSV is data. Re-checking it (`motiscim check fixed.csv`) must show every fixed
+  error gone; a quoted `'+4798765432` is not a phone number (P005), so the one value the fix
+  was for would be broken by the safety measure.
+- A bare `+` followed by digits cannot do anything: a spreadsheet can only evaluate it to that
+  number. There is no function, reference or DDE call in it to neutralise.
+- The cost: Excel, on a double-click, shows such a cell as the number 4798765432 (the `+`
+  hidden by the General format). To see the values as text `+47…`, import the file with
+  *Data → From Text/CSV* and set the phone column to Text — or review the findings CSV, which
+  is made for Excel. Never save the corrected CSV from Excel: that turns the numbers into
+  `4.79877E+09` (P006).
+
+Neutralised cells in other columns *are* changed data (`'=SUM(A1)`): a job title that starts
+with `=` is almost certainly a paste error (N003), and the quote keeps it visible for review.
+Rows the loader found malformed (F004) get no fixes; they are written back byte for byte,
+unless a cell needs neutralising, in which case only that quote is added.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from checks.engine import select_rules
+from checks.fixes import Change, plan_changes, user_chains, within
+from checks.model import CheckContext, Finding, FixConfidence, Severity, UserRecord
+from motiscim_cli.report import Report
+from motiscim_cli.run import CheckOptions, ReadError, run_check
+from motiscim_cli.spreadsheet import is_e164, needs_neutralising
+
+# ---- the plan ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class UserFixes:
+    """One user: the record, its findings, and the changes at the chosen level."""
+
+    record: UserRecord
+    findings: list[Finding]
+    changes: list[Change]
+
+    def resolved(self, finding: Finding, level: FixConfidence) -> bool:
+        """True when the changes take care of this finding."""
+        return (
+            finding.fix is not None
+            and within(finding.fix_confidence, level)
+            and any(c.attribute == finding.attribute for c in self.changes)
+        )
+
+
+@dataclass(slots=True)
+class FixPlan:
+    report: Report
+    errors: list[ReadError]
+    level: FixConfidence
+    users: list[UserFixes] = field(default_factory=list)
+    file_findings: list[Finding] = field(default_factory=list)
+    sync_known: bool = True  # the export has a directorySynced (onPremisesSyncEnabled) column
+
+    @property
+    def changed_users(self) -> list[UserFixes]:
+        return [u for u in self.users if u.changes]
+
+    def unresolved_errors(self) -> list[Finding]:
+        """Errors the outputs do not fix at this level (no fix, or a fix above the level)."""
+        left = [
+            f
+            for u in self.users
+            for f in u.findings
+            if f.severity is Severity.ERROR and not u.resolved(f, self.level)
+        ]
+        left.extend(f for f in self.file_findings if f.severity is Severity.ERROR)
+        return [f for f in left if f.suppressed is None]
+
+    def fixes_above_level(self) -> int:
+        """Findings with a fix that only a higher level would apply."""
+        return sum(
+            1
+            for u in self.users
+            for f in u.findings
+            if f.fix is not None
+            and f.suppressed is None
+            and not within(f.fix_confidence, self.level)
+        )
+
+
+def plan_fixes(
+    path: str,
+    options: CheckOptions,
+    level: FixConfidence,
+    apply_exceptions=None,  # callable(findings) -> None: marks reviewed exceptions (config)
+) -> FixPlan:
+    """Check one export and work out every user's corrected attributes at `level`."""
+    records: list[UserRecord] = []
+    report, errors = run_check([path], options, records.append)
+    if apply_exceptions is not None:
+        apply_exceptions(report.findings)
+    by_row: dict[int, list[Finding]] = {}
+    file_findings: list[Finding] = []
+    for finding in report.findings:
+        if finding.row is None:
+            file_findings.append(finding)
+        else:
+            by_row.setdefault(finding.row, []).append(finding)
+    chains = user_chains(select_rules(options.select, options.ignore))
+    ctx = CheckContext(default_region=options.region)
+    plan = FixPlan(report, errors, level, file_findings=file_findings)
+    plan.sync_known = any(_has_sync_column(record) for record in records)
+    for record in records:
+        findings = by_row.get(record.row, [])
+        changes = plan_changes(record, findings, chains, ctx, level)
+        plan.users.append(UserFixes(record, findings, changes))
+    return plan
+
+
+def _has_sync_column(record: UserRecord) -> bool:
+    """True when the export says, per user, whether they are synced from AD (blank = cloud)."""
+    from motiscim_cli.loaders.columns import CONTEXT_SOURCES, normalize_header
+
+    wanted = {normalize_header(name) for name in CONTEXT_SOURCES["directory_synced"]}
+    return any(normalize_header(key) in wanted for key in record.raw or ())
+
+
+# ---- PowerShell ----------------------------------------------------------------------------
+
+# PowerShell ends a single-quoted string at any of these quote characters, not only at "'":
+# each is escaped by doubling it (as [Management.Automation.Language.CodeGeneration] does).
+_PS_SINGLE_QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")
+
+# Source column (lower case) -> (Update-MgUser parameter, Graph property) and
+# (Set-ADUser parameter, LDAP attribute for -Clear).
+_GRAPH = {
+    "mobilephone": ("MobilePhone", "mobilePhone"),
+    "mobile": ("MobilePhone", "mobilePhone"),
+    "mail": ("Mail", "mail"),
+    "userprincipalname": ("UserPrincipalName", "userPrincipalName"),
+    "givenname": ("GivenName", "givenName"),
+    "surname": ("Surname", "surname"),
+    "sn": ("Surname", "surname"),
+    "jobtitle": ("JobTitle", "jobTitle"),
+    "title": ("JobTitle", "jobTitle"),
+}
+_AD = {
+    "mobilephone": ("MobilePhone", "mobile"),
+    "mobile": ("MobilePhone", "mobile"),
+    "mail": ("EmailAddress", "mail"),
+    "userprincipalname": ("UserPrincipalName", "userPrincipalName"),
+    "givenname": ("GivenName", "givenName"),
+    "surname": ("Surname", "sn"),
+    "sn": ("Surname", "sn"),
+    "jobtitle": ("Title", "title"),
+    "title": ("Title", "title"),
+}
+_RULE_LINE = "# " + "-" * 94
+
+
+def ps_quote(value: str) -> str:
+    """A PowerShell single-quoted string literal: nothing inside it is expanded."""
+    return "'" + _PS_SINGLE_QUOTES.sub(lambda m: m.group() * 2, value) + "'"
+
+
+def ps_comment_text(text: str) -> str:
+    """Text safe on one comment line: line breaks and other invisible characters spelled out.
+
+    A value with a line break in it would otherwise end the comment and run as code.
+    """
+    out = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            out.append(char)
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return "".join(out)
+
+
+def _shown(value: str | None) -> str:
+    return "(empty)" if value is None else "'" + ps_comment_text(value) + "'"
+
+
+def _header(plan: FixPlan, source_name: str) -> list[str]:
+    level = plan.level
+    lines = [
+        f"# Fixes for {ps_comment_text(source_name)}, written by motiscim fix "
+        f"(--fix-level {level}).",
+        "#",
+        "# Review every block before you run this script: motiscim never runs it. It changes the",
+        "# data where it lives, so that Entra provisions correct values to Motimate:",
+        "# - cloud users with Microsoft Graph (Update-MgUser; module Microsoft.Graph.Users);",
+        "# - users synced from on-premises Active Directory (directorySynced = True) with",
+        "#   Set-ADUser (module ActiveDirectory, on a domain-joined machine): Entra refuses Graph",
+        "#   writes to attributes synced from AD, and the next sync would overwrite them anyway.",
+        "#",
+        "# Fix levels: 'certain' fixes only remove what cannot belong in the value (whitespace,",
+        "# separators, 'tel:', a written trunk prefix (0)) or turn the international prefix 00",
+        "# into '+'. 'probable' fixes also complete numbers with a country code and repair",
+        "# mojibake: check those with the user.",
+        "# Findings without a fix at this level are listed in their user's block as comments.",
+        "",
+        "# $WhatIf = $true only shows what would change. Set it to $false to apply the changes.",
+        "$WhatIf = $true",
+        "",
+        "Connect-MgGraph -Scopes User.ReadWrite.All",
+        "",
+    ]
+    if not plan.sync_known:
+        lines[-5:-5] = [
+            "# This export does not say which users are synced from AD (no directorySynced",
+            "# column): all are treated as cloud users. If Graph answers 'on-premises mastered'",
+            "# for a user, make that change in AD instead.",
+            "",
+        ]
+    if plan.file_findings:
+        lines.append(_RULE_LINE)
+        lines.append("# The file as a whole:")
+        for finding in plan.file_findings:
+            where = f" (line {finding.line})" if finding.line is not None else ""
+            lines.append(
+                f"#   {finding.rule} {finding.severity.value}{where}: "
+                f"{ps_comment_text(finding.message)}"
+            )
+        lines.append("")
+    return lines
+
+
+def _object_id(user: UserFixes) -> str | None:
+    for change in user.changes:
+        if change.attribute == "external_id":
+            return change.new
+    object_id = (user.record.object_id or "").strip().strip("{}")
+    return object_id or None
+
+
+def _commands(user: UserFixes, changes: Sequence[Change]) -> list[str]:
+    """The lines that apply `changes`: Graph for cloud users, AD for synced ones."""
+    record = user.record
+    synced = record.directory_synced is True
+    table = _AD if synced else _GRAPH
+    settable: list[tuple[str, str, Change]] = []
+    lines: list[str] = []
+    for change in changes:
+        if change.attribute == "external_id":
+            lines.append(
+                "# The export's Object ID had braces or whitespace around it; Entra's objectId "
+                "itself is fine: nothing to change for it."
+            )
+            continue
+        target = table.get(change.column.lower())
+        if target is None:
+            lines.append(
+                f"# Column {ps_comment_text(change.column)} has no known "
+                f"{'Set-ADUser' if synced else 'Update-MgUser'} parameter: set "
+                f"{_shown(change.new)} by hand."
+            )
+            continue
+        settable.append((*target, change))
+    if not settable:
+        return lines
+    sets = [(p, c) for p, _, c in settable if c.new != ""]
+    clears = [(name, c) for _, name, c in settable if c.new == ""]
+    if synced:
+        upn = record.user_principal_name
+        if not upn:
+            return [*lines, "# No userPrincipalName in the export to find the AD account by."]
+        lines.append(
+            "# Synced from on-premises AD: Entra refuses Graph writes to synced attributes, so "
+            "the AD account is changed (found by its UPN; Entra syncs the change)."
+        )
+        lines.append(f"$upn = {ps_quote(upn)}")
+        arguments = "".join(f" -{p} {ps_quote(c.new)}" for p, c in sets)
+        if clears:
+            arguments += " -Clear " + ",".join(name for name, _ in clears)
+        lines.append(
+            "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser"
+            f"{arguments} -WhatIf:$WhatIf"
+        )
+        return lines
+    identity = _object_id(user) or record.user_principal_name
+    if not identity:
+        return [*lines, "# No Object ID or userPrincipalName in the export to find the user by."]
+    if any(c.column.lower() == "mail" for _, c in sets):
+        lines.append(
+            "# mail of a user with an Exchange Online mailbox is managed by Exchange: if this "
+            "fails, change the primary SMTP address there."
+        )
+    if sets:
+        arguments = "".join(f" -{p} {ps_quote(c.new)}" for p, c in sets)
+        lines.append(f"Update-MgUser -UserId {ps_quote(identity)}{arguments} -WhatIf:$WhatIf")
+    if clears:
+        # -MobilePhone $null is ignored by the Graph module: only a body with null clears it.
+        body = "; ".join(f"{name} = $null" for name, _ in clears)
+        lines.append(
+            f"Update-MgUser -UserId {ps_quote(identity)} -BodyParameter @{{ {body} }} "
+            "-WhatIf:$WhatIf"
+        )
+    return lines
+
+
+def _block(user: UserFixes, level: FixConfidence) -> list[str]:
+    record = user.record
+    who = record.user_principal_name or record.object_id or "(no UPN or Object ID)"
+    where = f"Row {record.row}" + (f" (line {record.line})" if record.line is not None else "")
+    kind = "synced from on-premises AD" if record.directory_synced is True else "cloud user"
+    lines = [_RULE_LINE, f"# {where}: {ps_comment_text(who)} — {kind}"]
+    if record.object_id:
+        lines[-1] += f", Object ID {ps_comment_text(record.object_id)}"
+    for change in user.changes:
+        lines.append(
+            f"#   {'+'.join(change.rules)} {ps_comment_text(change.column)}: "
+            f"{_shown(change.old)} -> {_shown(change.new)} ({change.confidence})"
+        )
+    lines.extend(_commands(user, user.changes))
+    unfixed = [f for f in user.findings if f.suppressed is None and not user.resolved(f, level)]
+    if record.malformed is not None:
+        lines.append("#   Not changed: the row is malformed (F004), so no value was checked.")
+    for finding in unfixed:
+        column = f", {ps_comment_text(finding.column)}" if finding.column else ""
+        why = ps_comment_text(finding.message)
+        if finding.fix is not None:
+            why += (
+                f" [a {finding.fix_confidence} fix, {_shown(finding.fix)}, is applied only with "
+                f"--fix-level {finding.fix_confidence}]"
+            )
+        lines.append(f"#   Not fixed: {finding.rule} {finding.severity.value}{column}: {why}")
+    lines.append("")
+    return lines
+
+
+def render_script(plan: FixPlan, source_name: str) -> str:
+    """The PowerShell script: the header, then one block per user with changes or findings."""
+    lines = _header(plan, source_name)
+    blocks = 0
+    for user in plan.users:
+        if not user.changes and not any(f.suppressed is None for f in user.findings):
+            continue
+        lines.extend(_block(user, plan.level))
+        blocks += 1
+    if not blocks:
+        lines.append("# Nothing to fix: no user has a finding.")
+    changed = len(plan.changed_users)
+    lines.append(f"# End: {changed} user(s) with changes at --fix-level {plan.level}.")
+    return "\n".join(lines) + "\n"
+
+
+# ---- the corrected CSV ---------------------------------------------------------------------
+
+_SEP_LINE = re.compile(r'"?sep=([^"\r\n])"?[,;\t]*', re.IGNORECASE)
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "cp1252")
+
+
+class FixedCsvError(Exception):
+    """The corrected CSV cannot be written as asked (one line for the terminal)."""
+
+
+def safe_cell(cell: str) -> str:
+    """The cell as written to the corrected CSV: a formula start quoted, E.164 left as is."""
+    if needs_neutralising(cell) and not is_e164(cell):
+        return "'" + cell
+    return cell
+
+
+def _decode(data: bytes, label: str) -> tuple[str, bool]:
+    """The text of the export and whether it began with a byte-order mark."""
+    bom = _BOMS.get(label)
+    if bom is not None and data.startswith(bom):
+        return data[len(bom) :].decode(label, errors="replace"), True
+    if label == "utf-8-sig":
+        return data.decode("utf-8-sig", errors="surrogateescape"), True
+    errors = "surrogateescape" if label in ("utf-8", "cp1252") else "replace"
+    return data.decode(label, errors=errors), False
+
+
+def _encode(text: str, label: str, bom: bool, same: bool) -> bytes:
+    try:
+        errors = (
+            "surrogateescape" if same and label in ("utf-8", "utf-8-sig", "cp1252") else "strict"
+        )
+        data = text.encode(label, errors=errors)
+    except UnicodeEncodeError as error:
+        raise FixedCsvError(
+            f"a corrected value has the character {error.object[error.start]!r}, which "
+            f"{label} cannot hold: write with --encoding utf-8-sig"
+        ) from None
+    if bom and label in _BOMS:
+        data = _BOMS[label] + data
+    return data
+
+
+def _ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :] or "\r\n"
+
+
+def _records(lines: Sequence[str], delimiter: str) -> Iterator[tuple[list[str] | None, int, int]]:
+    """Each CSV record with the span of physical lines it came from; None for unreadable ones."""
+    position = [0]
+
+    def feed() -> Iterator[str]:
+        while position[0] < len(lines):
+            position[0] += 1
+            yield lines[position[0] - 1]
+
+    reader = csv.reader(feed(), delimiter=delimiter)
+    start = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield None, start, position[0]
+            start = position[0]
+            continue
+        yield cells, start, position[0]
+        start = position[0]
+
+
+def fixed_csv_bytes(plan: FixPlan, data: bytes, encoding: str | None = None) -> bytes:
+    """The export as read, with the plan's changes applied and formula starts neutralised."""
+    source = plan.report.sources[0]
+    label = source.encoding or "utf-8"
+    delimiter = source.delimiter or ","
+    text, bom = _decode(data, label)
+    lines = _LINES.findall(text)
+    out: list[str] = []
+    index = 0
+    while index < len(lines):  # the preamble: blank lines, #TYPE and sep= before the header
+        bare = lines[index].rstrip("\r\n").lstrip("\ufeff")
+        preamble = (
+            not bare.strip()
+            or bare.lstrip().lower().startswith("#type")
+            or _SEP_LINE.fullmatch(bare) is not None
+        )
+        if not preamble:
+            break
+        out.append(lines[index])
+        index += 1
+    body = lines[index:]
+    quote_all = bool(body) and body[0].lstrip("\ufeff").startswith('"')
+    users = {u.record.row: u for u in plan.users}
+    header: list[str] | None = None
+    row = 0
+    for cells, start, end in _records(body, delimiter):
+        original = "".join(body[start:end])
+        if cells is None:  # unreadable as CSV: the loader reported it (F004); keep it
+            row += 1
+            out.append(original)
+            continue
+        if header is None:
+            header = [cell.replace("\ufeff", "") for cell in cells]
+            new = cells
+        elif not cells or (not cells[0].strip() and not "".join(cells).strip()):
+            out.append(original)  # blank lines are not records
+            continue
+        else:
+            row += 1
+            user = users.get(row)
+            if user is None or (user.record.raw is not None and _cells(user.record) != cells):
+                raise FixedCsvError(
+                    f"row {row} reads differently from the check run: the file changed while it "
+                    "was read?"
+                )
+            new = list(cells)
+            for change in user.changes:
+                new[header.index(change.column)] = change.new
+        new = [safe_cell(cell) for cell in new]
+        if new == cells:
+            out.append(original)
+            continue
+        buffer = io.StringIO()
+        csv.writer(
+            buffer,
+            delimiter=delimiter,
+            lineterminator=_ending(body[end - 1]),
+            quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+        ).writerow(new)
+        out.append(buffer.getvalue())
+    target = encoding or label
+    if target == "utf-8-sig" and label != "utf-8-sig":
+        bom = True
+    return _encode("".join(out), target, bom, same=target == label)
+
+
+def _cells(record: UserRecord) -> list[str]:
+    return list(getattr(record.raw, "cells", []))
+
+
+# ---- output paths --------------------------------------------------------------------------
+
+
+def same_file(a: str, b: str) -> bool:
+    """True when two paths name one file (resolved; an existing file compared by inode too)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
