@@ -190,8 +190,9 @@ def url_under_test(url: str) -> str | None:
 
 @rule("C001", Severity.ERROR, scope="connection")
 def c001_tenant_url_unusable(url: str) -> Issue | None:
-    """The tenant URL cannot be used: not an absolute https URL, or it has a query, a fragment,
-    whitespace, credentials or a leftover `{identifier}` placeholder.
+    """The tenant URL cannot be used: not absolute https, or a query, fragment or whitespace.
+
+    Also a user name or password in it, or a leftover `{identifier}` placeholder.
 
     Entra's Test connection fails on such a URL, and motiscim does not send the token to it.
     Examples: `acme.motimateapp.com/scim/v1` (no scheme), `https://{identifier}.motimateapp.com/scim/v1`,
@@ -582,8 +583,9 @@ def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
 
 @rule("C006", Severity.ERROR, scope="connection")
 def c006_tls_failure(outcome: HttpOutcome) -> Issue | None:
-    """The TLS handshake failed: the server's certificate is expired, untrusted, or for another
-    host, or the server does not speak TLS there.
+    """The TLS handshake failed: the certificate is expired, untrusted or for another host.
+
+    Or the server does not speak TLS on that port at all.
 
     - expired (or not yet valid): the server's certificate is out of date — or this machine's
       clock is wrong;
