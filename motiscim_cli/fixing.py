@@ -273,6 +273,12 @@ def _commands(user: UserFixes, changes: Sequence[Change]) -> list[str]:
                 f"{_shown(change.new)} by hand."
             )
             continue
+        if not change.new.isprintable():
+            lines.append(
+                f"# {ps_comment_text(change.column)}: the corrected value still holds a line break "
+                "or another invisible character: set it by hand."
+            )
+            continue
         settable.append((*target, change))
     if not settable:
         return lines
@@ -488,14 +494,16 @@ def fixed_csv_bytes(plan: FixPlan, data: bytes, encoding: str | None = None) -> 
         if new == cells:
             out.append(original)
             continue
+        # Written with CRLF so that csv quotes any cell holding a CR or LF (it only quotes the
+        # characters of its own line terminator), then given the record's own line end.
         buffer = io.StringIO()
         csv.writer(
             buffer,
             delimiter=delimiter,
-            lineterminator=_ending(body[end - 1]),
+            lineterminator="\r\n",
             quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
         ).writerow(new)
-        out.append(buffer.getvalue())
+        out.append(buffer.getvalue()[:-2] + _ending(body[end - 1]))
     target = encoding or label
     if target == "utf-8-sig" and label != "utf-8-sig":
         bom = True

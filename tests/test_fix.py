@@ -1,0 +1,378 @@
+"""`motiscim fix`: the PowerShell script, the corrected CSV, the findings CSV, and their safety.
+
+Real exports in, real files out: the script is compared with a golden file, the corrected CSV
+is checked again with `run_check`, and hostile cells are read back with `csv.reader`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from checks.fixes import within
+from checks.model import Severity
+from motiscim_cli.app import app
+from motiscim_cli.fixing import ps_comment_text, ps_quote, safe_cell
+from motiscim_cli.run import CheckOptions, run_check
+
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "sample_exports" / "entra-users-download.csv"
+GOLDEN = ROOT / "tests" / "golden" / "fix-entra-users-download.ps1"
+
+HEADER = (
+    "id,userPrincipalName,displayName,givenName,surname,mail,mobilePhone,jobTitle,"
+    "usageLocation,directorySynced"
+)
+# Row 1 synced, row 2 cloud, row 3 synced without a phone, row 4 cloud with a blank phone.
+MIXED = (
+    HEADER + "\n"
+    "0f8fad5b-d9cb-469f-a165-70867728950e,o'brien@example.com,Sean O'Brien,Sean,O'Brien ,"
+    "o'brien@example.com,+353 85 123 4567,Engineer,IE,True\n"
+    "7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,Kari Nordmann,Kari,Nordmann,"
+    "kari@example.com,+47 987 65 432,\u2019Sales\u2019 Lead ,NO,\n"
+    "{1d6f5b2a-3c4e-4f5a-9b8c-7d6e5f4a3b2c},ola@example.com,Ola,Ola,Hansen,ola@example.com,"
+    " ,Driver,NO,True\n"
+    "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f,liv@example.com,Liv,Liv,Berg,liv@example.com,"
+    "\u00a0,Cook,NO,False\n"
+)
+HOSTILE_VALUES = ["=cmd|' /C calc'!A0", "@SUM(1)", "+1+1", "-2", "\tTab", "\rReturn"]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no motiscim.yaml here or above
+
+
+def _fix(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["fix", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ---- the script ----------------------------------------------------------------------------
+
+
+def test_script_on_the_sample_matches_the_golden_file(tmp_path: Path) -> None:
+    export = tmp_path / "entra-users-download.csv"
+    shutil.copyfile(SAMPLE, export)
+    code, out, err = _fix(str(export), "--script", "fix.ps1")
+    assert (code, err) == (1, "")  # errors without a certain fix remain (P006, E001 …)
+    data = (tmp_path / "fix.ps1").read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)  # Windows PowerShell 5.1 needs it for ø, ß …
+    if os.environ.get("MOTISCIM_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_bytes(data)
+    assert data == GOLDEN.read_bytes()
+    assert "5 change(s) for 5 user(s) at --fix-level certain" in out
+    assert "Wrote fix.ps1" in out
+
+
+def test_script_header_connects_and_keeps_whatif_on(tmp_path: Path) -> None:
+    export = _write(tmp_path / "users.csv", MIXED)
+    _fix(str(export), "--script", "fix.ps1")
+    text = (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert "$WhatIf = $true" in lines
+    assert "Connect-MgGraph -Scopes User.ReadWrite.All" in lines
+    assert lines.index("$WhatIf = $true") < lines.index(
+        "Connect-MgGraph -Scopes User.ReadWrite.All"
+    )
+    commands = [line for line in lines if line and not line.startswith(("#", "$"))]
+    commands.remove("Connect-MgGraph -Scopes User.ReadWrite.All")
+    assert commands and all(line.endswith(" -WhatIf:$WhatIf") for line in commands)
+
+
+def test_synced_users_get_set_aduser_and_cloud_users_update_mguser(tmp_path: Path) -> None:
+    export = _write(tmp_path / "users.csv", MIXED)
+    code, _, err = _fix(str(export), "--script", "fix.ps1")
+    assert (code, err) == (0, "")
+    lines = (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig").splitlines()
+    # Row 1: synced — AD, found by UPN (a variable, so the quote in it cannot break the filter).
+    assert "$upn = 'o''brien@example.com'" in lines
+    assert (
+        "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser -Surname 'O''Brien' "
+        "-MobilePhone '+353851234567' -WhatIf:$WhatIf"
+    ) in lines
+    assert any("Entra refuses Graph writes to synced attributes" in line for line in lines)
+    # Row 2: cloud (blank directorySynced) — Graph by Object ID; typographic quotes doubled.
+    assert (
+        "Update-MgUser -UserId '7c9e6679-7425-40de-944b-e07fc1f90ae7' -JobTitle "
+        "'\u2019\u2019Sales\u2019\u2019 Lead' -MobilePhone '+4798765432' -WhatIf:$WhatIf"
+    ) in lines
+    # Row 3: synced, a phone of only whitespace: cleared in AD; the Object ID braces are noted.
+    assert "$upn = 'ola@example.com'" in lines
+    assert (
+        "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser -Clear mobile "
+        "-WhatIf:$WhatIf" in lines
+    )
+    # Row 4: cloud, a no-break space as phone: cleared with a null body (-MobilePhone $null is
+    # ignored by the Graph module).
+    assert (
+        "Update-MgUser -UserId '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f' -BodyParameter "
+        "@{ mobilePhone = $null } -WhatIf:$WhatIf"
+    ) in lines
+    assert not any(line.startswith("Update-MgUser -UserId '0f8fad5b") for line in lines)
+    assert not any("ola@example.com" in line and "Update-MgUser" in line for line in lines)
+
+
+def test_powershell_quoting_and_comments() -> None:
+    assert ps_quote("O'Brien") == "'O''Brien'"
+    assert (
+        ps_quote("a\u2018b\u2019c\u201ad\u201be")
+        == "'a\u2018\u2018b\u2019\u2019c\u201a\u201ad\u201b\u201be'"
+    )
+    assert ps_quote("$(Remove-Item C:\\)") == "'$(Remove-Item C:\\)'"  # single quotes: no expansion
+    # A line break in a value would end the comment and run the rest as code.
+    assert ps_comment_text("x\nRemove-MgUser -UserId y") == "x\\u000aRemove-MgUser -UserId y"
+    assert ps_comment_text("a\r\u2028b") == "a\\u000d\\u2028b"
+
+
+def test_values_with_line_breaks_never_leave_the_comment(tmp_path: Path) -> None:
+    hostile = '"Boss\nRemove-MgUser -UserId x "'
+    export = _write(
+        tmp_path / "users.csv",
+        HEADER + "\n"
+        f"7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,Kari,Kari,Nordmann,"
+        f"kari@example.com,,{hostile},NO,False\n",
+    )
+    _fix(str(export), "--script", "fix.ps1")
+    lines = (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig").splitlines()
+    assert not any(line.startswith("Remove-MgUser") for line in lines)
+    assert not any(line.startswith("Update-MgUser") for line in lines)
+    assert (
+        "# jobTitle: the corrected value still holds a line break or another invisible "
+        "character: set it by hand."
+    ) in lines
+    assert (
+        "#   N002 jobTitle: 'Boss\\u000aRemove-MgUser -UserId x ' -> "
+        "'Boss\\u000aRemove-MgUser -UserId x' (certain)"
+    ) in lines
+
+
+def test_probable_fixes_only_at_fix_level_probable(tmp_path: Path) -> None:
+    export = tmp_path / "entra-users-download.csv"
+    shutil.copyfile(SAMPLE, export)
+    _fix(str(export), "--script", "certain.ps1")
+    _fix(str(export), "--script", "probable.ps1", "--fix-level", "probable")
+    certain = (tmp_path / "certain.ps1").read_text(encoding="utf-8-sig")
+    probable = (tmp_path / "probable.ps1").read_text(encoding="utf-8-sig")
+    ola = "Update-MgUser -UserId 'e1eaa537-8e5b-55e3-96d3-63e545150d1b' -MobilePhone '+4798765432'"
+    assert ola not in certain
+    assert "[a probable fix, '+4798765432', is applied only with --fix-level probable]" in certain
+    assert ola in probable
+    assert "-GivenName 'Søren'" in probable and "Søren" not in certain.replace("'Søren', is", "")
+    code, _, _ = _fix(str(export), "--script", "x.ps1", "--fix-level", "maybe")
+    assert code == 2
+
+
+# ---- the corrected CSV ---------------------------------------------------------------------
+
+
+def _fixable_errors(path: Path, level: str) -> set[tuple[int, str]]:
+    report, _ = run_check([str(path)], CheckOptions())
+    return {
+        (f.row, f.attribute)
+        for f in report.findings
+        if f.severity is Severity.ERROR and f.fix is not None and within(f.fix_confidence, level)
+    }
+
+
+@pytest.mark.parametrize("level", ["certain", "probable"])
+@pytest.mark.parametrize("source", ["sample", "mixed"])
+def test_rechecking_the_fixed_csv_leaves_no_fixable_error(
+    tmp_path: Path, level: str, source: str
+) -> None:
+    export = tmp_path / "users.csv"
+    if source == "sample":
+        shutil.copyfile(SAMPLE, export)
+    else:
+        _write(export, MIXED)
+    before = _fixable_errors(export, level)
+    assert before  # the test means something
+    code, _, err = _fix(str(export), "--csv", "fixed.csv", "--fix-level", level)
+    assert err == "" and code in (0, 1)
+    after, _ = run_check([str(tmp_path / "fixed.csv")], CheckOptions())
+    left = {(f.row, f.attribute) for f in after.findings if f.severity is Severity.ERROR} & before
+    assert left == set()
+    # and nothing fixable at this level is left anywhere
+    assert _fixable_errors(tmp_path / "fixed.csv", level) == set()
+
+
+def test_fixed_csv_of_the_sample_changes_only_the_fixed_cells(tmp_path: Path) -> None:
+    export = tmp_path / "users.csv"
+    shutil.copyfile(SAMPLE, export)
+    _fix(str(export), "--csv", "fixed.csv")
+    original = export.read_bytes()
+    fixed = (tmp_path / "fixed.csv").read_bytes()
+    assert fixed.startswith(codecs.BOM_UTF8)  # same encoding: UTF-8 with BOM
+    old_lines = original.decode("utf-8-sig").splitlines(keepends=True)
+    new_lines = fixed.decode("utf-8-sig").splitlines(keepends=True)
+    assert len(old_lines) == len(new_lines)
+    changed = [i + 1 for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
+    # lines 4, 5, 7, 8 (phones), 7 (mail), 13 (UPN), 19 (=SUM neutralised), 23 (+… ext. 12),
+    # 26 (an unmapped '+47 22 …' telephoneNumber, neutralised)
+    assert changed == [4, 5, 7, 8, 13, 19, 23, 26]
+    assert ",+4798765431," in new_lines[3]
+    assert ",'=SUM(A1)," in new_lines[18]
+    assert new_lines[16] == old_lines[16]  # the malformed row (F004) is written back as it was
+
+
+def test_fixed_csv_keeps_preamble_encoding_delimiter_and_line_ends(tmp_path: Path) -> None:
+    text = (
+        "sep=;\r\n"
+        "id;userPrincipalName;givenName;surname;mail;mobile;jobTitle;usageLocation\r\n"
+        "0f8fad5b-d9cb-469f-a165-70867728950e;kari@example.com;Kari;Nordmann;kari@example.com;"
+        "+47 987 65 432;Sjåfør;NO\r\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7;ola@example.com;Ola;Hansen;ola@example.com;"
+        "+4741234567;Lærling;NO\r\n"
+    )
+    export = _write(tmp_path / "excel.csv", text, "cp1252")
+    code, _, err = _fix(str(export), "--csv", "fixed.csv")
+    assert (code, err) == (0, "")
+    fixed = (tmp_path / "fixed.csv").read_bytes()
+    assert fixed == text.replace("+47 987 65 432", "+4798765432").encode("cp1252")
+    code, _, err = _fix(str(export), "--csv", "utf8.csv", "--encoding", "utf-8-sig")
+    assert (tmp_path / "utf8.csv").read_bytes() == codecs.BOM_UTF8 + text.replace(
+        "+47 987 65 432", "+4798765432"
+    ).encode("utf-8")
+
+
+def test_fixed_csv_keeps_powershell_type_line_and_quoting(tmp_path: Path) -> None:
+    text = (
+        "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser\n"
+        '"Id","UserPrincipalName","GivenName","Surname","Mail","MobilePhone","JobTitle",'
+        '"UsageLocation"\n'
+        '"0f8fad5b-d9cb-469f-a165-70867728950e","kari@example.com","Kari","Nordmann",'
+        '"kari@example.com","+47 987 65 432","Engineer","NO"\n'
+        '"7c9e6679-7425-40de-944b-e07fc1f90ae7","ola@example.com","Ola","Hansen",'
+        '"ola@example.com","+4741234567","Engineer","NO"\n'
+    )
+    export = _write(tmp_path / "mg.csv", text)
+    _fix(str(export), "--csv", "fixed.csv")
+    assert (tmp_path / "fixed.csv").read_text(encoding="utf-8") == text.replace(
+        "+47 987 65 432", "+4798765432"
+    )
+
+
+def test_fixed_csv_is_spreadsheet_safe_but_keeps_e164_numbers(tmp_path: Path) -> None:
+    rows = []
+    for index, hostile in enumerate(HOSTILE_VALUES):
+        guid = f"0f8fad5b-d9cb-469f-a165-70867728950{index}"
+        rows.append(
+            [
+                guid,
+                f"u{index}@example.com",
+                hostile,
+                "Kari",
+                "Nordmann",
+                f"u{index}@example.com",
+                "+4798765432" if index % 2 else "+47 987 65 432",
+                hostile,
+                "NO",
+                "False",
+            ]
+        )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # so that a cell with CR is quoted
+    writer.writerow(HEADER.split(","))
+    writer.writerows(rows)
+    export = _write(tmp_path / "hostile.csv", buffer.getvalue())
+    code, _, err = _fix(str(export), "--csv", "fixed.csv", "--findings", "findings.csv")
+    assert code == 0  # every error (P002) is fixed; N003 is a warning without a fix
+    assert err == ""
+    with open(tmp_path / "fixed.csv", encoding="utf-8", newline="") as handle:
+        written = list(csv.reader(handle))
+    assert written[0] == HEADER.split(",")
+    for index, hostile in enumerate(HOSTILE_VALUES):
+        row = written[index + 1]
+        assert row[2] == "'" + hostile  # displayName: neutralised
+        assert row[6] == "+4798765432"  # a correct E.164 number is left as is (also when fixed)
+        # jobTitle: neutralised (N003 has no fix), or trimmed by N002's certain fix
+        assert row[7] == ("'" + hostile if hostile[0] not in "\t\r" else hostile[1:])
+    with open(tmp_path / "findings.csv", encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    n003 = [r for r in table if r["rule"] == "N003"]
+    assert {r["value"] for r in n003} <= {"'" + v for v in HOSTILE_VALUES}
+    assert all(not r[key].startswith(("=", "+", "-", "@", "\t", "\r")) for r in table for key in r)
+    assert [r["fix"] for r in table if r["rule"] == "P002"] == ["'+4798765432"] * 3
+
+
+def test_safe_cell() -> None:
+    assert safe_cell("+4798765432") == "+4798765432"
+    assert safe_cell("+47 987 65 432") == "'+47 987 65 432"
+    assert safe_cell("+0123456789") == "'+0123456789"  # no country code 0: not E.164
+    assert safe_cell("+4798765432 ") == "'+4798765432 "
+    assert [safe_cell(v) for v in HOSTILE_VALUES] == ["'" + v for v in HOSTILE_VALUES]
+    assert safe_cell("Kari") == "Kari" and safe_cell("") == ""
+
+
+def test_json_input_cannot_become_csv(tmp_path: Path) -> None:
+    export = _write(
+        tmp_path / "users.json",
+        json.dumps(
+            {
+                "value": [
+                    {
+                        "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                        "userPrincipalName": "kari@example.com",
+                        "mobilePhone": "+47 987 65 432",
+                    }
+                ]
+            }
+        ),
+    )
+    code, _, err = _fix(str(export), "--csv", "fixed.csv")
+    assert code == 2
+    assert err.count("\n") == 1 and "--csv writes CSV exports only" in err
+    assert not (tmp_path / "fixed.csv").exists()
+    code, _, err = _fix(str(export), "--script", "fix.ps1")
+    assert (code, err) == (0, "")
+    assert "-MobilePhone '+4798765432'" in (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig")
+
+
+# ---- files: never the input, never an existing file without --force ------------------------
+
+
+@pytest.mark.parametrize("option", ["--csv", "--script", "--findings"])
+def test_never_overwrites_the_input(tmp_path: Path, option: str) -> None:
+    export = _write(tmp_path / "users.csv", MIXED)
+    before = export.read_bytes()
+    (tmp_path / "sub").mkdir()
+    for spelling in (str(export), "sub/../users.csv", "./users.csv"):
+        code, out, err = _fix(str(export), option, spelling, "--force")
+        assert code == 2
+        assert err.count("\n") == 1 and "is the input file" in err
+        assert out == ""
+    assert export.read_bytes() == before
+
+
+def test_existing_output_needs_force(tmp_path: Path) -> None:
+    export = _write(tmp_path / "users.csv", MIXED)
+    target = _write(tmp_path / "fixed.csv", "keep me")
+    code, _, err = _fix(str(export), "--csv", str(target))
+    assert code == 2 and "already exists: use --force" in err
+    assert target.read_text() == "keep me"
+    code, _, err = _fix(str(export), "--csv", str(target), "--force")
+    assert (code, err) == (0, "")
+    assert target.read_text(encoding="utf-8").startswith("id,userPrincipalName")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+def test_an_output_is_required_and_outputs_are_distinct(tmp_path: Path) -> None:
+    export = _write(tmp_path / "users.csv", MIXED)
+    code, _, err = _fix(str(export))
+    assert code == 2 and "at least one output" in err
+    code, _, err = _fix(str(export), "--csv", "a.csv", "--findings", "a.csv")
+    assert code == 2 and "named for two outputs" in err
+    assert not (tmp_path / "a.csv").exists()
