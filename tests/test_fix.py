@@ -376,3 +376,55 @@ def test_an_output_is_required_and_outputs_are_distinct(tmp_path: Path) -> None:
     code, _, err = _fix(str(export), "--csv", "a.csv", "--findings", "a.csv")
     assert code == 2 and "named for two outputs" in err
     assert not (tmp_path / "a.csv").exists()
+
+
+# ---- composition, region, UTF-16 -------------------------------------------------------------
+
+
+def test_fixes_on_one_value_compose_at_their_level(tmp_path: Path) -> None:
+    export = _write(
+        tmp_path / "users.csv",
+        HEADER + "\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,Kari,S\u00c3\u00b8ren ,Nordmann,"
+        "kari@example.com,,Engineer,NO,False\n",
+    )
+    _fix(str(export), "--csv", "certain.csv")
+    _fix(str(export), "--csv", "probable.csv", "--fix-level", "probable", "--script", "p.ps1")
+    rows = {
+        level: list(csv.reader(io.StringIO((tmp_path / f"{level}.csv").read_text("utf-8"))))[1]
+        for level in ("certain", "probable")
+    }
+    assert rows["certain"][3] == "S\u00c3\u00b8ren"  # N002's trim only
+    assert rows["probable"][3] == "S\u00f8ren"  # trimmed, then N004's repair
+    script = (tmp_path / "p.ps1").read_text(encoding="utf-8-sig")
+    assert "#   N002+N004 givenName: 'S\u00c3\u00b8ren ' -> 'S\u00f8ren' (probable)" in script
+    assert "-GivenName 'S\u00f8ren'" in script
+
+
+def test_region_completes_national_numbers_at_probable(tmp_path: Path) -> None:
+    export = _write(
+        tmp_path / "users.csv",
+        "id,userPrincipalName,mobilePhone\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,98765432\n",
+    )
+    code, _, _ = _fix(str(export), "--csv", "none.csv", "--fix-level", "probable")
+    assert code == 1  # no region: no fix
+    code, _, _ = _fix(str(export), "--csv", "no.csv", "--fix-level", "probable", "--region", "no")
+    assert code == 0
+    assert (
+        (tmp_path / "no.csv").read_text(encoding="utf-8").splitlines()[1].endswith(",+4798765432")
+    )
+
+
+def test_utf16_export_is_written_back_as_utf16_with_its_bom(tmp_path: Path) -> None:
+    text = (
+        "id\tuserPrincipalName\tmobilePhone\r\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7\tkari@example.com\t+47 987 65 432\r\n"
+    )
+    export = tmp_path / "users.csv"
+    export.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    code, _, err = _fix(str(export), "--csv", "fixed.csv")
+    assert (code, err) == (0, "")
+    assert (tmp_path / "fixed.csv").read_bytes() == codecs.BOM_UTF16_LE + text.replace(
+        "+47 987 65 432", "+4798765432"
+    ).encode("utf-16-le")
