@@ -70,7 +70,7 @@ def run_connect(
             interactive = sys.stdin.isatty()
         try:
             token, origin = resolve_token(
-                token_file, environ=environ, prompt=_prompt_for_token if interactive else None
+                token_file, environ=environ, prompt=prompt_for_token if interactive else None
             )
         except TokenUnavailable as error:
             raise UsageError(str(error)) from None
@@ -96,9 +96,13 @@ def run_connect(
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def _prompt_for_token() -> str:
+def prompt_for_token() -> str:
+    """Ask for the token without echoing it (only when stdin is a terminal)."""
     value: str = typer.prompt("Secret Token (hidden)", hide_input=True, err=True)
     return value
+
+
+_prompt_for_token = prompt_for_token  # the name preflight imported first
 
 
 def _write(
@@ -281,4 +285,11 @@ def register(app: typer.Typer) -> None:
         )
 
 
-__all__ = ["TOKEN_ENV", "ConnectFormat", "register", "render_connection", "run_connect"]
+__all__ = [
+    "TOKEN_ENV",
+    "ConnectFormat",
+    "prompt_for_token",
+    "register",
+    "render_connection",
+    "run_connect",
+]
