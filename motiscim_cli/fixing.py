@@ -406,8 +406,8 @@ def _encode(text: str, label: str, bom: bool, same: bool) -> bytes:
         data = text.encode(label, errors=errors)
     except UnicodeEncodeError as error:
         raise FixedCsvError(
-            f"a corrected value has the character {error.object[error.start]!r}, which "
-            f"{label} cannot hold: write with --encoding utf-8-sig"
+            f"the character {error.object[error.start]!r} cannot be written in {label}: "
+            "write with --encoding utf-8-sig"
         ) from None
     if bom and label in _BOMS:
         data = _BOMS[label] + data

@@ -428,3 +428,18 @@ def test_utf16_export_is_written_back_as_utf16_with_its_bom(tmp_path: Path) -> N
     assert (tmp_path / "fixed.csv").read_bytes() == codecs.BOM_UTF16_LE + text.replace(
         "+47 987 65 432", "+4798765432"
     ).encode("utf-16-le")
+
+
+def test_an_encoding_that_cannot_hold_the_data_is_refused_in_one_line(tmp_path: Path) -> None:
+    export = _write(
+        tmp_path / "users.csv",
+        "id,userPrincipalName,givenName,mobilePhone\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7,lukasz@example.com,\u0141ukasz,+47 987 65 432\n",
+    )
+    code, _, err = _fix(str(export), "--csv", "fixed.csv", "--encoding", "cp1252")
+    assert code == 2
+    assert err == (
+        "motiscim: --csv fixed.csv: the character '\u0141' cannot be written in cp1252: "
+        "write with --encoding utf-8-sig\n"
+    )
+    assert not (tmp_path / "fixed.csv").exists()
