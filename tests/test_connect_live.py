@@ -509,14 +509,17 @@ def test_each_wrong_answer_gets_its_code(
     only_gets(server, expected_users_requests=2)
 
 
-def test_c011_redirect_is_a_warning_but_the_connection_fails(
+def test_c011_redirect_is_an_error_because_entra_does_not_follow_it(
     shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     target = "https://acme.motimateapp.com/scim/v1/Users"
     server = shape_server(fixed(Reply(301, b"", (("Location", target),))))
     ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)
     assert ran.exit_code == 1
-    assert [f["severity"] for f in ran.connection["findings"]] == ["warning", "warning"]
+    assert [(f["rule"], f["severity"]) for f in ran.connection["findings"]] == [
+        ("C002", "warning"),
+        ("C011", "error"),
+    ]
     assert ran.report["summary"]["verdict"] == "not-ready"
     assert "FAILED  HTTP 301 in" in ran.table
     only_gets(server, expected_users_requests=2)  # the redirect was not followed
@@ -762,3 +765,21 @@ def test_there_is_no_token_option() -> None:
     assert "--token-file FILE" in options
     assert not re.search(r"^\s+--token\s", options, re.MULTILINE)
     assert "lands in shell history" in " ".join(help_text.split())
+
+
+def test_url_from_the_config_file(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    config = tmp_path / "motiscim.yaml"
+    config.write_text(f"tenant_url: {scim_http.base + MOUNT}\n", encoding="utf-8")
+    ran = run_connect(None, "--config", str(config), caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 0
+    assert ran.connection["url"] == scim_http.base + MOUNT
+
+
+def test_a_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "motiscim.yaml"
+    config.write_text("tenant_ulr: https://x.motimateapp.com/scim/v1\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["connect", "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"motiscim: config: {config}:1:")

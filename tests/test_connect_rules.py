@@ -42,7 +42,7 @@ def test_catalogue_has_every_connection_rule_with_its_severity() -> None:
         "C008": Severity.ERROR,
         "C009": Severity.ERROR,
         "C010": Severity.ERROR,
-        "C011": Severity.WARNING,
+        "C011": Severity.ERROR,
         "C012": Severity.WARNING,
         "C013": Severity.INFO,
     }

@@ -791,7 +791,7 @@ def c010_server_error(outcome: HttpOutcome) -> Issue | None:
     )
 
 
-@rule("C011", Severity.WARNING, scope="connection")
+@rule("C011", Severity.ERROR, scope="connection")
 def c011_redirect(outcome: HttpOutcome) -> Issue | None:
     """The server answered with a redirect (3xx), which Entra does not follow.
 

@@ -259,6 +259,10 @@ def register(app: typer.Typer) -> None:
                 help="Seconds after which an answer counts as slow (C012).",
             ),
         ] = DEFAULT_SLOW_AFTER_S,
+        config: Annotated[
+            str | None,
+            typer.Option("--config", help="The motiscim config file (tenant_url).", metavar="FILE"),
+        ] = None,
     ) -> None:
         """Test the tenant URL and Secret Token the way Entra's Test connection does.
 
@@ -271,6 +275,13 @@ def register(app: typer.Typer) -> None:
 
         Exit codes: 0 the connection works, 1 it fails, 2 usage error.
         """
+        from motiscim_cli.config import ConfigError, load_config
+
+        try:
+            configured_url = load_config(config).tenant_url
+        except ConfigError as error:
+            typer.echo(f"motiscim: config: {error}", err=True)
+            raise typer.Exit(2) from None
         raise typer.Exit(
             run_connect(
                 url,
@@ -280,7 +291,7 @@ def register(app: typer.Typer) -> None:
                 timeout=timeout,
                 ca_bundle=ca_bundle,
                 slow_after_s=slow_after,
-                tenant_url=None,  # the config file's tenant_url plugs in here
+                tenant_url=configured_url,
             )
         )
 
