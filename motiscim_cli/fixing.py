@@ -37,7 +37,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from checks.engine import select_rules
@@ -107,7 +107,7 @@ def plan_fixes(
     path: str,
     options: CheckOptions,
     level: FixConfidence,
-    apply_exceptions=None,  # callable(findings) -> None: marks reviewed exceptions (config)
+    apply_exceptions: Callable[[list[Finding]], object] | None = None,  # marks reviewed ones
 ) -> FixPlan:
     """Check one export and work out every user's corrected attributes at `level`."""
     records: list[UserRecord] = []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from motiscim_cli.fixing import FixPlan
 
 LEVEL_HELP = (
     "Which fixes the outputs apply: certain (whitespace, separators, 'tel:', trunk (0), 00 → +) "
@@ -19,38 +22,55 @@ def _fail(message: str) -> typer.Exit:
 
 
 def fix(
-    export: Annotated[str, typer.Argument(help="The export to fix: Entra CSV, PowerShell CSV.")],
+    export: Annotated[
+        str, typer.Argument(help="The export to fix: Entra CSV, PowerShell CSV.", metavar="EXPORT")
+    ],
     script: Annotated[
         str | None,
         typer.Option(
-            "--script", help="Write a PowerShell script (Update-MgUser / Set-ADUser) to FILE."
+            "--script",
+            metavar="FILE",
+            help="Write a PowerShell script (Update-MgUser / Set-ADUser) to FILE.",
         ),
     ] = None,
     csv_out: Annotated[
         str | None,
-        typer.Option("--csv", help="Write the export with the fixes applied to FILE (CSV only)."),
+        typer.Option(
+            "--csv",
+            metavar="FILE",
+            help="Write the export with the fixes applied to FILE (CSV only).",
+        ),
     ] = None,
     findings_out: Annotated[
         str | None,
-        typer.Option("--findings", help="Write one row per finding to FILE, for Excel."),
+        typer.Option(
+            "--findings", metavar="FILE", help="Write one row per finding to FILE, for Excel."
+        ),
     ] = None,
-    fix_level: Annotated[str, typer.Option(help=LEVEL_HELP)] = "certain",
+    fix_level: Annotated[
+        str, typer.Option(help=LEVEL_HELP, metavar="certain|probable")
+    ] = "certain",
     region: Annotated[
         str | None,
         typer.Option(
+            metavar="CODE",
             help="ISO country code for phone fixes when a user has no usageLocation/country "
-            "(e.g. NO). Default: region in motiscim.yaml."
+            "(e.g. NO). Default: region in motiscim.yaml.",
         ),
     ] = None,
     column: Annotated[
         list[str] | None,
-        typer.Option(help="Feed a Motimate attribute from another header: phone_number=mobile."),
+        typer.Option(
+            metavar="ATTRIBUTE=HEADER",
+            help="Feed a Motimate attribute from another header: phone_number=mobile.",
+        ),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
+            metavar="NAME",
             help="Encoding of --csv: utf-8, utf-8-sig, utf-16-le, utf-16-be, cp1252. "
-            "Default: the export's own."
+            "Default: the export's own.",
         ),
     ] = None,
     force: Annotated[
@@ -60,6 +80,7 @@ def fix(
         str | None,
         typer.Option(
             "--config",
+            metavar="FILE",
             help="Settings file. Default: motiscim.yaml in this directory or the nearest parent.",
         ),
     ] = None,
@@ -173,7 +194,7 @@ def fix(
     raise typer.Exit(1 if plan.unresolved_errors() else 0)
 
 
-def _summary(plan, written: list[str], *, color: bool, width: int | None) -> None:
+def _summary(plan: FixPlan, written: list[str], *, color: bool, width: int | None) -> None:
     """What was written and what is left, then the guide's advice (as `check` shows it)."""
     import sys
 
