@@ -385,7 +385,8 @@ def check_connection(
     """
     secrets = secret_forms(token)
     findings: list[Finding] = []
-    display = shown_url(url)
+    # A token pasted into the URL (`?token=…`) must not reach the report through the URL.
+    display = redact(shown_url(url), secrets)
 
     def add(code: str, issue: Issue | None, value: str | None = None) -> None:
         if issue is not None:

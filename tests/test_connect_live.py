@@ -783,3 +783,13 @@ def test_a_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["connect", "--config", str(config)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"motiscim: config: {config}:1:")
+
+
+def test_a_token_pasted_into_the_url_is_hidden_in_every_output(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    url = f"https://acme.motimateapp.com/scim/v1?token={TOKEN}"
+    ran = run_connect(url, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert [f["rule"] for f in ran.connection["findings"]] == ["C001"]
+    assert ran.connection["url"] == f"https://acme.motimateapp.com/scim/v1?token={REDACTED}"
