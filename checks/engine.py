@@ -100,38 +100,53 @@ class _KeyIndex:
 
 
 class _Spill:
-    """Each keyed record's details, marshalled to an anonymous temporary file by sequence number."""
+    """Each keyed record's details, marshalled to an anonymous temporary file in batches.
+
+    Sequence number `seq` is entry `seq % _BATCH` of batch `seq // _BATCH`; a batch is one
+    marshal blob, so writing costs one call per thousand records, and reading one candidate
+    back costs one batch.
+    """
+
+    _BATCH = 1024
 
     def __init__(self) -> None:
         self._file: BinaryIO | None = None
-        self._offsets = array("q")
-        self._size = 0
+        self._offsets = array("q")  # start of each written batch, then the end of the last
+        self._pending: list[tuple] = []
+        self._count = 0
+        self._loaded: tuple[int, list[tuple]] = (-1, [])
 
-    def write(
-        self, seen: _Seen, keys: list[str | None], values: list[tuple[str, str] | None]
-    ) -> int:
+    def append(self, entry: tuple) -> int:
+        """Store `entry` (row, line, pointer, source, upn, object_id, keys, cells)."""
+        self._pending.append(entry)
+        self._count += 1
+        if len(self._pending) == self._BATCH:
+            self._flush()
+        return self._count - 1
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
         if self._file is None:
             # Lives until finish() closes it; a TemporaryFile is deleted on close or exit.
             self._file = tempfile.TemporaryFile(prefix="motiscim-keys-")  # noqa: SIM115
-        data = marshal.dumps(
-            (seen.row, seen.line, seen.pointer, seen.source, seen.upn, seen.object_id, keys, values)
-        )
-        self._offsets.append(self._size)
+            self._offsets.append(0)
+        data = marshal.dumps(self._pending)
+        self._file.seek(self._offsets[-1])
         self._file.write(data)
-        self._size += len(data)
-        return len(self._offsets) - 1
+        self._offsets.append(self._offsets[-1] + len(data))
+        self._pending = []
 
     def read(self, seq: int, slot: int) -> tuple[str, _Seen]:
-        assert self._file is not None
-        self._file.flush()
-        start = self._offsets[seq]
-        end = self._offsets[seq + 1] if seq + 1 < len(self._offsets) else self._size
-        self._file.seek(start)
-        row, line, pointer, source, upn, object_id, keys, values = marshal.loads(
-            self._file.read(end - start)
-        )
-        self._file.seek(0, 2)
-        column, value = values[slot]
+        batch, at = divmod(seq, self._BATCH)
+        if self._loaded[0] != batch:
+            self._flush()
+            assert self._file is not None
+            self._file.seek(self._offsets[batch])
+            size = self._offsets[batch + 1] - self._offsets[batch]
+            self._loaded = (batch, marshal.loads(self._file.read(size)))
+        row, line, pointer, source, upn, object_id, keys, cells = self._loaded[1][at]
+        column, value = cells[slot]
         return keys[slot], _Seen(row, line, pointer, source, upn, object_id, column, value)
 
     def close(self) -> None:
@@ -139,7 +154,9 @@ class _Spill:
             self._file.close()
             self._file = None
         self._offsets = array("q")
-        self._size = 0
+        self._pending = []
+        self._count = 0
+        self._loaded = (-1, [])
 
 
 @dataclass(slots=True)
@@ -210,6 +227,7 @@ class Checker:
                 if not rule.variants:
                     self._groups[rule.code] = _KeyIndex(self._spill)
                 self._spellings[rule.code] = {}
+        self._indexes = [self._groups[rule.code] for rule, _ in self._keyed]
         # A chain runs in registration order, most specific rule first (see `exclusive`).
         # Each chain: (attribute, rules, clean value test or None, memo of issues or None).
         self._chains: list[
@@ -286,35 +304,37 @@ class Checker:
             spellings.count[spelling] = spellings.count.get(spelling, 0) + 1
         if not self._keyed:
             return
-        keys: list[str | None] = []
+        keys: list[str | None] | None = None
         cells: list[tuple[str, str] | None] = []
-        for rule, attribute in self._keyed:
+        for slot, (rule, attribute) in enumerate(self._keyed):
             column = columns.get(attribute)
-            key = None
-            if column is not None:
-                value = values.get(attribute)
-                key = rule.func(value, record, ctx)
-            keys.append(key)
-            cells.append(None if key is None else (column, value or ""))
-        if not any(key is not None for key in keys):
+            if column is None:
+                continue
+            value = values.get(attribute)
+            key = rule.func(value, record, ctx)
+            if key is None:
+                continue
+            if keys is None:
+                keys, cells = [None] * len(self._keyed), [None] * len(self._keyed)
+            keys[slot] = key
+            cells[slot] = (column, value or "")
+        if keys is None:
             return
-        seq = self._spill.write(
-            _Seen(
+        seq = self._spill.append(
+            (
                 record.row,
                 record.line,
                 record.pointer,
                 record.source,
                 record.user_principal_name,
                 record.object_id,
-                None,
-                "",
-            ),
-            keys,
-            cells,
+                keys,
+                cells,
+            )
         )
-        for (rule, _), key in zip(self._keyed, keys, strict=True):
+        for index, key in zip(self._indexes, keys, strict=True):
             if key is not None:
-                self._groups[rule.code].add(key, seq)
+                index.add(key, seq)
 
     @staticmethod
     def _seen(record: UserRecord, column: str, value: str) -> _Seen:

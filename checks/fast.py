@@ -150,3 +150,189 @@ def clean_test(attribute: str, codes: set[str]) -> Callable[[str | None], bool] 
 
 def memoizable(attribute: str, codes: set[str]) -> bool:
     return attribute in _REPEATING and codes <= _VALUE_ONLY
+
+
+# --- phone: judge() by prefix ---------------------------------------------------------------
+#
+# judge(digits) for a '+' number runs phonenumbers' parse, is_possible_number_with_reason and
+# is_valid_number. For the digits after a country code (the national number, NSN) these use
+# only: the NSN's length (possible lengths, min/max NSN length) and regular expressions from
+# the metadata of the regions of that code — general and per-type national number patterns
+# (fullmatch), leading_digits and national_prefix_for_parsing (match at the start). The
+# extraction steps of parse treat every ASCII digit alike.
+#
+# `_horizon` reads each such expression (with Python's own regex parser) and finds how far
+# into the NSN it can test anything but "any digit". If no expression of a code tests beyond
+# position H, then two NSNs of equal length that agree on their first H digits get the same
+# verdict from every one of them, hence the same judgement (status, region, reason), and the
+# E.164 form is '+' and the digits whenever no national prefix was stripped (no leading 0, and
+# the representative's E.164 was exactly its own digits). An expression the reader does not
+# fully understand gives an infinite horizon, and that code always goes to phonenumbers.
+# This relies on phonenumbers' internals (which metadata parse/validation read): the version
+# is pinned in pyproject.toml, and tests/test_parity.py checks the result against plain judge.
+
+_INFINITE = 1 << 30
+
+
+def _horizon(items: object, lo: int = 0, hi: int = 0) -> tuple[int, int, int]:
+    """(horizon, lo, hi): the first position past every constrained atom, and the range of
+    positions where the expression may end, starting at a position in [lo, hi]."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    horizon = 0
+    for op, arg in items:  # type: ignore[attr-defined]
+        if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
+            if not (op is c.IN and _any_digit(arg, c)):
+                horizon = max(horizon, hi + 1)
+            lo, hi = lo + 1, hi + 1
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, high, sub = arg
+            if high == c.MAXREPEAT:
+                inner, _, _ = _horizon(sub, 0, 0)
+                if inner:
+                    return _INFINITE, lo, _INFINITE
+                # unbounded repeat of any-digit atoms: ends anywhere after
+                _, sub_lo, _ = _horizon(sub, 0, 0)
+                lo, hi = lo + low * sub_lo, _INFINITE
+                continue
+            for count in range(high):
+                inner, new_lo, new_hi = _horizon(sub, lo, hi)
+                horizon = max(horizon, inner)
+                lo = new_lo if count < low else lo
+                hi = new_hi
+        elif op is c.SUBPATTERN:
+            inner, lo, hi = _horizon(arg[-1], lo, hi)
+            horizon = max(horizon, inner)
+        elif op is c.BRANCH:
+            results = [_horizon(branch, lo, hi) for branch in arg[1]]
+            horizon = max([horizon, *(r[0] for r in results)])
+            lo, hi = min(r[1] for r in results), max(r[2] for r in results)
+        elif op is c.AT:
+            continue
+        else:  # lookarounds, back references, …: not understood
+            return _INFINITE, lo, _INFINITE
+        if horizon >= _INFINITE:
+            return _INFINITE, lo, _INFINITE
+    return horizon, lo, hi
+
+
+def _any_digit(arg: list, c: object) -> bool:
+    """Whether a character class accepts every ASCII digit (then it tests nothing on digits)."""
+    accepted: set[int] = set()
+    for op, value in arg:
+        if op is c.NEGATE:  # type: ignore[attr-defined]
+            return False
+        if op is c.CATEGORY and value is c.CATEGORY_DIGIT:  # type: ignore[attr-defined]
+            return True
+        if op is c.LITERAL:  # type: ignore[attr-defined]
+            accepted.add(value)
+        elif op is c.RANGE:  # type: ignore[attr-defined]
+            accepted.update(range(value[0], value[1] + 1))
+    return all(code in accepted for code in range(48, 58))
+
+
+_DESCS = (
+    "general_desc",
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "emergency",
+    "voicemail",
+    "short_code",
+    "standard_rate",
+    "carrier_specific",
+    "sms_services",
+    "no_international_dialling",
+)
+_code_horizon: dict[int, int] = {}
+
+
+def code_horizon(code: int) -> int:
+    """How many leading NSN digits decide judge() for a country code (see above)."""
+    found = _code_horizon.get(code)
+    if found is not None:
+        return found
+    import re._parser as parser  # type: ignore[import-not-found]
+
+    import phonenumbers
+
+    patterns: list[str] = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
+        if region == "001":
+            metadata = phonenumbers.PhoneMetadata.metadata_for_nongeo_region(code)
+        else:
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if metadata is None:
+            continue
+        if metadata.national_prefix_transform_rule:
+            # A transform rewrites the digits it captured: not worth proving, never shortcut.
+            patterns.append("(?=)")
+        patterns += [metadata.national_prefix_for_parsing, metadata.leading_digits]
+        patterns += [metadata.national_prefix and re.escape(metadata.national_prefix)]
+        for name in _DESCS:
+            desc = getattr(metadata, name, None)
+            if desc is not None:
+                patterns.append(desc.national_number_pattern)
+    horizon = 0
+    for pattern in patterns:
+        if not pattern:
+            continue
+        try:
+            horizon = max(horizon, _horizon(parser.parse(pattern))[0])
+        except Exception:  # an expression we cannot read: never take the shortcut
+            horizon = _INFINITE
+    if not patterns:
+        horizon = _INFINITE
+    _code_horizon[code] = horizon
+    return horizon
+
+
+_JUDGED_LIMIT = 1 << 17
+_judged: dict[tuple[int, str, int], tuple | None] = {}
+
+
+def judge_international(digits: str) -> object | None:
+    """judge(digits) for '+digits' by its prefix, or None when the shortcut does not apply."""
+    if not digits.isascii() or not digits.isdigit() or digits[0] == "0" or len(digits) > 15:
+        return None
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if not national or national[0] == "0":
+        return None
+    horizon = code_horizon(code)
+    if horizon >= _INFINITE:
+        return None
+    key = (code, national[:horizon], len(national))
+    entry = _judged.get(key, False)
+    if entry is False:
+        from checks.rules.phone import judge_plain
+
+        judgement = judge_plain(digits)
+        exact = judgement.e164 in (None, "+" + digits)
+        entry = (judgement.status, judgement.e164 is not None, judgement.region, judgement.reason)
+        entry = entry if exact else None
+        if len(_judged) >= _JUDGED_LIMIT:
+            _judged.clear()
+        _judged[key] = entry
+        if entry is None:
+            return None
+        return judgement
+    if entry is None:
+        return None
+    from checks.rules.phone import Judgement
+
+    status, has_e164, region, reason = entry
+    return Judgement(status, "+" + digits if has_e164 else None, region, reason)

@@ -29,6 +29,8 @@ def remove_blanks(value: str) -> str:
 
 def strip_blanks(value: str) -> str:
     """Trim whitespace and invisible marks from both ends."""
+    if value and not is_blank_char(value[0]) and not is_blank_char(value[-1]):
+        return value  # the common case, without the loops
     start, end = 0, len(value)
     while start < end and is_blank_char(value[start]):
         start += 1
@@ -72,4 +74,6 @@ def where_blanks(value: str) -> str:
 
 def normal_key(value: str) -> str:
     """The comparison key for uniqueness: NFC, trimmed, case-folded."""
+    if value.isascii():  # NFC leaves ASCII as it is, and casefold() is lower() on ASCII
+        return strip_blanks(value).lower()
     return unicodedata.normalize("NFC", strip_blanks(value)).casefold()

@@ -32,6 +32,7 @@ from typing import Literal, NamedTuple
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
+from checks import fast
 from checks.model import CheckContext, Issue, Severity, UserRecord, rule
 from checks.text import describe_blanks, has_blank, remove_blanks, strip_blanks, where_blanks
 
@@ -71,13 +72,26 @@ class Judgement(NamedTuple):
     reason: str = ""  # for a bad length: why, in words
 
 
-@lru_cache(maxsize=65536)
 def judge(digits: str, region: str | None = None) -> Judgement:
     """Judge ASCII digits: after a '+' when `region` is None, else as dialled in `region`.
 
     "not_canonical" means valid, but libphonenumber's E.164 form differs from '+' and the
     digits as typed (a national trunk 0 kept after the country code: +44 020 …).
+
+    An international number is answered from the judgement of an earlier number with the same
+    country code, length and deciding prefix when `checks.fast` proves that is exact.
     """
+    if not fast.enabled():
+        return judge_plain(digits, region)
+    if region is None:
+        known = fast.judge_international(digits)
+        if known is not None:
+            return known  # type: ignore[return-value]
+    return _judge_cached(digits, region)
+
+
+def judge_plain(digits: str, region: str | None = None) -> Judgement:
+    """judge() with phonenumbers' public API only, uncached: the oracle of the fast path."""
     too_many = f"it has more than the {E164_MAX_DIGITS} digits E.164 allows"
     if region is None and len(digits) > E164_MAX_DIGITS:
         return Judgement("bad_length", reason=too_many)
@@ -114,6 +128,9 @@ def judge(digits: str, region: str | None = None) -> Judgement:
     if region is None and e164 != "+" + digits:
         return Judgement("not_canonical", e164, number_region)
     return Judgement("valid", e164, number_region)
+
+
+_judge_cached = lru_cache(maxsize=65536)(judge_plain)
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ class FileObserver:
             text is not None and "?" in text and LOSSY_QUESTION_MARK.search(text) is not None
             for text in texts
         )
-        replacement = any("\ufffd" in text for text in everything)
+        replacement = "\ufffd" in "".join(everything)  # one scan instead of one per cell
         if not (question or replacement):
             return
         self.lossy_users += 1
