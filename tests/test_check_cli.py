@@ -1,0 +1,229 @@
+"""`motiscim check` end to end on the bundled samples: exact findings, exit codes, the contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from motiscim_cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_exports"
+SCHEMA = json.loads((ROOT / "motiscim_cli/schemas/report-v1.schema.json").read_text())
+runner = CliRunner()
+
+
+def check(*args: str) -> tuple[int, dict]:
+    result = runner.invoke(app, ["check", *args, "--format", "json"], catch_exceptions=False)
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    return result.exit_code, report
+
+
+MAIN_SAMPLE_FINDINGS = [
+    ("P001", 2, 3, "mobilePhone", "98765432", "+4798765432", "probable", []),
+    ("P002", 3, 4, "mobilePhone", "+47 987 65 431", "+4798765431", "certain", []),
+    ("P001", 4, 5, "mobilePhone", "004741234568", "+4741234568", "certain", []),
+    ("E002", 6, 7, "mail", "sofia.lindqvist@example.com ", "sofia.lindqvist@example.com",
+     "certain", []),
+    ("P002", 7, 8, "mobilePhone", "+49 (0) 151 23456789", "+4915123456789", "certain", []),
+    ("P006", 8, 9, "mobilePhone", "4.79877E+09", None, None, []),
+    ("E001", 9, 10, "mail", "ingrid.haugen@example", None, None, []),
+    ("U003", 10, 11, "userPrincipalName", "Per.Hansen@example.com", None, None, [11]),
+    ("U003", 11, 12, "userPrincipalName", "per.hansen@example.com", None, None, [10]),
+    ("U002", 12, 13, "userPrincipalName", "lars.eriksen@example.com ", "lars.eriksen@example.com",
+     "certain", []),
+    ("N001", 13, 14, "givenName", None, None, None, []),
+    ("N001", 13, 14, "surname", None, None, None, []),
+    ("U004", 13, 14, "userPrincipalName", "anna.svensson_example.org#EXT#@example.com", None, None,
+     []),
+    ("E003", 14, 15, "mail", None, None, None, []),
+    ("A001", 15, 16, "accountEnabled", "False", None, None, []),
+    ("F004", 16, 17, None, None, None, None, []),
+    ("N004", 17, 18, "givenName", "SÃ¸ren", "Søren", "probable", []),
+    ("N003", 18, 19, "jobTitle", "=SUM(A1)", None, None, []),
+    ("T001", 19, 20, "jobTitle", "Sales manager", "Sales Manager", "probable", [20]),
+    ("P007", 21, 22, "mobilePhone", "+4700000000", None, None, []),
+    ("P005", 22, 23, "mobilePhone", "+4741234580 ext. 12", None, None, []),
+    ("P001", 23, 24, "mobilePhone", "(202) 555-0143", "+12025550143", "probable", []),
+    ("P001", 24, 25, "mobilePhone", "41234581", None, None, []),
+]  # fmt: skip
+
+
+def test_main_sample_reports_every_planted_problem_exactly():
+    code, report = check(str(SAMPLES / "entra-users-download.csv"))
+    assert code == 1
+    found = [
+        (f["rule"], f["row"], f["line"], f["column"], f["value"], f["fix"], f["fix_confidence"],
+         f["related_rows"])
+        for f in report["findings"]
+    ]  # fmt: skip
+    assert found == MAIN_SAMPLE_FINDINGS
+    summary = report["summary"]
+    assert summary["users"] == 26 == report["sources"][0]["records"]
+    assert summary["verdict"] == "not-ready"
+    assert summary["users_with_errors"] == 14
+    assert summary["by_severity"] == {"error": 14, "warning": 8, "info": 1}
+    source = report["sources"][0]
+    assert (source["format"], source["encoding"], source["delimiter"]) == (
+        "entra-portal-csv",
+        "utf-8-sig",
+        ",",
+    )
+    assert source["columns"]["phone_number"] == "mobilePhone"
+    assert source["columns"]["external_id"] == "id"
+
+
+@pytest.mark.parametrize(
+    ("name", "exit_code", "users", "by_rule"),
+    [
+        ("entra-users-download-legacy.csv", 1, 7, {"A001": 1, "F004": 1, "P001": 3, "U002": 1}),
+        ("graph-users-page.json", 1, 7, {"A001": 1, "N001": 2, "P001": 1, "P007": 1, "U004": 1}),
+        ("graph-users-pages.json", 0, 9, {"E003": 1, "F003": 1, "T001": 1}),
+        ("graph-users.jsonl", 1, 8, {"P001": 2, "P002": 1, "P007": 1, "U002": 2, "U003": 2}),
+        ("mggraph-users.csv", 1, 7, {"F005": 1, "P001": 2, "P002": 2}),
+        (
+            "mggraph-users-unicode.csv",
+            1,
+            7,
+            {"E002": 1, "N003": 1, "P001": 1, "P002": 2, "P006": 1},
+        ),
+        ("azuread-users.csv", 1, 7, {"E004": 2, "P001": 2, "P002": 2}),
+        ("adsi-users.csv", 1, 6, {"A001": 1, "E003": 1, "P001": 2, "P002": 2}),
+    ],
+)
+def test_every_sample_shape(name, exit_code, users, by_rule):
+    code, report = check(str(SAMPLES / name))
+    assert (code, report["summary"]["users"], report["summary"]["by_rule"]) == (
+        exit_code,
+        users,
+        by_rule,
+    )
+
+
+def test_excel_copy_loses_every_plus_and_says_so():
+    code, report = check(str(SAMPLES / "entra-users-excel.csv"))
+    assert code == 1
+    assert report["sources"][0]["encoding"] == "cp1252"
+    assert report["sources"][0]["delimiter"] == ";"
+    assert report["summary"]["by_rule"]["P001"] == 19
+
+
+def test_json_records_have_pointers_and_no_lines():
+    _, report = check(str(SAMPLES / "graph-users-page.json"))
+    p001 = next(f for f in report["findings"] if f["rule"] == "P001")
+    assert p001["line"] is None
+    assert p001["pointer"].startswith("/value/")
+
+
+def test_select_ignore_and_fail_on():
+    sample = str(SAMPLES / "entra-users-download.csv")
+    code, report = check(sample, "--select", "P", "--ignore", "P001,P002,P005,P006")
+    assert (code, report["summary"]["by_rule"]) == (0, {"P007": 1})
+    code, report = check(sample, "--select", "P007", "--fail-on", "warning")
+    assert (code, report["summary"]["verdict"]) == (1, "ready")
+    code, _ = check(sample, "--fail-on", "never")
+    assert code == 0
+
+
+def test_region_completes_national_numbers():
+    sample = str(SAMPLES / "entra-users-download.csv")
+    _, report = check(sample, "--select", "P001", "--region", "no")
+    row24 = next(f for f in report["findings"] if f["row"] == 24)
+    assert (row24["fix"], row24["fix_confidence"]) == ("+4741234581", "probable")
+
+
+def test_redact_masks_values_and_contact_fixes():
+    _, report = check(str(SAMPLES / "entra-users-download.csv"), "--redact")
+    assert all(f["value"] is None for f in report["findings"])
+    phone = next(f for f in report["findings"] if f["rule"] == "P002")
+    assert phone["fix"] is None
+    assert phone["user"]["user_principal_name"] == "j***@e***.com"
+    text = json.dumps(report)
+    assert "98765432" not in text and "jorgen.brathen" not in text
+
+
+def test_column_override_checks_another_header(tmp_path):
+    export = tmp_path / "users.csv"
+    export.write_text(
+        "id,userPrincipalName,givenName,surname,mail,mobilePhone,jobTitle,accountEnabled,"
+        "telephoneNumber\n"
+        "0f8fad5b-d9cb-469f-a165-70867728950e,kari@example.com,Kari,Nordmann,"
+        "kari@example.com,+4741234567,Engineer,true,22 00 00 01\n",
+        encoding="utf-8",
+    )
+    code, report = check(str(export))
+    assert (code, report["findings"]) == (0, [])
+    code, report = check(str(export), "--column", "phone_number=telephoneNumber", "--region", "NO")
+    assert code == 1
+    assert [(f["rule"], f["column"], f["fix"]) for f in report["findings"]] == [
+        ("P001", "telephoneNumber", "+4722000001")
+    ]
+
+
+def test_unreadable_file_is_one_line_and_exit_2(tmp_path):
+    missing = tmp_path / "nope.csv"
+    result = runner.invoke(app, ["check", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"motiscim: cannot read {missing}: ")
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_file_in_json_is_an_f001_with_verdict_unknown(tmp_path):
+    workbook = tmp_path / "users.csv"
+    import zipfile
+
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    result = runner.invoke(app, ["check", str(workbook), "--format", "json"])
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert report["summary"]["verdict"] == "unknown"
+    assert [f["rule"] for f in report["findings"]] == ["F001"]
+    assert "Excel workbook" in report["findings"][0]["message"]
+
+
+def test_table_report_verdict_and_grouping():
+    result = runner.invoke(
+        app,
+        ["check", str(SAMPLES / "entra-users-download.csv"), "--no-color"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "NOT READY" in out
+    assert "14 of 26 users would fail to sync." in out
+    assert "Coalesce([mail],[userPrincipalName])" in out
+    assert out.index("P001 error") < out.index("P007 warning")
+
+
+def test_rules_command_documents_each_rule():
+    result = runner.invoke(app, ["rules", "P001"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("P001 (error) ")
+    listing = runner.invoke(app, ["rules"]).stdout.splitlines()
+    codes = [line.split()[0] for line in listing]
+    assert codes[:3] == ["F001", "F002", "F003"]
+    assert {"U003", "P007", "C007", "M002"} <= set(codes)
+    assert runner.invoke(app, ["rules", "Z999"]).exit_code == 2
+
+
+def test_python_dash_m_runs_the_same_app():
+    result = subprocess.run(
+        [sys.executable, "-m", "motiscim_cli", "check", str(SAMPLES / "graph-users-pages.json"),
+         "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["summary"]["verdict"] == "ready"
