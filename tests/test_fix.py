@@ -443,3 +443,102 @@ def test_an_encoding_that_cannot_hold_the_data_is_refused_in_one_line(tmp_path: 
         "write with --encoding utf-8-sig\n"
     )
     assert not (tmp_path / "fixed.csv").exists()
+
+
+# ---- the audit: every safe fix carries the confidence the issue defines --------------------
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "region", "expected"),
+    [
+        # certain: whitespace, separators, tel: removed; 00 → +; a written trunk (0) dropped
+        ("phone_number", "+47 987 65 432", None, ("P002", "+4798765432", "certain")),
+        ("phone_number", "+47-987-65-432", None, ("P002", "+4798765432", "certain")),
+        ("phone_number", "tel:+4798765432", None, ("P002", "+4798765432", "certain")),
+        ("phone_number", "+4798765432\u200b", None, ("P002", "+4798765432", "certain")),
+        ("phone_number", "004798765432", None, ("P001", "+4798765432", "certain")),
+        ("phone_number", "+44 (0)20 7946 0958", None, ("P002", "+442079460958", "certain")),
+        ("phone_number", " ", None, ("P002", "", "certain")),
+        ("employee_number", "kari@example.com ", None, ("U002", "kari@example.com", "certain")),
+        ("email", " kari@example.com", None, ("E002", "kari@example.com", "certain")),
+        ("position", "Sales Manager ", None, ("N002", "Sales Manager", "certain")),
+        (
+            "external_id",
+            "{0F8FAD5B-D9CB-469F-A165-70867728950E}",
+            None,
+            ("X002", "0f8fad5b-d9cb-469f-a165-70867728950e", "certain"),
+        ),
+        # probable: completed with the region; a country code without '+'; mojibake repaired
+        ("phone_number", "98765432", "NO", ("P001", "+4798765432", "probable")),
+        ("phone_number", "4798765432", None, ("P001", "+4798765432", "probable")),
+        ("phone_number", "@4798765432", None, ("P001", "+4798765432", "probable")),
+        ("phone_number", "+44 020 7946 0958", None, ("P002", "+442079460958", "probable")),
+        ("first_name", "S\u00c3\u00b8ren", None, ("N004", "S\u00f8ren", "probable")),
+        # no safe fix
+        ("phone_number", "98765432", None, ("P001", None, None)),
+        ("phone_number", "4.79877E+09", None, ("P006", None, None)),
+        ("phone_number", "+4798765432 x12", None, ("P005", None, None)),
+    ],
+)
+def test_fix_confidence_follows_the_issue_definitions(
+    attribute: str, value: str, region: str | None, expected: tuple
+) -> None:
+    from tests.rulekit import record, run
+
+    findings = run([record(**{attribute: value})], select=["U", "E", "P", "X", "N"], region=region)
+    assert [(f.rule, f.fix, f.fix_confidence) for f in findings] == [expected]
+
+
+def test_findings_csv_has_one_row_per_finding(tmp_path: Path) -> None:
+    export = tmp_path / "users.csv"
+    shutil.copyfile(SAMPLE, export)
+    _fix(str(export), "--findings", "findings.csv")
+    data = (tmp_path / "findings.csv").read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)  # for Excel
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    report, _ = run_check([str(export)], CheckOptions())
+    assert len(rows) == len(report.findings) == 23
+    for key in ("rule", "severity", "row", "user_principal_name", "column", "value", "fix"):
+        assert key in rows[0]
+    first = rows[0]
+    assert (first["rule"], first["severity"], first["row"], first["column"]) == (
+        "P001",
+        "error",
+        "2",
+        "mobilePhone",
+    )
+    assert (first["value"], first["fix"], first["fix_confidence"]) == (
+        "98765432",
+        "'+4798765432",
+        "probable",
+    )
+
+
+def test_graph_json_synced_users_get_set_aduser(tmp_path: Path) -> None:
+    users = [
+        {
+            "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "userPrincipalName": "kari@example.com",
+            "mobilePhone": "+47 987 65 432",
+            "onPremisesSyncEnabled": True,
+        },
+        {
+            "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "userPrincipalName": "ola@example.com",
+            "mobilePhone": "0047 412 34 567",
+            "onPremisesSyncEnabled": None,
+        },
+    ]
+    export = _write(tmp_path / "users.json", json.dumps({"value": users}))
+    code, _, err = _fix(str(export), "--script", "fix.ps1")
+    assert (code, err) == (0, "")
+    lines = (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig").splitlines()
+    assert (
+        "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser -MobilePhone "
+        "'+4798765432' -WhatIf:$WhatIf"
+    ) in lines
+    assert (
+        "Update-MgUser -UserId '7c9e6679-7425-40de-944b-e07fc1f90ae7' -MobilePhone "
+        "'+4741234567' -WhatIf:$WhatIf"
+    ) in lines
+    assert not any("does not say which users are synced" in line for line in lines)
