@@ -296,10 +296,14 @@ def _commands(user: UserFixes, changes: Sequence[Change]) -> list[str]:
         arguments = "".join(f" -{p} {ps_quote(c.new)}" for p, c in sets)
         if clears:
             arguments += " -Clear " + ",".join(name for name, _ in clears)
+        # A variable in the filter (expanded by the AD module) keeps quotes in a UPN harmless;
+        # an account that is not found must not pass silently.
+        lines.append("$account = Get-ADUser -Filter 'UserPrincipalName -eq $upn'")
         lines.append(
-            "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser"
-            f"{arguments} -WhatIf:$WhatIf"
+            f'if (-not $account) {{ Write-Warning "Row {record.row}: no AD account has the UPN '
+            '$upn (an alternate login ID?): change it by hand" }'
         )
+        lines.append(f"$account | Set-ADUser{arguments} -WhatIf:$WhatIf")
         return lines
     identity = _object_id(user) or record.user_principal_name
     if not identity:

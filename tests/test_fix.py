@@ -88,9 +88,14 @@ def test_script_header_connects_and_keeps_whatif_on(tmp_path: Path) -> None:
     assert lines.index("$WhatIf = $true") < lines.index(
         "Connect-MgGraph -Scopes User.ReadWrite.All"
     )
-    commands = [line for line in lines if line and not line.startswith(("#", "$"))]
-    commands.remove("Connect-MgGraph -Scopes User.ReadWrite.All")
-    assert commands and all(line.endswith(" -WhatIf:$WhatIf") for line in commands)
+    commands = [line for line in lines if line.startswith(("Update-", "Set-", "$account |"))]
+    assert len(commands) == 4
+    assert all(line.endswith(" -WhatIf:$WhatIf") for line in commands)
+    others = [line for line in lines if line and not line.startswith("#") and line not in commands]
+    assert all(
+        line.startswith(("$WhatIf = ", "Connect-MgGraph", "$upn = ", "$account = ", "if (-not"))
+        for line in others
+    )
 
 
 def test_synced_users_get_set_aduser_and_cloud_users_update_mguser(tmp_path: Path) -> None:
@@ -101,9 +106,14 @@ def test_synced_users_get_set_aduser_and_cloud_users_update_mguser(tmp_path: Pat
     # Row 1: synced — AD, found by UPN (a variable, so the quote in it cannot break the filter).
     assert "$upn = 'o''brien@example.com'" in lines
     assert (
-        "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser -Surname 'O''Brien' "
-        "-MobilePhone '+353851234567' -WhatIf:$WhatIf"
+        "$account | Set-ADUser -Surname 'O''Brien' -MobilePhone '+353851234567' -WhatIf:$WhatIf"
     ) in lines
+    at = lines.index("$upn = 'o''brien@example.com'")
+    assert lines[at + 1 : at + 3] == [
+        "$account = Get-ADUser -Filter 'UserPrincipalName -eq $upn'",
+        'if (-not $account) { Write-Warning "Row 1: no AD account has the UPN $upn (an '
+        'alternate login ID?): change it by hand" }',
+    ]
     assert any("Entra refuses Graph writes to synced attributes" in line for line in lines)
     # Row 2: cloud (blank directorySynced) — Graph by Object ID; typographic quotes doubled.
     assert (
@@ -112,10 +122,7 @@ def test_synced_users_get_set_aduser_and_cloud_users_update_mguser(tmp_path: Pat
     ) in lines
     # Row 3: synced, a phone of only whitespace: cleared in AD; the Object ID braces are noted.
     assert "$upn = 'ola@example.com'" in lines
-    assert (
-        "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser -Clear mobile "
-        "-WhatIf:$WhatIf" in lines
-    )
+    assert "$account | Set-ADUser -Clear mobile -WhatIf:$WhatIf" in lines
     # Row 4: cloud, a no-break space as phone: cleared with a null body (-MobilePhone $null is
     # ignored by the Graph module).
     assert (
@@ -533,10 +540,7 @@ def test_graph_json_synced_users_get_set_aduser(tmp_path: Path) -> None:
     code, _, err = _fix(str(export), "--script", "fix.ps1")
     assert (code, err) == (0, "")
     lines = (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig").splitlines()
-    assert (
-        "Get-ADUser -Filter 'UserPrincipalName -eq $upn' | Set-ADUser -MobilePhone "
-        "'+4798765432' -WhatIf:$WhatIf"
-    ) in lines
+    assert ("$account | Set-ADUser -MobilePhone '+4798765432' -WhatIf:$WhatIf") in lines
     assert (
         "Update-MgUser -UserId '7c9e6679-7425-40de-944b-e07fc1f90ae7' -MobilePhone "
         "'+4741234567' -WhatIf:$WhatIf"
