@@ -252,7 +252,9 @@ class _Scanner:
             whole, end = self._decoder.raw_decode(self.buf, self.pos)
         except (json.JSONDecodeError, RecursionError):
             whole = None  # streamed member by member below, which reports what is wrong
-        if isinstance(whole, dict) and not isinstance(whole.get("value"), list):
+        if isinstance(whole, dict) and (
+            not isinstance(whole.get("value"), list) or _is_user_with_a_value_property(whole)
+        ):
             self.pos = end
             yield self._classify(whole, pointer, line, document)
             return
@@ -347,6 +349,16 @@ class _Scanner:
                 "is this the right file? A Microsoft Graph /users export is expected",
             )
         return _Item("problem", reason, pointer, line, document)
+
+
+def _is_user_with_a_value_property(obj: Mapping[str, Any]) -> bool:
+    """A user (JSON Lines, a bare array) that has a property called `value` holding a list.
+
+    A Graph page has `@odata.*` members and `value`, never a user's `id` or UPN: without this
+    the user was taken for a page, and lost."""
+    return "error" not in obj and any(
+        _normalized(key) in _USER_KEYS for key in obj if key != "value"
+    )
 
 
 def _text(value: Any) -> str | None:
