@@ -124,7 +124,8 @@ def plan_fixes(
     chains = user_chains(select_rules(options.select, options.ignore))
     ctx = CheckContext(default_region=options.region)
     plan = FixPlan(report, errors, level, file_findings=file_findings)
-    plan.sync_known = any(_has_sync_column(record) for record in records)
+    wanted = _sync_headers()
+    plan.sync_known = any(_has_sync_column(record, wanted) for record in records)
     for record in records:
         findings = by_row.get(record.row, [])
         changes = plan_changes(record, findings, chains, ctx, level)
@@ -132,11 +133,16 @@ def plan_fixes(
     return plan
 
 
-def _has_sync_column(record: UserRecord) -> bool:
-    """True when the export says, per user, whether they are synced from AD (blank = cloud)."""
+def _sync_headers() -> frozenset[str]:
     from motiscim_cli.loaders.columns import CONTEXT_SOURCES, normalize_header
 
-    wanted = {normalize_header(name) for name in CONTEXT_SOURCES["directory_synced"]}
+    return frozenset(normalize_header(name) for name in CONTEXT_SOURCES["directory_synced"])
+
+
+def _has_sync_column(record: UserRecord, wanted: frozenset[str]) -> bool:
+    """True when the export says, per user, whether they are synced from AD (blank = cloud)."""
+    from motiscim_cli.loaders.columns import normalize_header
+
     return any(normalize_header(key) in wanted for key in record.raw or ())
 
 
