@@ -25,25 +25,117 @@ import uuid
 from collections.abc import Iterator
 from typing import TextIO
 
-HEADER = (
-    "id,userPrincipalName,displayName,surname,mail,givenName,userType,jobTitle,department,"
-    "accountEnabled,usageLocation,streetAddress,state,country,officeLocation,city,postalCode,"
-    "telephoneNumber,mobilePhone,alternateEmailAddress,ageGroup,consentProvidedForMinor,"
-    "legalAgeGroupClassification,companyName,creationType,directorySynced,invitationState,"
-    "identityIssuer,createdDateTime"
-).split(",")
+HEADER = [
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "surname",
+    "mail",
+    "givenName",
+    "userType",
+    "jobTitle",
+    "department",
+    "accountEnabled",
+    "usageLocation",
+    "streetAddress",
+    "state",
+    "country",
+    "officeLocation",
+    "city",
+    "postalCode",
+    "telephoneNumber",
+    "mobilePhone",
+    "alternateEmailAddress",
+    "ageGroup",
+    "consentProvidedForMinor",
+    "legalAgeGroupClassification",
+    "companyName",
+    "creationType",
+    "directorySynced",
+    "invitationState",
+    "identityIssuer",
+    "createdDateTime",
+]
 
-GIVEN = (
-    "Kari Ola Åse Bjørn Øystein Ingrid Sigrid Lars Jürgen Björn Märta Åsa Søren Mette Jörg "
-    "Anneliese Renée José Zoë Ruth Émile Chloé Mohammed Aisha Tomasz Agnieszka Ji-ho Li "
-    "Nils Fredrik Kristin Heidi Maja Håkon Eirik Sofía Günther Frida"
-).split()
-SURNAME = (
-    "Nordmann Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen Karlsen "
-    "Berg Haugen Hagen Johannessen Andreassen Jacobsen Dahl Jørgensen Halvorsen Lægreid "
-    "Strauß Müller Weiß Größer Schäfer Åkesson Öberg Lindström Ødegård Sæther Bræk "
-    "O'Brien Nowak Kowalski Dubois García"
-).split()
+GIVEN = [
+    "Kari",
+    "Ola",
+    "Åse",
+    "Bjørn",
+    "Øystein",
+    "Ingrid",
+    "Sigrid",
+    "Lars",
+    "Jürgen",
+    "Björn",
+    "Märta",
+    "Åsa",
+    "Søren",
+    "Mette",
+    "Jörg",
+    "Anneliese",
+    "Renée",
+    "José",
+    "Zoë",
+    "Ruth",
+    "Émile",
+    "Chloé",
+    "Mohammed",
+    "Aisha",
+    "Tomasz",
+    "Agnieszka",
+    "Ji-ho",
+    "Li",
+    "Nils",
+    "Fredrik",
+    "Kristin",
+    "Heidi",
+    "Maja",
+    "Håkon",
+    "Eirik",
+    "Sofía",
+    "Günther",
+    "Frida",
+]
+SURNAME = [
+    "Nordmann",
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Johannessen",
+    "Andreassen",
+    "Jacobsen",
+    "Dahl",
+    "Jørgensen",
+    "Halvorsen",
+    "Lægreid",
+    "Strauß",
+    "Müller",
+    "Weiß",
+    "Größer",
+    "Schäfer",
+    "Åkesson",
+    "Öberg",
+    "Lindström",
+    "Ødegård",
+    "Sæther",
+    "Bræk",
+    "O'Brien",
+    "Nowak",
+    "Kowalski",
+    "Dubois",
+    "García",
+]
 TITLES = (
     "Daglig leder",
     "Lagerarbeider",
@@ -67,6 +159,7 @@ TITLES = (
 TITLE_VARIANTS = ("sales manager", "Sales  Manager", "SALES MANAGER", "Teamleder ", "teamleder")
 DEPARTMENTS = ("Ledelse", "Lager", "Butikk", "Salg", "IT", "HR", "Økonomi", "Kundeservice", "")
 DOMAINS = ("example.com", "example.no", "eksempel.no", "contoso.com", "fabrikam.se", "exämple.de")
+DOMAIN_WEIGHTS = (30, 30, 15, 15, 9, 1)  # an internationalised domain is rare
 
 # region → (country name, calling code, mobile national-number generator)
 REGIONS: dict[str, tuple[str, str, str]] = {
@@ -145,7 +238,7 @@ def users(count: int, seed: int) -> Iterator[dict[str, str]]:
         country, code, pattern = REGIONS[region]
         given = rnd.choice(GIVEN)
         surname = rnd.choice(SURNAME)
-        domain = rnd.choice(DOMAINS)
+        domain = rnd.choices(DOMAINS, DOMAIN_WEIGHTS)[0]
         local = f"{given}.{surname}{index}".lower().replace("'", "")
         if rnd.random() > 0.005:  # Entra UPNs are nearly always ASCII; a few are not
             local = local.translate(_ASCII_FOLD)
@@ -306,10 +399,8 @@ def write_graph_json(out: TextIO, count: int, seed: int, page_size: int = 999) -
         )
         page.clear()
 
-    written = 0
-    for user in users(count, seed):
+    for written, user in enumerate(users(count, seed), start=1):
         page.append(json.dumps(_graph_user(user), ensure_ascii=False))
-        written += 1
         if len(page) == page_size:
             flush(written == count)
     if page:

@@ -18,8 +18,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from checks.engine import Checker, select_rules  # noqa: E402
-from checks.model import CheckContext, Finding  # noqa: E402
+from checks.engine import Checker, select_rules
+from checks.model import CheckContext, Finding
 
 FIELDS = (
     "rule",

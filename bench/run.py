@@ -120,9 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         output = args.output or os.path.join(scratch, "report.json")
         if not args.no_baseline:
-            rows.append(
-                measure("csv.reader", [sys.executable, "-c", BARE_CSV, baseline_file])
-            )
+            rows.append(measure("csv.reader", [sys.executable, "-c", BARE_CSV, baseline_file]))
         rows.append(
             measure(
                 "motiscim check",

@@ -67,23 +67,28 @@ class _KeyIndex:
         self._hashes.append(digest)
         self._seqs.append(seq)
 
-    def groups(self, slot: int) -> list[list[_Seen]]:
-        """Every group of two or more records with the same key, members in record order;
-        groups ordered by their first member (the order a dict of keys would give)."""
+    def candidates(self) -> list[list[int]]:
+        """The sequence numbers of records sharing a hash, per hash: supersets of the groups."""
         candidates = self._candidates
         by_hash: dict[int, list[int]] = {}
         if candidates:
             for digest, seq in zip(self._hashes, self._seqs, strict=True):
                 if digest in candidates:
                     by_hash.setdefault(digest, []).append(seq)
+        return [seqs for seqs in by_hash.values() if len(seqs) > 1]
+
+    def groups(self, slot: int, entries: dict[int, tuple]) -> list[list[_Seen]]:
+        """Every group of two or more records with the same key, members in record order;
+        groups ordered by their first member (the order a dict of keys would give).
+        `entries` holds the spilled details of every candidate (`_Spill.read_many`)."""
         found: list[tuple[int, list[_Seen]]] = []
-        for seqs in by_hash.values():
-            if len(seqs) < 2:
-                continue
+        for seqs in self.candidates():
             by_key: dict[str, list[tuple[int, _Seen]]] = {}
             for seq in seqs:
-                key, seen = self._spill.read(seq, slot)
-                by_key.setdefault(key, []).append((seq, seen))
+                row, line, pointer, source, upn, object_id, keys, cells = entries[seq]
+                column, value = cells[slot]
+                seen = _Seen(row, line, pointer, source, upn, object_id, column, value)
+                by_key.setdefault(keys[slot], []).append((seq, seen))
             found.extend(
                 (members[0][0], [seen for _, seen in members])
                 for members in by_key.values()
@@ -114,7 +119,6 @@ class _Spill:
         self._offsets = array("q")  # start of each written batch, then the end of the last
         self._pending: list[tuple] = []
         self._count = 0
-        self._loaded: tuple[int, list[tuple]] = (-1, [])
 
     def append(self, entry: tuple) -> int:
         """Store `entry` (row, line, pointer, source, upn, object_id, keys, cells)."""
@@ -137,17 +141,20 @@ class _Spill:
         self._offsets.append(self._offsets[-1] + len(data))
         self._pending = []
 
-    def read(self, seq: int, slot: int) -> tuple[str, _Seen]:
-        batch, at = divmod(seq, self._BATCH)
-        if self._loaded[0] != batch:
-            self._flush()
-            assert self._file is not None
-            self._file.seek(self._offsets[batch])
-            size = self._offsets[batch + 1] - self._offsets[batch]
-            self._loaded = (batch, marshal.loads(self._file.read(size)))
-        row, line, pointer, source, upn, object_id, keys, cells = self._loaded[1][at]
-        column, value = cells[slot]
-        return keys[slot], _Seen(row, line, pointer, source, upn, object_id, column, value)
+    def read_many(self, seqs: Iterable[int]) -> dict[int, tuple]:
+        """The entries of `seqs`, each batch read once."""
+        self._flush()
+        found: dict[int, tuple] = {}
+        loaded, entries = -1, []
+        for seq in sorted(set(seqs)):
+            batch, at = divmod(seq, self._BATCH)
+            if batch != loaded:
+                assert self._file is not None
+                self._file.seek(self._offsets[batch])
+                size = self._offsets[batch + 1] - self._offsets[batch]
+                loaded, entries = batch, marshal.loads(self._file.read(size))
+            found[seq] = entries[at]
+        return found
 
     def close(self) -> None:
         if self._file is not None:
@@ -156,7 +163,6 @@ class _Spill:
         self._offsets = array("q")
         self._pending = []
         self._count = 0
-        self._loaded = (-1, [])
 
 
 @dataclass(slots=True)
@@ -352,12 +358,14 @@ class Checker:
     def finish(self) -> list[Finding]:
         """Findings that need the whole population: one per member of each offending group."""
         findings: list[Finding] = []
+        wanted = [seq for index in self._indexes for seqs in index.candidates() for seq in seqs]
+        entries = self._spill.read_many(wanted) if wanted else {}
         for rule, attribute in self._population:
             if rule.describe is None:
                 continue
             if not rule.variants:
                 slot = self._keyed.index((rule, attribute))
-                for members in self._groups[rule.code].groups(slot):
+                for members in self._groups[rule.code].groups(slot, entries):
                     for member in members:
                         others = [m.row for m in members if m is not member]
                         issue = rule.describe(member.value, others)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from checks.model import CheckContext, Issue, Severity, UserRecord, rule
 from checks.text import strip_blanks, where_blanks
@@ -103,6 +104,7 @@ def n004_mojibake(value: str | None, record: UserRecord, ctx: CheckContext) -> I
     )
 
 
+@lru_cache(maxsize=8192)  # titles repeat: one key per distinct spelling
 def title_key(value: str) -> str:
     """Job titles that differ only by case, spacing or punctuation share this key."""
     text = unicodedata.normalize("NFKC", value).casefold()
