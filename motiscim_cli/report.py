@@ -122,7 +122,9 @@ class Report:
 
     # ---- the JSON contract -----------------------------------------------------------------
 
-    def to_json(self, *, redact: bool = False) -> dict[str, Any]:
+    def to_json(self, *, redact: bool = False, findings: bool = True) -> dict[str, Any]:
+        """The report/v1 document; `findings=False` leaves the findings list empty (for a
+        writer that streams them, render.json_report.write)."""
         return {
             "schema": SCHEMA_ID,
             "tool": {"name": "motiscim", "version": __version__},
@@ -148,7 +150,7 @@ class Report:
                 # reviewed exceptions: shown, counted here, never part of the counts above
                 "suppressed": sum(1 for f in self.all_findings() if f.suppressed is not None),
             },
-            "findings": [finding_json(f, redact=redact) for f in self.findings],
+            "findings": [finding_json(f, redact=redact) for f in self.findings] if findings else [],
             # additive (v1 allows new fields): the guide's setup advice, computed (checks.advice)
             "advice": [a.to_json() for a in self.advice()],
             "connection": None

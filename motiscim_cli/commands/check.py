@@ -169,6 +169,14 @@ def check(
         from motiscim_cli.render.table import render as render_table
 
         text = render_table(report, redact=redact, color=color, width=terminal_width())
+    elif chosen == "json" and output not in (None, "-"):
+        # Streamed one finding at a time: a million-user report is never one string.
+        from motiscim_cli.render.json_report import write_file
+
+        write_file(report, output, redact=redact)
+        if not quiet:
+            typer.echo(f"motiscim: report written to {output}", err=True)
+        raise typer.Exit(exit_code(report, fail_on))
     else:
         text = render(report, chosen, redact=redact, color=color)
     emit(text, output, quiet=quiet)
