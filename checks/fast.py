@@ -174,46 +174,92 @@ def memoizable(attribute: str, codes: set[str]) -> bool:
 _INFINITE = 1 << 30
 
 
-def _horizon(items: object, lo: int = 0, hi: int = 0) -> tuple[int, int, int]:
-    """(horizon, lo, hi): the first position past every constrained atom, and the range of
-    positions where the expression may end, starting at a position in [lo, hi]."""
+_DEAD = (0, 0, 0, False)
+
+
+def _horizon(
+    items: object, lo: int = 0, hi: int = 0, prefix: str = ""
+) -> tuple[int, int, int, bool]:
+    """(horizon, lo, hi, alive) of an expression read from a position in [lo, hi].
+
+    horizon: the first position past every atom that tests more than "any digit", on the
+    paths that can still match a string starting with `prefix`; lo, hi: where the expression
+    may end; alive: False when no path can match such a string. A path is dead only when an
+    atom at a *fixed* position inside `prefix` refuses the prefix's digit there; a path that
+    is dead cannot match, so its atoms cannot decide anything.
+    """
     from re import _constants as c  # type: ignore[attr-defined]
 
     horizon = 0
     for op, arg in items:  # type: ignore[attr-defined]
         if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
+            if lo == hi < len(prefix) and not _accepts(op, arg, prefix[lo], c):
+                return _DEAD
             if not (op is c.IN and _any_digit(arg, c)):
                 horizon = max(horizon, hi + 1)
             lo, hi = lo + 1, hi + 1
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
             low, high, sub = arg
             if high == c.MAXREPEAT:
-                inner, _, _ = _horizon(sub, 0, 0)
+                inner, sub_lo, _, _ = _horizon(sub)
                 if inner:
-                    return _INFINITE, lo, _INFINITE
+                    return _INFINITE, lo, _INFINITE, True
                 # unbounded repeat of any-digit atoms: ends anywhere after
-                _, sub_lo, _ = _horizon(sub, 0, 0)
                 lo, hi = lo + low * sub_lo, _INFINITE
                 continue
             for count in range(high):
-                inner, new_lo, new_hi = _horizon(sub, lo, hi)
+                inner, new_lo, new_hi, alive = _horizon(sub, lo, hi, prefix)
+                if not alive:
+                    if count < low:
+                        return _DEAD
+                    break  # no further repetition can match either
                 horizon = max(horizon, inner)
                 lo = new_lo if count < low else lo
                 hi = new_hi
         elif op is c.SUBPATTERN:
-            inner, lo, hi = _horizon(arg[-1], lo, hi)
+            inner, lo, hi, alive = _horizon(arg[-1], lo, hi, prefix)
+            if not alive:
+                return _DEAD
             horizon = max(horizon, inner)
         elif op is c.BRANCH:
-            results = [_horizon(branch, lo, hi) for branch in arg[1]]
+            results = [_horizon(branch, lo, hi, prefix) for branch in arg[1]]
+            results = [r for r in results if r[3]]
+            if not results:
+                return _DEAD
             horizon = max([horizon, *(r[0] for r in results)])
             lo, hi = min(r[1] for r in results), max(r[2] for r in results)
         elif op is c.AT:
             continue
         else:  # lookarounds, back references, …: not understood
-            return _INFINITE, lo, _INFINITE
+            return _INFINITE, lo, _INFINITE, True
         if horizon >= _INFINITE:
-            return _INFINITE, lo, _INFINITE
-    return horizon, lo, hi
+            return _INFINITE, lo, _INFINITE, True
+    return horizon, lo, hi, True
+
+
+def _accepts(op: object, arg: object, char: str, c: object) -> bool:
+    """Whether one atom accepts `char` (an ASCII digit)."""
+    if op is c.LITERAL:  # type: ignore[attr-defined]
+        return arg == ord(char)
+    if op is c.NOT_LITERAL:  # type: ignore[attr-defined]
+        return arg != ord(char)
+    if op is c.ANY:  # type: ignore[attr-defined]
+        return True
+    negate, accepted = False, False
+    for item, value in arg:  # type: ignore[attr-defined]
+        if item is c.NEGATE:  # type: ignore[attr-defined]
+            negate = True
+        elif item is c.LITERAL:  # type: ignore[attr-defined]
+            accepted |= value == ord(char)
+        elif item is c.RANGE:  # type: ignore[attr-defined]
+            accepted |= value[0] <= ord(char) <= value[1]
+        elif item is c.CATEGORY:  # type: ignore[attr-defined]
+            if value is not c.CATEGORY_DIGIT:  # type: ignore[attr-defined]
+                return True  # not understood: assume it may match (never wrongly dead)
+            accepted = True
+        else:
+            return True
+    return accepted != negate
 
 
 def _any_digit(arg: list, c: object) -> bool:
@@ -250,19 +296,21 @@ _DESCS = (
     "sms_services",
     "no_international_dialling",
 )
-_code_horizon: dict[int, int] = {}
+_PREFIX = 2  # NSN digits the horizon is conditioned on
+_code_patterns: dict[int, list | None] = {}
+_prefix_horizon: dict[tuple[int, str], int] = {}
 
 
-def code_horizon(code: int) -> int:
-    """How many leading NSN digits decide judge() for a country code (see above)."""
-    found = _code_horizon.get(code)
-    if found is not None:
-        return found
+def _patterns(code: int) -> list | None:
+    """The parsed expressions phonenumbers reads for NSNs of `code`; None: do not shortcut."""
+    if code in _code_patterns:
+        return _code_patterns[code]
     import re._parser as parser  # type: ignore[import-not-found]
 
     import phonenumbers
 
-    patterns: list[str] = []
+    texts: list[str] = []
+    usable = True
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
         if region == "001":
             metadata = phonenumbers.PhoneMetadata.metadata_for_nongeo_region(code)
@@ -270,27 +318,44 @@ def code_horizon(code: int) -> int:
             metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if metadata is None:
             continue
-        if metadata.national_prefix_transform_rule:
-            # A transform rewrites the digits it captured: not worth proving, never shortcut.
-            patterns.append("(?=)")
-        patterns += [metadata.national_prefix_for_parsing, metadata.leading_digits]
-        patterns += [metadata.national_prefix and re.escape(metadata.national_prefix)]
+        main = region == phonenumbers.region_code_for_country_code(code)
+        if main and metadata.national_prefix_transform_rule:
+            # parse() strips the national prefix with the main region's metadata only; a
+            # transform rewrites the digits it captured: not worth proving, never shortcut.
+            usable = False
+        texts += [metadata.national_prefix_for_parsing, metadata.leading_digits]
+        texts += [metadata.national_prefix and re.escape(metadata.national_prefix)]
         for name in _DESCS:
             desc = getattr(metadata, name, None)
             if desc is not None:
-                patterns.append(desc.national_number_pattern)
-    horizon = 0
-    for pattern in patterns:
-        if not pattern:
-            continue
+                texts.append(desc.national_number_pattern)
+    parsed: list | None = None
+    if usable and texts:
         try:
-            horizon = max(horizon, _horizon(parser.parse(pattern))[0])
+            parsed = [parser.parse(text) for text in texts if text]
         except Exception:  # an expression we cannot read: never take the shortcut
-            horizon = _INFINITE
-    if not patterns:
-        horizon = _INFINITE
-    _code_horizon[code] = horizon
+            parsed = None
+    _code_patterns[code] = parsed
+    return parsed
+
+
+def prefix_horizon(code: int, prefix: str) -> int:
+    """How many leading NSN digits decide judge() for NSNs of `code` that start with `prefix`
+    (at least the prefix itself; `_INFINITE` when that cannot be shown)."""
+    found = _prefix_horizon.get((code, prefix))
+    if found is not None:
+        return found
+    patterns = _patterns(code)
+    horizon = _INFINITE if patterns is None else len(prefix)
+    for pattern in patterns or ():
+        horizon = max(horizon, _horizon(pattern, 0, 0, prefix)[0])
+    _prefix_horizon[(code, prefix)] = horizon
     return horizon
+
+
+def code_horizon(code: int) -> int:
+    """The horizon for every NSN of `code`, whatever its first digits."""
+    return prefix_horizon(code, "")
 
 
 _JUDGED_LIMIT = 1 << 17
@@ -312,7 +377,7 @@ def judge_international(digits: str) -> object | None:
     national = digits[size:]
     if not national or national[0] == "0":
         return None
-    horizon = code_horizon(code)
+    horizon = prefix_horizon(code, national[:_PREFIX])
     if horizon >= _INFINITE:
         return None
     key = (code, national[:horizon], len(national))

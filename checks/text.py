@@ -33,8 +33,12 @@ def remove_blanks(value: str) -> str:
 
 def strip_blanks(value: str) -> str:
     """Trim whitespace and invisible marks from both ends."""
-    if value and not is_blank_char(value[0]) and not is_blank_char(value[-1]):
-        return value  # the common case, without the loops
+    if value:  # the common case, nothing to trim, without the loops or calls
+        first, last = value[0], value[-1]
+        if not (
+            first.isspace() or first in _INVISIBLE_SET or last.isspace() or last in _INVISIBLE_SET
+        ):
+            return value
     start, end = 0, len(value)
     while start < end and is_blank_char(value[start]):
         start += 1
