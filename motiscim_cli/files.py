@@ -1,19 +1,112 @@
-"""Writing files safely: atomically (temporary file + rename), never over an input."""
+"""Writing files safely: atomically (temporary file + rename), never over an input, never over
+an existing file without --force.
+
+Every command that writes a file (reports, scripts, .eml drafts, CSVs) calls `prepare_output`
+before doing its work, so that a refusal comes at once, as one line and exit 2, and then writes
+with `write_bytes_atomic` / `write_text_atomic`: a reader (or a crash) sees the old file or the
+new one, never half of one.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+
+class OutputRefused(Exception):
+    """An output file that must not or cannot be written; `str(e)` is one line saying why."""
+
+
+def prepare_output(
+    path: str | os.PathLike[str] | None,
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    force: bool = False,
+    what: str = "--output",
+) -> Path | None:
+    """Check that `path` may be written; None for stdout (`None` or `-`).
+
+    Refused (`OutputRefused`): a directory; any of `inputs` (the exports, the schema, the token
+    file …, compared after resolving links, so `./users.csv` and a symlink to it are caught);
+    an existing file unless `force`; a file in a directory that does not exist. Devices and
+    pipes (`/dev/stdout`, `/dev/null`) are written in place and need no --force.
+    """
+    if path is None or str(path) == "-":
+        return None
+    target = Path(path)
+    shown = os.fspath(path)  # as the user spelled it
+    if target.is_dir():
+        raise OutputRefused(f"{what} {shown} is a directory; give a file name.")
+    for source in inputs:
+        if source is None or str(source) == "-":
+            continue
+        if _same_file(target, Path(source)):
+            alias = "" if os.fspath(source) == shown else f" ({source})"
+            raise OutputRefused(
+                f"{what} {shown} is one of the inputs{alias}; motiscim never writes over its "
+                "inputs: choose another file."
+            )
+    if _is_regular_file(target) and not force:
+        raise OutputRefused(f"{what} {shown} already exists; pass --force to replace it.")
+    if not target.exists():
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():
+            raise OutputRefused(f"{what} {shown}: the directory {parent} does not exist.")
+    return target
+
+
+def _same_file(target: Path, source: Path) -> bool:
+    try:
+        if target.exists() and source.exists():
+            return os.path.samefile(target, source)
+        return os.path.realpath(target) == os.path.realpath(source)
+    except OSError:
+        return False
+
+
+def _is_regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over.
+
+    Raises OSError (the caller says it in one line). See `atomic_writer`."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file to stream into; on success it replaces `path` (flushed to disk first), on
+    an exception it is removed and `path` is untouched.
+
+    The new file gets the replaced file's permissions, or the usual ones for a new file (the
+    temporary file is created 0600). A device or pipe (`/dev/stdout`) is written in place:
+    renaming over it would replace the device. Wrap in `io.TextIOWrapper` for text.
+    """
     target = Path(path)
+    if target.exists() and not _is_regular_file(target):
+        with open(target, "wb") as device:
+            yield device
+        return
     directory = target.parent if str(target.parent) else Path(".")
+    mode = _mode_for(target)
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -22,3 +115,12 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     write_bytes_atomic(path, text.encode(encoding))
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -52,6 +52,24 @@ def terminal_width() -> int | None:
         return None
 
 
+def refuse_unsafe_output(
+    output: str | os.PathLike[str] | None,
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None],
+    force: bool,
+    what: str = "--output",
+) -> None:
+    """Before any work: exit 2 with one line if --output would overwrite an input, an existing
+    file without --force, or cannot be a file (see `files.prepare_output`)."""
+    from motiscim_cli.files import OutputRefused, prepare_output
+
+    try:
+        prepare_output(output, inputs=inputs, force=force, what=what)
+    except OutputRefused as error:
+        typer.echo(f"motiscim: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 def emit(text: str, output: str | None, *, quiet: bool = False) -> None:
     """Write a rendered report to --output (never the terminal too) or to stdout.
 
@@ -62,6 +80,10 @@ def emit(text: str, output: str | None, *, quiet: bool = False) -> None:
         return
     from motiscim_cli.files import write_text_atomic
 
-    write_text_atomic(output, text)
+    try:
+        write_text_atomic(output, text)
+    except OSError as error:
+        typer.echo(f"motiscim: cannot write {output}: {error.strerror or error}", err=True)
+        raise typer.Exit(2) from None
     if not quiet:
         typer.echo(f"motiscim: report written to {output}", err=True)

@@ -96,7 +96,7 @@ def run_connect(
     report_file = out / "connect.json"
     table = runner.invoke(app, args, env=environment)
     as_json = runner.invoke(
-        app, [*args, "--format", "json", "--output", str(report_file)], env=environment
+        app, [*args, "--format", "json", "--output", str(report_file), "--force"], env=environment
     )
     assert table.exit_code == as_json.exit_code, (table.output, as_json.output)
     for name, text in [

@@ -801,7 +801,10 @@ def test_email_command_will_not_write_over_the_export(tmp_path, isolated) -> Non
     before = export.read_bytes()
     result = invoke(["email", str(export), "-u", GUIDS[0], "--output", str(export)])
     assert result.exit_code == 2
-    assert f"--output {export} is one of the exports; choose another." in result.stderr
+    assert (
+        f"--output {export} is one of the inputs; motiscim never writes over its inputs: "
+        "choose another file." in result.stderr
+    )
     assert export.read_bytes() == before
 
 

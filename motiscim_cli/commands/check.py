@@ -95,6 +95,9 @@ def check(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --output file if it exists.")
+    ] = False,
 ) -> None:
     """Check exports and predict, per user, whether Entra → Motimate provisioning will succeed.
 
@@ -107,7 +110,14 @@ def check(
     import sys
 
     from motiscim_cli.config import ConfigError, apply_exceptions, load_config
-    from motiscim_cli.options import emit, parse_columns, split_codes, terminal_width, use_color
+    from motiscim_cli.options import (
+        emit,
+        parse_columns,
+        refuse_unsafe_output,
+        split_codes,
+        terminal_width,
+        use_color,
+    )
     from motiscim_cli.render import RENDERERS, render
     from motiscim_cli.run import FAIL_ON, CheckOptions, exit_code, run_check
 
@@ -123,6 +133,7 @@ def check(
     except ConfigError as error:
         typer.echo(f"motiscim: config: {error}", err=True)
         raise typer.Exit(2) from None
+    refuse_unsafe_output(output, inputs=[*exports, settings.path], force=force)
 
     chosen_region = region or settings.region
     options = CheckOptions(
@@ -173,7 +184,11 @@ def check(
         # Streamed one finding at a time: a million-user report is never one string.
         from motiscim_cli.render.json_report import write_file
 
-        write_file(report, output, redact=redact)
+        try:
+            write_file(report, output, redact=redact)
+        except OSError as error:
+            typer.echo(f"motiscim: cannot write {output}: {error.strerror or error}", err=True)
+            raise typer.Exit(2) from None
         if not quiet:
             typer.echo(f"motiscim: report written to {output}", err=True)
         raise typer.Exit(exit_code(report, fail_on))

@@ -4,6 +4,7 @@ connection* does, read-only, and say exactly what is wrong and how to fix it."""
 from __future__ import annotations
 
 import enum
+import io
 import json
 import os
 import ssl
@@ -51,13 +52,20 @@ def run_connect(
     tenant_url: str | None = None,
     environ: Mapping[str, str] = os.environ,
     interactive: bool | None = None,
+    force: bool = False,
 ) -> int:
     """The command's work, returning the exit code.
 
     `tenant_url` is the hook for the config file: pass the configured tenant URL; the URL
     argument still wins, and MOTIMATE_SCIM_TENANT_URL is the last resort.
     """
+    from motiscim_cli.files import OutputRefused, prepare_output, write_text_atomic
+
     try:
+        try:
+            prepare_output(output, inputs=[token_file, ca_bundle], force=force)
+        except OutputRefused as error:
+            raise UsageError(str(error)) from None
         chosen_url = resolve_tenant_url(url, configured=tenant_url, environ=environ)
         if chosen_url is None:
             raise UsageError(f"No tenant URL: pass it as the argument or set {TENANT_URL_ENV}.")
@@ -86,9 +94,10 @@ def run_connect(
     if output is None:
         _write(result, origin, output_format, sys.stdout, terminal=True)
     else:
+        stream = io.StringIO()
+        _write(result, origin, output_format, stream, terminal=False)
         try:
-            with output.open("w", encoding="utf-8") as stream:
-                _write(result, origin, output_format, stream, terminal=False)
+            write_text_atomic(output, stream.getvalue())
         except OSError as error:
             typer.echo(f"motiscim connect: cannot write {output}: {error.strerror}.", err=True)
             return EXIT_USAGE
@@ -263,6 +272,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--config", help="The motiscim config file (tenant_url).", metavar="FILE"),
         ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Replace the --output file if it exists.")
+        ] = False,
     ) -> None:
         """Test the tenant URL and Secret Token the way Entra's Test connection does.
 
@@ -276,12 +288,15 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 the connection works, 1 it fails, 2 usage error.
         """
         from motiscim_cli.config import ConfigError, load_config
+        from motiscim_cli.options import refuse_unsafe_output
 
         try:
-            configured_url = load_config(config).tenant_url
+            settings = load_config(config)
         except ConfigError as error:
             typer.echo(f"motiscim: config: {error}", err=True)
             raise typer.Exit(2) from None
+        configured_url = settings.tenant_url
+        refuse_unsafe_output(output, inputs=[settings.path, token_file, ca_bundle], force=force)
         raise typer.Exit(
             run_connect(
                 url,
@@ -292,6 +307,7 @@ def register(app: typer.Typer) -> None:
                 ca_bundle=ca_bundle,
                 slow_after_s=slow_after,
                 tenant_url=configured_url,
+                force=force,
             )
         )
 

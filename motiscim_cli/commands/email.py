@@ -95,18 +95,20 @@ def read_attachments(paths: Sequence[Path]) -> list[Attachment]:
     return result
 
 
-def check_writable(target: Path | None, *, force: bool, inputs: Sequence[str], what: str) -> None:
-    """Refuse to overwrite an export, or any existing file without --force."""
-    if target is None:
-        return
-    for source in inputs:
-        try:
-            if Path(source).exists() and target.exists() and target.samefile(source):
-                raise EmailUsageError(f"{what} {target} is one of the exports; choose another.")
-        except OSError:
-            continue
-    if target.exists() and not force:
-        raise EmailUsageError(f"{what} {target} already exists; pass --force to replace it.")
+def check_writable(
+    target: Path | None,
+    *,
+    force: bool,
+    inputs: Sequence[str | os.PathLike[str] | None],
+    what: str,
+) -> None:
+    """Refuse to overwrite an input, or any existing file without --force (`prepare_output`)."""
+    from motiscim_cli.files import OutputRefused, prepare_output
+
+    try:
+        prepare_output(target, inputs=inputs, force=force, what=what)
+    except OutputRefused as error:
+        raise EmailUsageError(str(error)) from None
 
 
 def draft_email(report: Report, selection: Selection, settings: EmailSettings) -> Draft:
@@ -252,7 +254,7 @@ def email(
         bool,
         typer.Option(
             "--force",
-            help="Draft even with test users that fail, and replace an existing --eml file.",
+            help="Draft even with test users that fail, and replace existing --eml/--output files.",
         ),
     ] = False,
     schema: Annotated[
@@ -375,8 +377,9 @@ def run_email(
             config=config,
         )
         attachments = read_attachments(settings.attachments)
-        check_writable(eml, force=force, inputs=exports, what="--eml")
-        check_writable(output, force=True, inputs=exports, what="--output")
+        inputs = [*exports, schema, config.path, *settings.attachments]
+        check_writable(eml, force=force, inputs=inputs, what="--eml")
+        check_writable(output, force=force, inputs=inputs, what="--output")
     except EmailUsageError as error:
         typer.echo(f"motiscim email: {error}", err=True)
         return EXIT_USAGE
@@ -429,7 +432,10 @@ def run_email(
                 err=True,
             )
     except (EmailUsageError, OSError) as error:
-        reason = error.strerror if isinstance(error, OSError) else error
+        if isinstance(error, OSError):
+            reason = f"cannot write {output}: {error.strerror or error}."
+        else:
+            reason = str(error)
         typer.echo(f"motiscim email: {reason}", err=True)
         return EXIT_USAGE
     for line in hints(settings, schema_checked=report.mapping is not None):

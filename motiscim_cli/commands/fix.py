@@ -96,7 +96,7 @@ def fix(
     remain, 2 usage error or unreadable input.
     """
     from motiscim_cli.config import ConfigError, apply_exceptions, load_config
-    from motiscim_cli.files import write_bytes_atomic
+    from motiscim_cli.files import OutputRefused, prepare_output
     from motiscim_cli.fixing import (
         ENCODINGS,
         FixedCsvError,
@@ -135,6 +135,10 @@ def fix(
             raise _fail(f"{name} {path} is a directory: name a file")
         if os.path.exists(path) and not force:
             raise _fail(f"{name} {path} already exists: use --force to overwrite it")
+        try:  # the shared checks too: a missing directory, the config file as an input
+            prepare_output(path, inputs=[export, config], force=force, what=name)
+        except OutputRefused as error:
+            raise _fail(str(error)) from None
     paths = [path for _, path in outputs]
     for i, path in enumerate(paths):
         if any(same_file(path, other) for other in paths[:i]):
@@ -173,7 +177,7 @@ def fix(
     if script is not None:
         text = render_script(plan, os.path.basename(export))
         # UTF-8 with a BOM: Windows PowerShell 5.1 reads a BOM-less script as the ANSI code page.
-        write_bytes_atomic(script, text.encode("utf-8-sig"))
+        _write_file(script, text.encode("utf-8-sig"))
         written.append(f"{script} (PowerShell; $WhatIf is on: review, then run it yourself)")
     if csv_out is not None:
         with open(export, "rb") as handle:
@@ -182,16 +186,25 @@ def fix(
             fixed = fixed_csv_bytes(plan, data, encoding)
         except FixedCsvError as error:
             raise _fail(f"--csv {csv_out}: {error}") from None
-        write_bytes_atomic(csv_out, fixed)
+        _write_file(csv_out, fixed)
         written.append(f"{csv_out} (the export with the fixes applied)")
     if findings_out is not None:
         from motiscim_cli.render.csv_report import render as render_csv
 
-        write_bytes_atomic(findings_out, render_csv(plan.report).encode("utf-8"))
+        _write_file(findings_out, render_csv(plan.report).encode("utf-8"))
         written.append(f"{findings_out} (one row per finding)")
 
     _summary(plan, written, color=use_color(no_color), width=terminal_width())
     raise typer.Exit(1 if plan.unresolved_errors() else 0)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    from motiscim_cli.files import write_bytes_atomic
+
+    try:
+        write_bytes_atomic(path, data)
+    except OSError as error:  # a full disk, a read-only directory: one line, not a traceback
+        raise _fail(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _summary(plan: FixPlan, written: list[str], *, color: bool, width: int | None) -> None:

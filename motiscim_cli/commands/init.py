@@ -22,14 +22,22 @@ def init(
     from importlib.resources import files
     from pathlib import Path
 
-    from motiscim_cli.files import write_text_atomic
+    from motiscim_cli.files import OutputRefused, prepare_output, write_text_atomic
 
     target = Path(path)
     if target.exists() and not force:
         typer.echo(f"motiscim: {path} exists; use --force to overwrite it", err=True)
         raise typer.Exit(2)
-    template = files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
-    write_text_atomic(target, template)
+    try:
+        prepare_output(target, force=force, what="the config file")
+        template = files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
+        write_text_atomic(target, template)
+    except OutputRefused as error:
+        typer.echo(f"motiscim: {error}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as error:
+        typer.echo(f"motiscim: cannot write {path}: {error.strerror or error}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"motiscim: wrote {path}", err=True)
 
 

@@ -231,6 +231,9 @@ def mapping(
         typer.Option(help="ISO country code for phone fixes in --export (e.g. NO)."),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --output file if it exists.")
+    ] = False,
 ) -> None:
     """Check the Entra provisioning schema against the Motimate guide (steps 14–38).
 
@@ -239,7 +242,7 @@ def mapping(
     mapped mobile while users' phone numbers will fail.
     Exit 0 as the guide asks, 1 errors found, 2 unreadable file or not a schema.
     """
-    from motiscim_cli.options import emit, terminal_width, use_color
+    from motiscim_cli.options import emit, refuse_unsafe_output, terminal_width, use_color
     from motiscim_cli.render.json_report import render as render_json
     from motiscim_cli.report import Report
 
@@ -247,6 +250,7 @@ def mapping(
         raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    refuse_unsafe_output(output, inputs=[schema_file, export], force=force)
     try:
         schema = read_schema(schema_file)
     except UnreadableSchema as error:

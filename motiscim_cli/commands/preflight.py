@@ -154,8 +154,9 @@ def run_preflight(
             config=config,
         )
         attachments = read_attachments(settings.attachments)
-        check_writable(eml, force=force, inputs=exports, what="--eml")
-        check_writable(output, force=True, inputs=exports, what="--output")
+        inputs = [*exports, schema, config.path, token_file, ca_bundle, *settings.attachments]
+        check_writable(eml, force=force, inputs=inputs, what="--eml")
+        check_writable(output, force=force, inputs=inputs, what="--output")
         url = resolve_tenant_url(tenant_url, configured=config.tenant_url)
         if url is not None:
             if ca_bundle is not None:
@@ -697,7 +698,8 @@ def preflight(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Draft even with failing test users; replace an existing --eml."
+            "--force",
+            help="Draft even with failing test users; replace existing --eml/--output files.",
         ),
     ] = False,
     output_format: Annotated[

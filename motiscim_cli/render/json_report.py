@@ -30,18 +30,13 @@ def write(report: Report, out: TextIO, *, redact: bool = False) -> None:
 
 
 def write_file(report: Report, path: str, *, redact: bool = False) -> None:
-    """`write` to `path` atomically (a temporary file renamed over it)."""
-    import os
-    import tempfile
-    from pathlib import Path
+    """`write` to `path` atomically (a temporary file renamed over it, `files.atomic_writer`)."""
+    import io
 
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            write(report, handle, redact=redact)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    from motiscim_cli.files import atomic_writer
+
+    with atomic_writer(path) as raw:
+        handle = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+        write(report, handle, redact=redact)
+        handle.flush()
+        handle.detach()  # the writer closes the file itself
