@@ -47,32 +47,33 @@ class _KeyIndex:
     merge two different keys — it only costs a look at the spill file.
     """
 
-    _BITS = 1 << 26  # 8 MiB bitmap: about 1.5 % false candidates at a million keys
+    _BITS = 1 << 25  # 4 MiB bitmap: about 3 % false candidates at a million keys
+    mask = _BITS - 1
 
     def __init__(self, spill: _Spill) -> None:
         self._spill = spill
-        self._bitmap = bytearray(self._BITS >> 3)
-        self._hashes = array("q")
-        self._seqs = array("q")
-        self._candidates: set[int] = set()
+        self.bitmap = bytearray(self._BITS >> 3)
+        self.hashes = array("q")
+        self.seqs = array("i")  # sequence numbers below 2**31
+        self.candidates_hashes: set[int] = set()
 
     def add(self, key: str, seq: int) -> None:
         digest = hash(key)
         bit = digest & (self._BITS - 1)
         byte, mask = bit >> 3, 1 << (bit & 7)
-        if self._bitmap[byte] & mask:
-            self._candidates.add(digest)
+        if self.bitmap[byte] & mask:
+            self.candidates_hashes.add(digest)
         else:
-            self._bitmap[byte] |= mask
-        self._hashes.append(digest)
-        self._seqs.append(seq)
+            self.bitmap[byte] |= mask
+        self.hashes.append(digest)
+        self.seqs.append(seq)
 
     def candidates(self) -> list[list[int]]:
         """The sequence numbers of records sharing a hash, per hash: supersets of the groups."""
-        candidates = self._candidates
+        candidates = self.candidates_hashes
         by_hash: dict[int, list[int]] = {}
         if candidates:
-            for digest, seq in zip(self._hashes, self._seqs, strict=True):
+            for digest, seq in zip(self.hashes, self.seqs, strict=True):
                 if digest in candidates:
                     by_hash.setdefault(digest, []).append(seq)
         return [seqs for seqs in by_hash.values() if len(seqs) > 1]
@@ -98,10 +99,10 @@ class _KeyIndex:
         return [members for _, members in found]
 
     def clear(self) -> None:
-        self._bitmap = bytearray()
-        self._hashes = array("q")
-        self._seqs = array("q")
-        self._candidates = set()
+        self.bitmap = bytearray()
+        self.hashes = array("q")
+        self.seqs = array("i")  # sequence numbers below 2**31
+        self.candidates_hashes = set()
 
 
 class _Spill:
@@ -219,6 +220,7 @@ class Checker:
         self._groups: dict[str, _KeyIndex] = {}
         self._spellings: dict[str, dict[str, _Spellings]] = {}
         self._fast = fast
+        self._messages: dict[str, str] = {}
         fast_paths.set_enabled(fast)
         for rule in rules:
             if rule.code == "F004":
@@ -234,6 +236,10 @@ class Checker:
                     self._groups[rule.code] = _KeyIndex(self._spill)
                 self._spellings[rule.code] = {}
         self._indexes = [self._groups[rule.code] for rule, _ in self._keyed]
+        self._keyed_plan = [
+            (rule, attribute, fast_paths.PLAIN_KEYS.get(rule.code) if fast else None)
+            for rule, attribute in self._keyed
+        ]
         # A chain runs in registration order, most specific rule first (see `exclusive`).
         # Each chain: (attribute, rules, clean value test or None, memo of issues or None).
         self._chains: list[
@@ -312,14 +318,16 @@ class Checker:
             return
         keys: list[str | None] | None = None
         cells: list[tuple[str, str] | None] = []
-        for slot, (rule, attribute) in enumerate(self._keyed):
+        for slot, (rule, attribute, plain_key) in enumerate(self._keyed_plan):
             column = columns.get(attribute)
             if column is None:
                 continue
             value = values.get(attribute)
-            key = rule.func(value, record, ctx)
+            key = None if plain_key is None else plain_key(value)
             if key is None:
-                continue
+                key = rule.func(value, record, ctx)
+                if key is None:
+                    continue
             if keys is None:
                 keys, cells = [None] * len(self._keyed), [None] * len(self._keyed)
             keys[slot] = key
@@ -339,8 +347,19 @@ class Checker:
             )
         )
         for index, key in zip(self._indexes, keys, strict=True):
-            if key is not None:
-                index.add(key, seq)
+            if key is None:
+                continue
+            # _KeyIndex.add, inlined: this runs for every key of every user.
+            digest = hash(key)
+            bit = digest & index.mask
+            byte, flag = bit >> 3, 1 << (bit & 7)
+            bitmap = index.bitmap
+            if bitmap[byte] & flag:
+                index.candidates_hashes.add(digest)
+            else:
+                bitmap[byte] |= flag
+            index.hashes.append(digest)
+            index.seqs.append(seq)
 
     @staticmethod
     def _seen(record: UserRecord, column: str, value: str) -> _Seen:
@@ -421,6 +440,11 @@ class Checker:
             rule, record, issue, attribute=attribute, column=column, value=value
         )
         finding.severity = self.severity(rule)
+        # Many findings share a message word for word: keep one copy of each text.
+        messages = self._messages
+        if len(messages) >= _MEMO_LIMIT:
+            messages.clear()
+        finding.message = messages.setdefault(finding.message, finding.message)
         return finding
 
 

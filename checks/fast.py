@@ -401,3 +401,35 @@ def judge_international(digits: str) -> object | None:
 
     status, has_e164, region, reason = entry
     return Judgement(status, "+" + digits if has_e164 else None, region, reason)
+
+
+# --- population keys --------------------------------------------------------------------------
+
+_ASCII_NO_BLANK = re.compile(r"[!-~]+")
+
+
+def _lower_if_plain_email(value: str | None) -> str | None:
+    """E004's key, normal_key(value), is value.lower() for printable ASCII without blanks:
+    nothing to trim, NFC leaves ASCII alone, casefold() is lower() on ASCII."""
+    if value is not None and _ASCII_NO_BLANK.fullmatch(value) is not None:
+        return value.lower()
+    return None
+
+
+def _lower_if_plain_upn(value: str | None) -> str | None:
+    """U003's key is value.lower() for a `upn_clean` value: nothing to trim, no '#EXT#' for
+    effective_user_name to undo, and normal_key of ASCII is lower()."""
+    return value.lower() if upn_clean(value) else None  # type: ignore[union-attr]
+
+
+def _lower_if_guid(value: str | None) -> str | None:
+    """X003's key is value.lower() for an exact GUID: nothing to trim, no braces."""
+    return value.lower() if guid_clean(value) else None  # type: ignore[union-attr]
+
+
+# rule code → a key function that answers for plain values (None: ask the rule).
+PLAIN_KEYS: dict[str, Callable[[str | None], str | None]] = {
+    "U003": _lower_if_plain_upn,
+    "E004": _lower_if_plain_email,
+    "X003": _lower_if_guid,
+}
