@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any, TextIO
 
 from motiscim_cli.report import Report, finding_json
 
@@ -24,9 +25,45 @@ def write(report: Report, out: TextIO, *, redact: bool = False) -> None:
         return
     out.write(before + '\n  "findings": [\n')
     for index, finding in enumerate(report.findings):
-        text = json.dumps(finding_json(finding, redact=redact), indent=2, ensure_ascii=False)
-        out.write(("    " if index == 0 else ",\n    ") + text.replace("\n", "\n    "))
+        text = _indented(finding_json(finding, redact=redact), "    ")
+        out.write(("    " if index == 0 else ",\n    ") + text)
     out.write("\n  ],\n" + after + "\n")
+
+
+def _indented(value: Any, indent: str) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` as it appears at `indent`, without
+    the pure-Python encoder json uses whenever `indent` is set (tests/test_json_stream.py)."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    inner = indent + "  "
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        if not value:
+            return "{}"
+        items = ",\n".join(
+            f"{inner}{encode_basestring(key)}: {_indented(item, inner)}"
+            for key, item in value.items()
+        )
+        return "{\n" + items + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        return (
+            "[\n"
+            + ",\n".join(inner + _indented(item, inner) for item in value)
+            + "\n"
+            + indent
+            + "]"
+        )
+    text = json.dumps(value, indent=2, ensure_ascii=False)  # floats and the rest: json itself
+    return text.replace("\n", "\n" + indent)
 
 
 def write_file(report: Report, path: str, *, redact: bool = False) -> None:
