@@ -49,6 +49,7 @@ READABLE = {
     "duplicate-headers.csv": (0, 3, {"F006": 1}, "utf-8"),
     "thousand-columns.csv": (0, 3, {}, "utf-8"),
     "utf16-no-bom.csv": (0, 3, {}, "utf-16-le"),
+    "utf16be-no-bom.csv": (0, 3, {}, "utf-16-be"),
     "bom.json": (0, 1, {}, "utf-8-sig"),
     "deep-in-page.json": (1, 1, {"F004": 1}, "utf-8"),
 }

@@ -115,6 +115,7 @@ NASTY: dict[str, Callable[[], bytes]] = {
     "duplicate-headers.csv": duplicate_and_blank_headers,
     "thousand-columns.csv": thousand_columns,
     "utf16-no-bom.csv": lambda: good_csv().decode().encode("utf-16-le"),
+    "utf16be-no-bom.csv": lambda: good_csv().decode().encode("utf-16-be"),
     "deep.json": deeply_nested,
     "deep-in-page.json": deeply_nested_in_page,
     "bom.json": lambda: b"\xef\xbb\xbf" + graph_page(),
