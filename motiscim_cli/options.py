@@ -11,9 +11,25 @@ import typer
 from checks.model import MOTIMATE_ATTRIBUTES
 
 
-def split_codes(values: Iterable[str] | None) -> list[str]:
-    """`--select P001,P002 --select E` → ['P001', 'P002', 'E']."""
+def split_codes(values: Iterable[str] | None, option: str = "--select") -> list[str]:
+    """`--select P001,P002 --select E` → ['P001', 'P002', 'E'].
+
+    A code or prefix that names no rule is a usage error: a typo in `--select` would otherwise
+    run no rule at all and report every user as ready.
+    """
+    import difflib
+
+    from checks.model import all_rules
+
     codes = [c.strip().upper() for v in values or () for c in v.split(",") if c.strip()]
+    known = list(all_rules())
+    for code in codes:
+        if not any(rule.startswith(code) for rule in known):
+            hint = difflib.get_close_matches(code, known, n=1)
+            suggestion = f"; did you mean {hint[0]}?" if hint else ""
+            raise typer.BadParameter(
+                f"no rule {code}{suggestion} (see `motiscim rules`)", param_hint=option
+            )
     return codes
 
 

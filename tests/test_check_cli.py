@@ -227,3 +227,33 @@ def test_python_dash_m_runs_the_same_app():
     )  # fmt: skip
     assert result.returncode == 0
     assert json.loads(result.stdout)["summary"]["verdict"] == "ready"
+
+
+FORMATS = ["table", "json", "jsonl", "csv", "sarif", "github", "junit", "markdown", "html"]
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_redact_hides_every_upn_email_and_phone_of_the_sample(output_format):
+    result = runner.invoke(
+        app,
+        ["check", str(SAMPLES / "entra-users-download.csv"), "--redact", "--format", output_format],
+    )
+    assert result.exit_code == 1
+    for secret in (
+        "lars.eriksen@example.com",  # U002's value and its fix: a UPN
+        "sofia.lindqvist@example.com",  # E002's fix
+        "+4798765431",  # P002's fix (the guide's own 98765432 is in the rule docs SARIF/HTML carry)
+        "+4741234568",  # P001's fix
+        "004741234568",
+        "per.hansen",
+    ):
+        assert secret not in result.stdout, (output_format, secret)
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+@pytest.mark.parametrize("code", ["P01", "Q", "P0019"])
+def test_a_rule_code_that_names_no_rule_is_a_usage_error(option, code):
+    result = runner.invoke(app, ["check", str(SAMPLES / "entra-users-download.csv"), option, code])
+    assert result.exit_code == 2
+    assert f"no rule {code}" in result.stderr
+    assert "READY" not in result.stdout

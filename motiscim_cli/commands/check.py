@@ -139,7 +139,7 @@ def check(
     options = CheckOptions(
         region=chosen_region.upper() if chosen_region else None,
         select=split_codes(select) or settings.rules.select or None,
-        ignore=split_codes(ignore) or settings.rules.ignore,
+        ignore=split_codes(ignore, "--ignore") or settings.rules.ignore,
         column_overrides={**settings.columns, **parse_columns(column)},
         input_format=input_format,
         severity_overrides=dict(settings.rules.severity),
