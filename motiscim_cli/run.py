@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from checks.engine import Checker, select_rules
-from checks.model import CheckContext, Finding, Severity, UserRecord, get_rule
+from checks.model import CheckContext, Finding, Severity, UserRecord
+from checks.rules.file import f001_unreadable_export, file_finding
 from motiscim_cli.report import Report, SourceInfo
 
 
@@ -60,16 +61,18 @@ def run_check(
                 if on_record is not None:
                     on_record(record)
                 report.findings.extend(checker.check(record))
-            report.findings.extend(f for f in export.file_findings() if f.rule in codes)
+            file_findings = [f for f in export.file_findings() if f.rule in codes]
+            report.findings.extend(file_findings)
             report.sources.append(export.info)
         except UnreadableExport as error:
             errors.append(ReadError(path, error.reason))
             report.unreadable = True
             report.sources.append(SourceInfo(path=path, format="unreadable"))
-            f001 = get_rule("F001")
-            report.findings.append(
-                Finding(rule="F001", severity=f001.severity, message=error.reason, source=path)
-            )
+            issue = f001_unreadable_export(error.reason)
+            file_findings = [file_finding("F001", issue, source=path)]
+            report.findings.extend(file_findings)
+        for finding in file_findings:  # severity overrides reach file rules as well
+            finding.severity = options.severity_overrides.get(finding.rule, finding.severity)
     report.findings.extend(checker.finish())
     report.findings.sort(key=_finding_order)
     return report, errors

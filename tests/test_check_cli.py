@@ -257,3 +257,33 @@ def test_a_rule_code_that_names_no_rule_is_a_usage_error(option, code):
     assert result.exit_code == 2
     assert f"no rule {code}" in result.stderr
     assert "READY" not in result.stdout
+
+
+def test_an_unknown_input_format_is_a_usage_error():
+    result = runner.invoke(
+        app, ["check", str(SAMPLES / "graph-users.jsonl"), "--input-format", "bogus"]
+    )
+    assert result.exit_code == 2
+    assert "choose one of: entra-portal-csv," in result.stderr
+
+
+def test_severity_overrides_reach_file_rules(tmp_path):
+    export = tmp_path / "users.csv"
+    export.write_text(
+        "id,userPrincipalName,givenName,surname,mail,mobilePhone,accountEnabled\n"
+        "0f8fad5b-d9cb-469f-a165-70867728950e,kari@example.com,Kari,Nordmann,"
+        "kari@example.com,+4741234567,true\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "motiscim.yaml"
+    config.write_text("rules:\n  severity:\n    F003: error\n", encoding="utf-8")
+    code, report = check(str(export))
+    assert (code, [(f["rule"], f["severity"]) for f in report["findings"]]) == (
+        0,
+        [("F003", "warning")],
+    )
+    code, report = check(str(export), "--config", str(config))
+    assert (code, [(f["rule"], f["severity"]) for f in report["findings"]]) == (
+        1,
+        [("F003", "error")],
+    )

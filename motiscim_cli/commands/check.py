@@ -81,9 +81,16 @@ def check(
         ),
     ] = None,
     input_format: Annotated[
-        str | None, typer.Option(help="Force the input shape instead of detecting it.")
+        str | None,
+        typer.Option(
+            help="Force the input shape instead of detecting it: entra-portal-csv, "
+            "entra-portal-csv-legacy, graph-json, graph-jsonl, mggraph-csv, azuread-csv, "
+            "adsi-csv, csv."
+        ),
     ] = None,
-    redact: Annotated[bool, typer.Option(help="Mask emails and phone numbers.")] = False,
+    redact: Annotated[
+        bool, typer.Option(help="Mask emails, phone numbers and UPNs in the report.")
+    ] = False,
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colour (also: NO_COLOR set, or not a terminal).")
     ] = False,
@@ -110,6 +117,7 @@ def check(
     import sys
 
     from motiscim_cli.config import ConfigError, apply_exceptions, load_config
+    from motiscim_cli.loaders import FORMATS
     from motiscim_cli.options import (
         emit,
         parse_columns,
@@ -128,6 +136,10 @@ def check(
         raise typer.BadParameter(f"choose one of: {', '.join(FAIL_ON)}", param_hint="--fail-on")
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    if input_format is not None and input_format not in FORMATS:
+        raise typer.BadParameter(
+            f"choose one of: {', '.join(FORMATS)}", param_hint="--input-format"
+        )
     try:
         settings = load_config(config)
     except ConfigError as error:
