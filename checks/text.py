@@ -67,15 +67,17 @@ def describe_blanks(value: str) -> str:
     return ", ".join(names)
 
 
-def where_blanks(value: str) -> str:
-    """'leading', 'trailing', 'inside' or a combination, for messages."""
+def where_blanks(value: str, *, inside: bool = True) -> str:
+    """'leading', 'trailing', 'inside' or a combination, for messages.
+
+    `inside=False` is for text where spaces between words are normal (names, titles).
+    """
     parts = []
     if value and is_blank_char(value[0]):
         parts.append("leading")
     if value and is_blank_char(value[-1]):
         parts.append("trailing")
-    inner = strip_blanks(value)
-    if has_blank(inner):
+    if inside and has_blank(strip_blanks(value)):
         parts.append("inside")
     return " and ".join(parts) or "inside"
 

@@ -244,6 +244,21 @@ def test_title_variants_grouped_with_most_common_suggested():
     )
 
 
+def test_title_variants_suggest_the_common_spelling_without_stray_whitespace():
+    titles = [" Head of Sales", " Head of Sales", "Head of  Sales", "Head\u00a0of Sales"]
+    records = [
+        record(i + 1, position=t, employee_number=f"u{i}@example.com", external_id=None)
+        for i, t in enumerate(titles)
+    ]
+    found = run(records, ["T001"])
+    assert {(f.row, f.fix) for f in found} == {(3, "Head of Sales"), (4, "Head of Sales")}
+
+
+def test_inner_spaces_of_a_title_are_not_reported_as_whitespace():
+    (finding,) = run([record(position=" Head of Sales")], ["N002"])
+    assert finding.message == "Has leading whitespace, which syncs as typed"
+
+
 def test_title_key():
     assert title_key("Sales  Manager.") == title_key("sales-manager") == "salesmanager"
 

@@ -64,7 +64,7 @@ def n002_surrounding_whitespace(
     if not trimmed or trimmed == value:
         return None
     return Issue(
-        f"Has {where_blanks(value)} whitespace, which syncs as typed",
+        f"Has {where_blanks(value, inside=False)} whitespace, which syncs as typed",
         fix=trimmed,
         fix_confidence="certain",
     )
@@ -113,9 +113,11 @@ def title_key(value: str) -> str:
 
 def _describe_t001(spelling: str, spellings: list[tuple[str, int]]) -> Issue:
     listed = "; ".join(f"{s!r} ({n} user{'s' if n != 1 else ''})" for s, n in spellings)
+    # The most common spelling, without the stray whitespace N002 would flag in it.
+    suggested = " ".join(strip_blanks(spellings[0][0]).split())
     return Issue(
         f"Job title spelled several ways, each a separate position in Motimate: {listed}",
-        fix=spellings[0][0],
+        fix=suggested,
         fix_confidence="probable",
     )
 
