@@ -362,8 +362,17 @@ _JUDGED_LIMIT = 1 << 17
 _judged: dict[tuple[int, str, int], tuple | None] = {}
 
 
+# Reading a country's expressions costs milliseconds: not worth it for a small file, so the
+# shortcut starts after this many numbers (until then phonenumbers answers every one).
+_WARM_UP = 2000
+_asked = [0]
+
+
 def judge_international(digits: str) -> object | None:
     """judge(digits) for '+digits' by its prefix, or None when the shortcut does not apply."""
+    if _asked[0] < _WARM_UP:
+        _asked[0] += 1
+        return None
     if not digits.isascii() or not digits.isdigit() or digits[0] == "0" or len(digits) > 15:
         return None
     from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
