@@ -57,3 +57,46 @@ def test_a_graph_page_is_still_a_page(tmp_path: Path) -> None:
     path.write_text(json.dumps(page))
     with open_export(str(path)) as export:
         assert [r.pointer for r in export.records()] == ["/value/0", "/value/1"]
+
+
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path: Path) -> None:
+    """Found by hand while fuzzing: `"\\ud83d"` (half an emoji, cut off by the exporting tool)
+    reached the report writers as a lone surrogate, which UTF-8 cannot encode: json, jsonl,
+    csv, sarif and github output crashed with UnicodeEncodeError. Now U+FFFD, flagged F005."""
+    path = tmp_path / "users.json"
+    path.write_text(
+        '{"value": [{"id": "USER_ID", "userPrincipalName": "kari@example.com", '
+        '"givenName": "Kari \\ud83d", "surname": "N\\udfff", "\\ud800x": ["\\udbff"]}]}'.replace(
+            "USER_ID", USER_ID
+        ),
+        encoding="ascii",
+    )
+    with open_export(str(path)) as export:
+        [record] = export.records()
+        findings = export.file_findings()
+    assert record.values["first_name"] == "Kari \ufffd"
+    assert record.values["last_name"] == "N\ufffd"
+    assert record.raw is not None and record.raw["\ufffdx"] == ["\ufffd"]
+    assert [f.rule for f in findings if f.rule == "F005"] == ["F005"]
+    for output_format in ("json", "jsonl", "csv", "sarif", "github", "junit", "html"):
+        config = tmp_path / "motiscim.yaml"
+        config.write_text("", encoding="utf-8")
+        result = CliRunner().invoke(
+            app,
+            ["check", str(path), "--format", output_format, "--config", str(config)],
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, (output_format, result.output)  # F005 is a warning
+
+
+def test_a_valid_surrogate_pair_is_one_character(tmp_path: Path) -> None:
+    path = tmp_path / "users.json"
+    path.write_text(
+        '{"value": [{"id": "USER_ID", "givenName": "Kari \\ud83d\\ude00"}]}'.replace(
+            "USER_ID", USER_ID
+        ),
+        encoding="ascii",
+    )
+    with open_export(str(path)) as export:
+        [record] = export.records()
+    assert record.values["first_name"] == "Kari 😀"

@@ -164,7 +164,7 @@ SCALARS = st.one_of(
     st.booleans(),
     st.integers(),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=16),
+    st.text(max_size=16),  # lone surrogates included: "\ud83d", half an emoji
 )
 JSON_VALUES = st.recursive(
     SCALARS,
@@ -219,7 +219,8 @@ def test_graph_pages(
         elements = [e for e in elements if isinstance(e, dict)]
         text = "\n".join(json.dumps(e, ensure_ascii=ascii_only) for e in elements)
     path = tmp_path / "users.json"
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    # surrogatepass: a lone surrogate written raw (ensure_ascii=False) is invalid UTF-8 too
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass"))
     report = check_answers(path)
     if report is None:
         assert not elements or not isinstance(elements[0], dict)

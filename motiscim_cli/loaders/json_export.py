@@ -55,6 +55,9 @@ _CHUNK = 1 << 16
 # Property names repeat in every user: normalise each spelling once.
 _normalized = lru_cache(maxsize=4096)(normalize_header)
 _WS = re.compile(r"[ \t\n\r]*")
+# The JSON escape of a UTF-16 surrogate; the decoder pairs valid ones, so any left are lone.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Properties that make a bare JSON object a user (JSON Lines, a bare array).
 _USER_KEYS = frozenset(
     normalize_header(k)
@@ -195,8 +198,19 @@ class _Scanner:
                 and self._more()
             ):
                 continue  # a number near the end of the buffer may go on ('1.' of '1.5e3')
+            value = self._whole_characters(value, self.pos, end)
             self.pos = end
             return value
+
+    def _whole_characters(self, value: Any, start: int, end: int) -> Any:
+        """`value`, with lone UTF-16 surrogates (an escaped `\\ud83d`: half an emoji cut off
+        by the exporting tool) replaced by U+FFFD, as undecodable bytes are (F005 sees it).
+
+        Left in, they cannot be encoded as UTF-8, and every report writer failed on them. Only
+        a `\\uD800`–`\\uDFFF` escape in the JSON text makes one, so only such text is walked."""
+        if _SURROGATE_ESCAPE.search(self.buf, start, end) is None:
+            return value
+        return _replace_surrogates(value)
 
     def syntax(self, detail: str) -> JsonSyntaxError:
         return JsonSyntaxError(detail, self.line_at(min(self.pos, len(self.buf))))
@@ -250,6 +264,7 @@ class _Scanner:
         """An object at the top level or in a bare array: a page, a user, or a problem."""
         try:  # fast path: the whole object is already in the buffer
             whole, end = self._decoder.raw_decode(self.buf, self.pos)
+            whole = self._whole_characters(whole, self.pos, end)
         except (json.JSONDecodeError, RecursionError):
             whole = None  # streamed member by member below, which reports what is wrong
         if isinstance(whole, dict) and (
@@ -349,6 +364,16 @@ class _Scanner:
                 "is this the right file? A Microsoft Graph /users export is expected",
             )
         return _Item("problem", reason, pointer, line, document)
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _is_user_with_a_value_property(obj: Mapping[str, Any]) -> bool:
