@@ -173,7 +173,9 @@ class Report:
         }
 
 
-REDACTED_ATTRIBUTES = frozenset({"email", "phone_number"})
+# --redact masks emails and phone numbers, and the employee number too: it is the UPN, which is
+# an email address in all but name (the UPN of the user is masked in `user` for the same reason).
+REDACTED_ATTRIBUTES = frozenset({"email", "phone_number", "employee_number"})
 
 
 def mask(value: str | None) -> str | None:
