@@ -387,7 +387,7 @@ class Checker:
                 for members in self._groups[rule.code].groups(slot, entries):
                     for member in members:
                         others = [m.row for m in members if m is not member]
-                        issue = rule.describe(member.value, others)
+                        issue = rule.describe(member.value, _row_labels(member, members))
                         findings.append(self._group_finding(rule, attribute, member, issue, others))
                 continue
             for spellings in self._spellings[rule.code].values():
@@ -446,6 +446,22 @@ class Checker:
             messages.clear()
         finding.message = messages.setdefault(finding.message, finding.message)
         return finding
+
+
+def _row_labels(member: _Seen, members: list[_Seen]) -> list[str]:
+    """The other members' rows as the message names them: `7`, or `7 of users-b.csv` when
+    several exports are checked together and the row is in another file than `member`."""
+    return [
+        str(m.row) if m.source == member.source else f"{m.row} of {_file_name(m.source)}"
+        for m in members
+        if m is not member
+    ]
+
+
+def _file_name(source: str | None) -> str:
+    if not source:
+        return "standard input"
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def check_records(

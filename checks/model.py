@@ -194,8 +194,10 @@ def rule(
       called once per record for each attribute in ``attributes``.
     - ``population``: ``func(value, record, ctx) -> str | None`` returns the comparison key of a
       value; records sharing a key form a group and ``describe(shown_value, other_rows)`` words
-      the finding. Only keys are kept, never whole records. With ``variants=True`` the group
-      is a problem only when its members spell the value differently;
+      the finding (``other_rows``: the other members' rows as text, ``"7"``, or
+      ``"7 of b.csv"`` when it is in another export). Only keys are kept, never whole records.
+      With ``variants=True`` the group is a problem only when its members spell the value
+      differently;
       ``describe(spelling, [(spelling, users), …])`` is called once per less common spelling.
     - ``file``, ``connection``, ``mapping``: called by their own front ends with plain data.
     """

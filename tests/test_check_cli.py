@@ -287,3 +287,59 @@ def test_severity_overrides_reach_file_rules(tmp_path):
         1,
         [("F003", "error")],
     )
+
+
+ROW_HEADER = "id,userPrincipalName,mail,givenName,surname,mobilePhone,accountEnabled\n"
+KARI = (
+    "11111111-1111-4111-8111-111111111111,kari@example.com,kari@example.com,Kari,Nordmann,"
+    "+4791234567,true\n"
+)
+OLA = (
+    "22222222-2222-4222-8222-222222222222,ola@example.com,ola@example.com,Ola,Nordmann,"
+    "+4791234568,true\n"
+)
+
+
+def test_duplicates_across_exports_name_the_other_file(tmp_path: Path):
+    first, second = tmp_path / "oslo.csv", tmp_path / "bergen.csv"
+    first.write_text(ROW_HEADER + KARI, encoding="utf-8")
+    second.write_text(ROW_HEADER + OLA + KARI, encoding="utf-8")
+    code, report = check(str(first), str(second), "--select", "U003,X003,E004")
+    assert code == 1
+    findings = report["findings"]
+    found = sorted((f["rule"], f["source"], f["row"], f["related_rows"]) for f in findings)
+    assert found == sorted(
+        [
+            ("E004", str(first), 1, [2]),
+            ("U003", str(first), 1, [2]),
+            ("X003", str(first), 1, [2]),
+            ("E004", str(second), 2, [1]),
+            ("U003", str(second), 2, [1]),
+            ("X003", str(second), 2, [1]),
+        ]
+    )
+    messages = {(f["rule"], f["source"]): f["message"] for f in report["findings"]}
+    assert "on row(s) 2 of bergen.csv;" in messages["U003", str(first)]
+    assert "on row(s) 1 of oslo.csv;" in messages["X003", str(second)]
+    assert messages["E004", str(second)].startswith(
+        "The same email address is on row(s) 1 of oslo.csv:"
+    )
+
+
+def test_duplicates_in_one_export_name_rows_only(tmp_path: Path):
+    export = tmp_path / "users.csv"
+    export.write_text(ROW_HEADER + KARI + OLA + KARI, encoding="utf-8")
+    _, report = check(str(export), "--select", "U003")
+    assert [(f["row"], f["related_rows"]) for f in report["findings"]] == [(1, [3]), (3, [1])]
+    assert "is used on row(s) 3; only one" in report["findings"][0]["message"]
+
+
+def test_the_same_export_twice_is_a_usage_error(tmp_path: Path):
+    export = tmp_path / "users.csv"
+    export.write_text(ROW_HEADER + KARI, encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(export)
+    result = runner.invoke(app, ["check", str(export), str(link)])
+    assert result.exit_code == 2
+    assert f"{link} is given twice" in result.output
+    assert "Traceback" not in result.output

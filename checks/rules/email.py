@@ -98,8 +98,8 @@ def e001_invalid(value: str | None, record: UserRecord, ctx: CheckContext) -> Is
     return Issue(f"Email is not a valid address: {problem}")
 
 
-def _describe_e004(value: str, other_rows: list[int]) -> Issue:
-    rows = ", ".join(str(r) for r in other_rows)
+def _describe_e004(value: str, other_rows: list[str]) -> Issue:
+    rows = ", ".join(other_rows)
     return Issue(f"The same email address is on row(s) {rows}: shared mailboxes or a copy error?")
 
 

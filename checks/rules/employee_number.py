@@ -84,8 +84,8 @@ def u004_guest_account(value: str | None, record: UserRecord, ctx: CheckContext)
     )
 
 
-def _describe_u003(value: str, other_rows: list[int]) -> Issue:
-    rows = ", ".join(str(r) for r in other_rows)
+def _describe_u003(value: str, other_rows: list[str]) -> Issue:
+    rows = ", ".join(other_rows)
     return Issue(
         "Employee number is not unique: the same userName (ignoring case, Unicode form and "
         f"surrounding whitespace) is used on row(s) {rows}; only one of these users can sync"

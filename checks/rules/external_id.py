@@ -45,8 +45,8 @@ def x002_not_a_guid(value: str | None, record: UserRecord, ctx: CheckContext) ->
     return Issue("Object ID is not a GUID: the column does not hold Entra object IDs")
 
 
-def _describe_x003(value: str, other_rows: list[int]) -> Issue:
-    rows = ", ".join(str(r) for r in other_rows)
+def _describe_x003(value: str, other_rows: list[str]) -> Issue:
+    rows = ", ".join(other_rows)
     return Issue(
         f"Object ID is not unique: the same externalId is on row(s) {rows}; Entra would match "
         "these users to one Motimate user"

@@ -140,6 +140,10 @@ def check(
         raise typer.BadParameter(
             f"choose one of: {', '.join(FORMATS)}", param_hint="--input-format"
         )
+    repeated = _repeated_export(exports)
+    if repeated is not None:
+        # Read twice, every user would be its own duplicate (U003, X003 on every row).
+        raise typer.BadParameter(f"{repeated} is given twice", param_hint="EXPORT")
     try:
         settings = load_config(config)
     except ConfigError as error:
@@ -212,3 +216,14 @@ def check(
 
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
+
+
+def _repeated_export(exports: list[str]) -> str | None:
+    """The first export named twice (after resolving links), if any; `-` (stdin) counts once."""
+    seen: set[str] = set()
+    for export in exports:
+        key = export if export == "-" else os.path.realpath(export)
+        if key in seen:
+            return export
+        seen.add(key)
+    return None
