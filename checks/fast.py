@@ -168,8 +168,11 @@ def memoizable(attribute: str, codes: set[str]) -> bool:
 # E.164 form is '+' and the digits whenever no national prefix was stripped (no leading 0, and
 # the representative's E.164 was exactly its own digits). An expression the reader does not
 # fully understand gives an infinite horizon, and that code always goes to phonenumbers.
-# This relies on phonenumbers' internals (which metadata parse/validation read): the version
-# is pinned in pyproject.toml, and tests/test_parity.py checks the result against plain judge.
+# This relies on phonenumbers' internals (which metadata parse/validation read): the series is
+# pinned in pyproject.toml (metadata-only releases within it are welcome: the metadata is read,
+# not assumed), the shortcut switches itself off under any other series, and
+# tests/test_parity.py checks the result against plain judge().
+PHONENUMBERS_SERIES = "9.0."
 
 _INFINITE = 1 << 30
 
@@ -305,12 +308,16 @@ def _patterns(code: int) -> list | None:
     """The parsed expressions phonenumbers reads for NSNs of `code`; None: do not shortcut."""
     if code in _code_patterns:
         return _code_patterns[code]
-    import re._parser as parser  # type: ignore[import-not-found]
-
     import phonenumbers
 
+    try:
+        import re._parser as parser  # type: ignore[import-not-found]
+    except ImportError:  # a Python whose regex parser moved: no shortcut, plain judge()
+        parser = None
     texts: list[str] = []
-    usable = True
+    # The proof above holds for the parse/validate code of the phonenumbers series it was
+    # checked against (tests/test_parity.py); another series goes to phonenumbers every time.
+    usable = parser is not None and phonenumbers.__version__.startswith(PHONENUMBERS_SERIES)
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
         if region == "001":
             metadata = phonenumbers.PhoneMetadata.metadata_for_nongeo_region(code)

@@ -125,3 +125,19 @@ def test_plain_address_shortcut_only_accepts_what_email_validator_accepts(addres
     assert address_problem(address) == validated_problem(address)[0]
     if fast.address_accepted(address):
         assert validated_problem(address)[0] is None
+
+
+def test_the_phone_shortcut_switches_off_under_another_phonenumbers_series(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The horizon proof reads phonenumbers' metadata the way the pinned series uses it; a
+    different series (installed against the pin) must send every number to phonenumbers."""
+    assert phonenumbers.__version__.startswith(fast.PHONENUMBERS_SERIES)
+    monkeypatch.setattr(fast, "_code_patterns", {})
+    monkeypatch.setattr(fast, "_prefix_horizon", {})
+    assert fast.code_horizon(47) < fast._INFINITE  # Norway's numbers are shortcut today
+    monkeypatch.setattr(fast, "_code_patterns", {})
+    monkeypatch.setattr(fast, "_prefix_horizon", {})
+    monkeypatch.setattr(phonenumbers, "__version__", "9.1.0")
+    assert fast.code_horizon(47) == fast._INFINITE
+    assert judge("+4791234567") == judge_plain("+4791234567")
