@@ -362,8 +362,11 @@ def test_html_filter_runs_in_real_chromium(tmp_path: Path, pinned: None) -> None
             "--no-first-run", f"--user-data-dir={profile}", "--dump-dom",
             f"{page.as_uri()}#rule=U003&q=per",
         ],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+    if result.returncode != 0 and "<html" not in result.stdout:
+        # The browser itself could not start (no /dev/shm, a broken install): not our defect.
+        pytest.skip(f"chromium did not start: {result.stderr.strip()[-200:]}")
     dom = result.stdout
     rows = re.findall(r'<tr data-rule="([A-Z0-9]+)"[^>]*?( hidden="")?>', dom)
     assert [code for code, hidden in rows if not hidden] == ["U003", "U003"]
