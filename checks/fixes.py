@@ -10,6 +10,11 @@ confidence of its steps.
 Levels: `certain` applies only certain fixes; `probable` applies certain and probable ones.
 Suppressed findings (reviewed exceptions) are left alone. Population fixes (T001's common
 spelling of a job title) come from their finding, then the value is checked again.
+
+One cell, one change: when two attributes read the same column (`--column
+email=userPrincipalName`), their chains are run together on the one value until neither has a
+fix left, so that the corrected CSV, the script (one `-UserPrincipalName`, not two) and the
+counts see a single change of that cell.
 """
 
 from __future__ import annotations
@@ -32,14 +37,20 @@ def within(confidence: FixConfidence | None, level: FixConfidence) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One attribute of one user, corrected."""
+    """One cell of one user (a column), corrected."""
 
-    attribute: str
+    attribute: str  # the first attribute read from the column
     column: str
     old: str | None
     new: str
     confidence: FixConfidence
     rules: tuple[str, ...]  # the rules whose fixes made the change, in order
+    also: tuple[str, ...] = ()  # other attributes read from the same column (--column)
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """Every attribute this cell feeds."""
+        return (self.attribute, *self.also)
 
 
 def user_chains(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
@@ -99,22 +110,29 @@ def plan_changes(
             chains, finding.attribute
         ):
             starts[finding.attribute] = finding
-    changes: list[Change] = []
-    for attribute, first in starts.items():
+    by_column: dict[str, list[str]] = {}  # column -> the attributes it feeds, in order
+    for attribute in starts:
         column = record.columns.get(attribute)
-        if column is None:
-            continue
-        old = record.values.get(attribute)
+        if column is not None:
+            by_column.setdefault(column, []).append(attribute)
+    changes: list[Change] = []
+    for column, attributes in by_column.items():
+        old = record.values.get(attributes[0])
         value: str | None = old
         confidences: list[FixConfidence] = []
         applied: list[str] = []
-        if first.rule not in _chain_codes(chains, attribute):
-            value = first.fix
-            confidences.append(first.fix_confidence or "probable")
-            applied.append(first.rule)
-        chain = chains.get(attribute, [])
+        for attribute in attributes:
+            first = starts[attribute]
+            if first.rule not in _chain_codes(chains, attribute):
+                value = first.fix
+                confidences.append(first.fix_confidence or "probable")
+                applied.append(first.rule)
         for _ in range(MAX_STEPS):
-            step = _next_fix(value, record, chain, ctx, level)
+            step = None
+            for attribute in attributes:  # the first chain with a fix left wins this step
+                step = _next_fix(value, record, chains.get(attribute, []), ctx, level)
+                if step is not None:
+                    break
             if step is None:
                 break
             value, confidence, code = step
@@ -122,8 +140,10 @@ def plan_changes(
             applied.append(code)
         if value is None or value == old:
             continue
-        confidence: FixConfidence = "probable" if "probable" in confidences else "certain"
-        changes.append(Change(attribute, column, old, value, confidence, tuple(applied)))
+        lowest: FixConfidence = "probable" if "probable" in confidences else "certain"
+        changes.append(
+            Change(attributes[0], column, old, value, lowest, tuple(applied), tuple(attributes[1:]))
+        )
     return changes
 
 

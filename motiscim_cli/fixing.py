@@ -37,12 +37,13 @@ import csv
 import io
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from checks.engine import select_rules
 from checks.fixes import Change, plan_changes, user_chains, within
-from checks.model import CheckContext, Finding, FixConfidence, Severity, UserRecord
+from checks.model import CheckContext, Finding, FixConfidence, Rule, Severity, UserRecord
 from motiscim_cli.report import Report
 from motiscim_cli.run import CheckOptions, ReadError, run_check
 from motiscim_cli.spreadsheet import is_e164, needs_neutralising
@@ -63,7 +64,7 @@ class UserFixes:
         return (
             finding.fix is not None
             and within(finding.fix_confidence, level)
-            and any(c.attribute == finding.attribute for c in self.changes)
+            and any(finding.attribute in c.attributes for c in self.changes)
         )
 
 
@@ -75,10 +76,30 @@ class FixPlan:
     users: list[UserFixes] = field(default_factory=list)
     file_findings: list[Finding] = field(default_factory=list)
     sync_known: bool = True  # the export has a directorySynced (onPremisesSyncEnabled) column
+    chains: dict[str, list[Rule]] = field(default_factory=dict)  # to plan another level
+    ctx: CheckContext = field(default_factory=CheckContext)
 
     @property
     def changed_users(self) -> list[UserFixes]:
         return [u for u in self.users if u.changes]
+
+    def changed_cells(self) -> Counter[str]:
+        """Cells the fixes change, by column: one per user and column, however many findings
+        and attributes led to it."""
+        return Counter(c.column for u in self.users for c in u.changes)
+
+    def more_at_probable(self) -> tuple[int, int]:
+        """(cells, users) that --fix-level probable would change beyond this level's changes."""
+        if self.level == "probable":
+            return 0, 0
+        cells = users = 0
+        for user in self.users:
+            here = {(c.column, c.new) for c in user.changes}
+            there = plan_changes(user.record, user.findings, self.chains, self.ctx, "probable")
+            extra = sum(1 for c in there if (c.column, c.new) not in here)
+            cells += extra
+            users += 1 if extra else 0
+        return cells, users
 
     def unresolved_errors(self) -> list[Finding]:
         """Errors the outputs do not fix at this level (no fix, or a fix above the level)."""
@@ -90,17 +111,6 @@ class FixPlan:
         ]
         left.extend(f for f in self.file_findings if f.severity is Severity.ERROR)
         return [f for f in left if f.suppressed is None]
-
-    def fixes_above_level(self) -> int:
-        """Findings with a fix that only a higher level would apply."""
-        return sum(
-            1
-            for u in self.users
-            for f in u.findings
-            if f.fix is not None
-            and f.suppressed is None
-            and not within(f.fix_confidence, self.level)
-        )
 
 
 def plan_fixes(
@@ -123,7 +133,7 @@ def plan_fixes(
             by_row.setdefault(finding.row, []).append(finding)
     chains = user_chains(select_rules(options.select, options.ignore))
     ctx = CheckContext(default_region=options.region)
-    plan = FixPlan(report, errors, level, file_findings=file_findings)
+    plan = FixPlan(report, errors, level, file_findings=file_findings, chains=chains, ctx=ctx)
     wanted = _sync_headers()
     plan.sync_known = any(_has_sync_column(record, wanted) for record in records)
     for record in records:
@@ -251,7 +261,7 @@ def _header(plan: FixPlan, source_name: str) -> list[str]:
 
 def _object_id(user: UserFixes) -> str | None:
     for change in user.changes:
-        if change.attribute == "external_id":
+        if "external_id" in change.attributes:
             return change.new
     object_id = (user.record.object_id or "").strip().strip("{}")
     return object_id or None
@@ -265,7 +275,7 @@ def _commands(user: UserFixes, changes: Sequence[Change]) -> list[str]:
     settable: list[tuple[str, str, Change]] = []
     lines: list[str] = []
     for change in changes:
-        if change.attribute == "external_id":
+        if "external_id" in change.attributes:
             lines.append(
                 "# The export's Object ID had braces or whitespace around it; Entra's objectId "
                 "itself is fine: nothing to change for it."

@@ -74,8 +74,82 @@ def test_script_on_the_sample_matches_the_golden_file(tmp_path: Path) -> None:
     if os.environ.get("MOTISCIM_UPDATE_GOLDEN") == "1":
         GOLDEN.write_bytes(data)
     assert data == GOLDEN.read_bytes()
-    assert "5 change(s) for 5 user(s) at --fix-level certain" in out
+    assert "change 5 cell(s) of 5 user(s)" in out
     assert "Wrote fix.ps1" in out
+
+
+# ---- the counts: cells and users, not findings ---------------------------------------------
+
+
+def test_counts_on_the_sample_are_changed_cells_and_users(tmp_path: Path) -> None:
+    export = tmp_path / "entra-users-download.csv"
+    shutil.copyfile(SAMPLE, export)
+    code, out, err = _fix(str(export), "--findings", "certain.csv")
+    assert (code, err) == (1, "")
+    # lines 4, 5, 8 (phones), 7 (mail), 13 (UPN): five cells of five users
+    assert out.splitlines()[:4] == [
+        "26 user(s) read; the fixes at --fix-level certain change 5 cell(s) of 5 user(s).",
+        "Cells changed by column: mail 1, mobilePhone 3, userPrincipalName 1.",
+        "--fix-level probable would change 4 more cell(s) of 4 user(s): country codes "
+        "completed, mojibake repaired.",
+        "9 error(s) have no fix at this level: see the findings.",
+    ]
+    code, out, err = _fix(str(export), "--findings", "probable.csv", "--fix-level", "probable")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[:3] == [
+        "26 user(s) read; the fixes at --fix-level probable change 9 cell(s) of 9 user(s).",
+        "Cells changed by column: givenName 1, jobTitle 1, mail 1, mobilePhone 5, "
+        "userPrincipalName 1.",
+        "7 error(s) have no fix at this level: see the findings.",
+    ]
+
+
+# One column feeding two attributes: the UPN is also the email (the Coalesce remedy), and
+# givenName feeds last_name too. Row 1 has four findings on two cells at certain (U002 and E002
+# on the UPN, P002), two more on one cell at probable (N004 twice); row 2 one (P001, probable).
+SHARED = (
+    "id,userPrincipalName,givenName,mobilePhone,usageLocation\n"
+    "0f8fad5b-d9cb-469f-a165-70867728950e,kari@example.com ,S\u00c3\u00b8ren,+47 987 65 432,NO\n"
+    "7c9e6679-7425-40de-944b-e07fc1f90ae7,ola@example.com,Ola,98765432,NO\n"
+)
+SHARED_COLUMNS = ("--column", "email=userPrincipalName", "--column", "last_name=givenName")
+
+
+def test_a_cell_that_feeds_two_attributes_is_one_change(tmp_path: Path) -> None:
+    export = _write(tmp_path / "users.csv", SHARED)
+    code, out, err = _fix(str(export), "--csv", "certain.csv", "--script", "c.ps1", *SHARED_COLUMNS)
+    assert (code, err) == (1, "")  # row 2's P001 needs the probable level
+    assert out.splitlines()[:3] == [
+        "2 user(s) read; the fixes at --fix-level certain change 2 cell(s) of 1 user(s).",
+        "Cells changed by column: mobilePhone 1, userPrincipalName 1.",
+        "--fix-level probable would change 2 more cell(s) of 2 user(s): country codes "
+        "completed, mojibake repaired.",
+    ]
+    script = (tmp_path / "c.ps1").read_text(encoding="utf-8-sig").splitlines()
+    # one parameter per cell: PowerShell refuses a parameter given twice
+    assert (
+        "Update-MgUser -UserId '0f8fad5b-d9cb-469f-a165-70867728950e' -UserPrincipalName "
+        "'kari@example.com' -MobilePhone '+4798765432' -WhatIf:$WhatIf"
+    ) in script
+    assert "# End: 1 user(s) with changes at --fix-level certain." in script
+    code, out, err = _fix(
+        str(export), "--csv", "probable.csv", "--script", "p.ps1", "--fix-level", "probable",
+        *SHARED_COLUMNS,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:2] == [
+        "2 user(s) read; the fixes at --fix-level probable change 4 cell(s) of 2 user(s).",
+        "Cells changed by column: givenName 1, mobilePhone 2, userPrincipalName 1.",
+    ]
+    script = (tmp_path / "p.ps1").read_text(encoding="utf-8-sig").splitlines()
+    assert (
+        "Update-MgUser -UserId '0f8fad5b-d9cb-469f-a165-70867728950e' -UserPrincipalName "
+        "'kari@example.com' -GivenName 'S\u00f8ren' -MobilePhone '+4798765432' -WhatIf:$WhatIf"
+    ) in script
+    assert (tmp_path / "probable.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "0f8fad5b-d9cb-469f-a165-70867728950e,kari@example.com,S\u00f8ren,+4798765432,NO",
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7,ola@example.com,Ola,+4798765432,NO",
+    ]
 
 
 def test_script_header_connects_and_keeps_whatif_on(tmp_path: Path) -> None:

@@ -216,15 +216,26 @@ def _summary(plan: FixPlan, written: list[str], *, color: bool, width: int | Non
 
     from motiscim_cli.render.table import advice_panels
 
-    changed = plan.changed_users
-    changes = sum(len(u.changes) for u in changed)
+    # Cells, not findings: one cell with two findings (N002 and N004 on one name), or one
+    # column feeding two attributes (--column email=userPrincipalName), is one change.
+    cells = plan.changed_cells()
+    users = len(plan.changed_users)
     lines = [
-        f"{plan.report.users} users read; {changes} change(s) for {len(changed)} user(s) at "
-        f"--fix-level {plan.level}."
+        f"{plan.report.users} user(s) read; the fixes at --fix-level {plan.level} change "
+        f"{cells.total()} cell(s) of {users} user(s)."
     ]
-    above = plan.fixes_above_level()
-    if above:
-        lines.append(f"{above} more finding(s) have a probable fix: use --fix-level probable.")
+    if cells:
+        lines.append(
+            "Cells changed by column: "
+            + ", ".join(f"{column} {count}" for column, count in sorted(cells.items()))
+            + "."
+        )
+    more_cells, more_users = plan.more_at_probable()
+    if more_cells:
+        lines.append(
+            f"--fix-level probable would change {more_cells} more cell(s) of {more_users} "
+            "user(s): country codes completed, mojibake repaired."
+        )
     left = plan.unresolved_errors()
     if left:
         lines.append(f"{len(left)} error(s) have no fix at this level: see the findings.")
