@@ -438,6 +438,26 @@ def test_never_overwrites_the_input(tmp_path: Path, option: str) -> None:
     assert export.read_bytes() == before
 
 
+@pytest.mark.parametrize("option", ["--script", "--csv", "--findings"])
+@pytest.mark.parametrize("export", ["users.csv", "missing.csv"])
+def test_an_output_that_cannot_be_written_is_one_line_before_any_work(
+    tmp_path: Path, option: str, export: str
+) -> None:
+    _write(tmp_path / "users.csv", MIXED)
+    # missing.csv: the output is refused before the export is even opened
+    long = "a" * 300  # longer than any file system's NAME_MAX: stat() fails with ENAMETOOLONG
+    for target, reason in [
+        ("nodir/out.txt", "nodir/out.txt: the directory nodir does not exist."),
+        ("nodir/sub/out.txt", "nodir/sub/out.txt: the directory nodir/sub does not exist."),
+        ("nodir/", "nodir/ names a directory that does not exist: name a file"),
+        (f"{long}/out.txt", f"{long}/out.txt: cannot be written: File name too long"),
+        (long, f"{long}: cannot be written: File name too long"),
+    ]:
+        code, out, err = _fix(export, option, target)
+        assert (code, out, err) == (2, "", f"motiscim: {option} {reason}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users.csv"]  # nothing written
+
+
 def test_existing_output_needs_force(tmp_path: Path) -> None:
     export = _write(tmp_path / "users.csv", MIXED)
     target = _write(tmp_path / "fixed.csv", "keep me")

@@ -128,17 +128,27 @@ def fix(
         raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
     if encoding is not None and encoding not in ENCODINGS:
         raise typer.BadParameter(f"choose one of: {', '.join(ENCODINGS)}", param_hint="--encoding")
+    # Every output is checked before the export is read: a refusal is one line and exit 2,
+    # never a traceback after the work is done.
     for name, path in outputs:
-        if same_file(path, export):
-            raise _fail(f"{name} {path} is the input file: motiscim never overwrites the input")
-        if os.path.isdir(path):
-            raise _fail(f"{name} {path} is a directory: name a file")
-        if os.path.exists(path) and not force:
-            raise _fail(f"{name} {path} already exists: use --force to overwrite it")
-        try:  # the shared checks too: a missing directory, the config file as an input
+        try:
+            if same_file(path, export):
+                raise _fail(f"{name} {path} is the input file: motiscim never overwrites the input")
+            if os.path.isdir(path):
+                raise _fail(f"{name} {path} is a directory: name a file")
+            if path.endswith(("/", os.sep)):
+                # pathlib drops a trailing '/': 'nodir/' would otherwise be written as a file
+                # named 'nodir'.
+                raise _fail(f"{name} {path} names a directory that does not exist: name a file")
+            if os.path.isfile(path) and not force:  # devices (/dev/stdout) need no --force
+                raise _fail(f"{name} {path} already exists: use --force to overwrite it")
+            # the shared checks too: a missing directory, the config file as an input
             prepare_output(path, inputs=[export, config], force=force, what=name)
         except OutputRefused as error:
             raise _fail(str(error)) from None
+        except (OSError, ValueError) as error:  # a name too long for the file system …
+            reason = error.strerror if isinstance(error, OSError) else None
+            raise _fail(f"{name} {path}: cannot be written: {reason or error}") from None
     paths = [path for _, path in outputs]
     for i, path in enumerate(paths):
         if any(same_file(path, other) for other in paths[:i]):
