@@ -74,6 +74,45 @@ def target_key(name: str) -> str:
     return "".join(name.split()).casefold()
 
 
+def guide_entry(name: str) -> GuideMapping | None:
+    """The guide's row for a Motimate attribute (`email`) or its SCIM target
+    (`emails[type eq "work"].value`); `active` is both. None when it names neither."""
+    key = target_key(name)
+    for guide in GUIDE_USER_MAPPING:
+        if key in (target_key(guide.target), guide.motimate):
+            return guide
+    return None
+
+
+def expression_key(expression: str) -> str:
+    """An expression in a form that compares equal when Entra would read it the same way:
+    whitespace outside string literals dropped, and case folded there (attribute and function
+    names are not case-sensitive); string literals are kept exactly.
+
+    `Coalesce([mail], [userPrincipalName])` and `coalesce([Mail],[userPrincipalName])` → equal;
+    `Join(" ", [givenName], [surname])` and `Join("", …)` → different.
+    """
+    out: list[str] = []
+    in_string = False
+    i = 0
+    while i < len(expression):
+        char = expression[i]
+        if in_string:
+            out.append(char)
+            if char == "\\" and i + 1 < len(expression):
+                out.append(expression[i + 1])
+                i += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+            out.append(char)
+        elif not char.isspace():
+            out.append(char.casefold())
+        i += 1
+    return "".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class MappingSource:
     """Where an attribute mapping takes its value: an attribute, a function or a constant."""

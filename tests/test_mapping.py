@@ -1,4 +1,4 @@
-"""`motiscim mapping`: the schema parser, rules M001–M008, motimate_columns and the command."""
+"""`motiscim mapping`: the schema parser, rules M001–M010, the agreed mapping and the command."""
 
 from __future__ import annotations
 
@@ -11,8 +11,16 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from checks.mapping_schema import SchemaError, expression_attributes, parse_schema
-from checks.rules.mapping import check_mapping, evaluate, m008, motimate_columns
+from checks.mapping_schema import (
+    ProvisioningSchema,
+    SchemaError,
+    expression_attributes,
+    expression_key,
+    guide_entry,
+    parse_schema,
+)
+from checks.model import Finding
+from checks.rules.mapping import evaluate
 from motiscim_cli.app import app
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_exports"
@@ -103,8 +111,14 @@ def replaced(rows: list[dict[str, Any]], target: str, new: dict[str, Any] | None
     return out
 
 
-def codes(data: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(f.rule, f.column) for f in check_mapping(parse_schema(data))]
+def mapping_findings(
+    parsed: ProvisioningSchema, *, source: str | None = None, **options: Any
+) -> list[Finding]:
+    return [check.finding for check in evaluate(parsed, source=source, **options)]
+
+
+def codes(data: dict[str, Any], **options: Any) -> list[tuple[str, str | None]]:
+    return [(f.rule, f.column) for f in mapping_findings(parse_schema(data), **options)]
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -193,7 +207,7 @@ def test_parser_ignores_unknown_keys_and_odd_spellings() -> None:
     parsed = parse_schema(data)
     assert parsed.users.enabled is True
     assert parsed.users.attribute_mappings[0].matching_priority == 1
-    assert check_mapping(parsed) == []
+    assert mapping_findings(parsed) == []
 
 
 def test_parser_prefers_the_entra_rule_to_a_custom_scim_app() -> None:
@@ -293,13 +307,13 @@ def test_schema_without_user_mapping_and_broken_rows_are_schema_errors() -> None
 
 
 def test_the_guide_schema_has_no_findings() -> None:
-    assert check_mapping(parse_schema(schema())) == []
-    assert check_mapping(parse_schema(load(GUIDE))) == []
+    assert mapping_findings(parse_schema(schema())) == []
+    assert mapping_findings(parse_schema(load(GUIDE))) == []
 
 
 def test_m001_object_id_not_matching() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[objectId]", "externalId", 0))
-    findings = check_mapping(parse_schema(schema(users)), source="s.json")
+    findings = mapping_findings(parse_schema(schema(users)), source="s.json")
     assert [(f.rule, f.column, f.severity.value) for f in findings] == [
         ("M001", "externalId", "error")
     ]
@@ -319,7 +333,7 @@ def test_m001_object_id_not_matching() -> None:
 def test_m001_object_id_behind_user_principal_name_also_gives_m003() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[objectId]", "externalId", 2))
     users = replaced(users, "userName", row("[userPrincipalName]", "userName", 1))
-    findings = check_mapping(parse_schema(schema(users)))
+    findings = mapping_findings(parse_schema(schema(users)))
     assert [(f.rule, f.column) for f in findings] == [("M001", "externalId"), ("M003", "userName")]
     assert findings[0].message.startswith(
         "Users: externalId matches with precedence 2 and comes after userName (userPrincipalName)."
@@ -333,19 +347,48 @@ def test_m001_object_id_behind_user_principal_name_also_gives_m003() -> None:
 def test_m001_shared_precedence_and_wrong_source() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[employeeId]", "externalId", 1))
     users = replaced(users, "title", row("[jobTitle]", "title", 1))
-    findings = check_mapping(parse_schema(schema(users)))
+    findings = mapping_findings(parse_schema(schema(users)))
     assert [(f.rule, f.column, f.fix) for f in findings] == [("M001", "externalId", "[objectId]")]
-    assert findings[0].message.startswith(
-        "Users: externalId is fed by employeeId and shares precedence 1 with title (jobTitle)."
+    # The row already matches at precedence 1: the fix changes its source and turns the tied
+    # row off, and does not ask for settings that are already there.
+    assert findings[0].message == (
+        "Users: externalId is fed by employeeId and shares precedence 1 with title (jobTitle). "
+        "The guide matches users on objectId → externalId with matching precedence 1, before any "
+        f"other attribute. Fix: {PORTAL_USERS} → click the row for externalId → Source attribute "
+        "objectId → OK; then click the row for title → Match objects using this attribute No → "
+        "OK → Save."
     )
-    assert "Source attribute objectId, Match objects using this attribute Yes" in (
-        findings[0].message
+
+
+def test_m001_and_m003_one_instruction_for_external_id_fed_by_upn() -> None:
+    # Before: M001 said "externalId → Match Yes" and M003 "externalId → Match No".
+    users = replaced(GUIDE_USER_ROWS, "externalId", row("[userPrincipalName]", "externalId", 1))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.column, f.value, f.fix) for f in findings] == [
+        ("M001", "externalId", "[userPrincipalName]", "[objectId]")
+    ]
+    assert findings[0].message == (
+        "Users: externalId is fed by userPrincipalName. The guide matches users on objectId → "
+        "externalId with matching precedence 1, before any other attribute. Fix: "
+        f"{PORTAL_USERS} → click the row for externalId → Source attribute objectId → OK → Save."
+    )
+
+
+def test_m001_expression_source_becomes_direct() -> None:
+    users = replaced(GUIDE_USER_ROWS, "externalId", row("ToLower([objectId])", "externalId", 1))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.value, f.fix) for f in findings] == [
+        ("M001", "ToLower([objectId])", "[objectId]")
+    ]
+    assert findings[0].message.endswith(
+        "→ click the row for externalId → Mapping type Direct, Source attribute objectId → OK → "
+        "Save."
     )
 
 
 def test_m002_the_step_29_revert() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[mailNickname]", "externalId", 1))
-    findings = check_mapping(parse_schema(schema(users)))
+    findings = mapping_findings(parse_schema(schema(users)))
     assert [(f.rule, f.column, f.value, f.fix) for f in findings] == [
         ("M002", "externalId", "[mailNickname]", "[objectId]")
     ]
@@ -359,9 +402,19 @@ def test_m002_the_step_29_revert() -> None:
     )
 
 
-def test_m002_revert_that_also_lost_matching_gives_m001_too() -> None:
+def test_m002_revert_that_also_lost_matching_is_one_instruction() -> None:
+    # Before: M001 (Match Yes, precedence 1) and M002 (source objectId) on the same row.
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[mailNickname]", "externalId", 0))
-    assert codes(schema(users)) == [("M001", "externalId"), ("M002", "externalId")]
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.column, f.fix) for f in findings] == [("M002", "externalId", "[objectId]")]
+    assert findings[0].message == (
+        "Users: externalId is fed by mailNickname and is not a matching attribute: Entra has "
+        "reverted the source from objectId to mailNickname (guide step 29), and all users will "
+        "fail to synchronize. The guide wants objectId → externalId, matching with precedence 1. "
+        f"Fix: {PORTAL_USERS} → click the row for externalId (shown as mailNickname) → Source "
+        "attribute objectId, Match objects using this attribute Yes, Matching precedence 1 → OK "
+        "→ Save → Yes, then download the schema again and check that it stayed objectId."
+    )
 
 
 def test_m003_user_principal_name_matching_in_an_expression() -> None:
@@ -385,9 +438,8 @@ def test_m004_step_22_leftovers_but_not_those_feeding_motimate() -> None:
         ),
         row("[manager]", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"),
     ]
-    users = replaced(users, "title", row("[department]", "title"))  # agreed with Motimate
-    findings = check_mapping(parse_schema(schema(users)))
-    assert [(f.rule, f.severity.value, f.column, f.value) for f in findings] == [
+    users = replaced(users, "title", row("[department]", "title"))
+    expected = [
         ("M004", "warning", "displayName", "[displayName]"),
         ("M004", "warning", "name.formatted", 'Join(" ", [givenName], [surname])'),
         (
@@ -403,6 +455,14 @@ def test_m004_step_22_leftovers_but_not_those_feeding_motimate() -> None:
             "[manager]",
         ),
     ]
+    # department → title is not M004's business: M010 unless agreed with Motimate.
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.severity.value, f.column, f.value) for f in findings] == [
+        *expected,
+        ("M010", "warning", "title", "[department]"),
+    ]
+    findings = mapping_findings(parse_schema(schema(users)), agreed={"position": "[department]"})
+    assert [(f.rule, f.severity.value, f.column, f.value) for f in findings] == expected
     assert findings[1].message == (
         'Users: Join(" ", [givenName], [surname]) → name.formatted is still mapped. The guide '
         'deletes the Join(" ", [givenName], [surname]) mapping (step 22); Motimate ignores it. '
@@ -414,7 +474,7 @@ def test_m005_missing_required_mappings_but_mobile_is_optional() -> None:
     users = replaced(GUIDE_USER_ROWS, "active", None)
     users = replaced(users, "userName", None)
     users = replaced(users, 'phoneNumbers[type eq "mobile"].value', None)
-    findings = check_mapping(parse_schema(schema(users)))
+    findings = mapping_findings(parse_schema(schema(users)))
     assert [(f.rule, f.column, f.attribute, f.fix) for f in findings] == [
         ("M005", "active", None, SWITCH),
         ("M005", "userName", "employee_number", "[userPrincipalName]"),
@@ -429,18 +489,51 @@ def test_m005_missing_required_mappings_but_mobile_is_optional() -> None:
 
 def test_m005_missing_external_id_only_m005() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", None)
-    findings = check_mapping(parse_schema(schema(users)))
-    assert [(f.rule, f.column) for f in findings] == [("M005", "externalId")]
-    assert "Matching precedence 1" in findings[0].message
-
-
-def test_m005_accepts_another_source_for_a_target() -> None:
-    users = replaced(
-        GUIDE_USER_ROWS,
-        'emails[type eq "work"].value',
-        row("Coalesce([mail],[userPrincipalName])", 'emails[type eq "work"].value'),
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.column, f.attribute, f.fix) for f in findings] == [
+        ("M005", "externalId", "external_id", "[objectId]")
+    ]
+    assert findings[0].message == (
+        "Users: nothing is mapped to externalId. The guide keeps [objectId] → externalId "
+        f"(step 21). Fix: {PORTAL_USERS} → Add New Mapping → Mapping type Direct, source "
+        "[objectId], target attribute externalId, Match objects using this attribute Yes, "
+        "Matching precedence 1 → OK → Save."
     )
-    assert codes(schema(users)) == []
+
+
+def test_m005_missing_row_gets_the_agreed_source() -> None:
+    users = replaced(GUIDE_USER_ROWS, 'emails[type eq "work"].value', None)
+    agreed = {"email": "Coalesce([mail],[userPrincipalName])"}
+    findings = mapping_findings(parse_schema(schema(users)), agreed=agreed)
+    assert [(f.rule, f.column, f.fix) for f in findings] == [
+        ("M005", 'emails[type eq "work"].value', "Coalesce([mail],[userPrincipalName])")
+    ]
+    assert findings[0].message == (
+        'Users: nothing is mapped to emails[type eq "work"].value. motiscim.yaml records '
+        'Coalesce([mail],[userPrincipalName]) → emails[type eq "work"].value as agreed with '
+        f"Motimate. Fix: {PORTAL_USERS} → Add New Mapping → Mapping type Expression, source "
+        'Coalesce([mail],[userPrincipalName]), target attribute emails[type eq "work"].value → '
+        "OK → Save."
+    )
+
+
+def test_m005_is_not_about_the_source_m010_is_until_agreed() -> None:
+    email = 'emails[type eq "work"].value'
+    users = replaced(GUIDE_USER_ROWS, email, row("Coalesce([mail],[userPrincipalName])", email))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [
+        (f.rule, f.severity.value, f.column, f.attribute, f.value, f.fix) for f in findings
+    ] == [("M010", "warning", email, "email", "Coalesce([mail],[userPrincipalName])", "[mail]")]
+    assert findings[0].message == (
+        f"Users: {email} (email) is fed by Coalesce([mail],[userPrincipalName]). The guide maps "
+        f"mail → {email} (email); the mapping can be changed only in cooperation with Motimate. "
+        f"Fix: {PORTAL_USERS} → click the row for {email} → Mapping type Direct, Source "
+        "attribute mail → OK → Save; or, if Motimate agreed to "
+        "Coalesce([mail],[userPrincipalName]), record it in motiscim.yaml as mapping.email."
+    )
+    # Agreed, by Motimate attribute or by SCIM target, spaced and cased as the admin likes.
+    assert codes(schema(users), agreed={"email": "Coalesce([mail],[userPrincipalName])"}) == []
+    assert codes(schema(users), agreed={email: "coalesce([Mail], [userPrincipalName])"}) == []
 
 
 def test_m006_group_defaults_left_in_place() -> None:
@@ -449,20 +542,75 @@ def test_m006_group_defaults_left_in_place() -> None:
         row("[objectId]", "externalId", 0),
         row("[members]", "members"),
     ]
-    findings = check_mapping(parse_schema(schema(groups=groups)))
-    assert [(f.rule, f.column, f.pointer) for f in findings] == [
-        ("M006", "externalId", f"{GROUPS}/1"),
-        ("M006", "displayName", f"{GROUPS}/0"),
+    findings = mapping_findings(parse_schema(schema(groups=groups)))
+    assert [(f.rule, f.column, f.pointer, f.fix) for f in findings] == [
+        ("M006", "externalId", f"{GROUPS}/1", None),
+        ("M006", "displayName", f"{GROUPS}/0", None),
     ]
+    # The source is already objectId, so the fix does not ask for it; it turns matching on
+    # here and off on displayName, exactly what the displayName finding says too.
     assert findings[0].message == (
         "Groups: externalId is not a matching attribute. The guide matches groups on objectId → "
         "externalId with precedence 1 (steps 32–33 and 36). Fix: Provisioning → Edit attribute "
         "mappings → Mappings → Provision Microsoft Entra ID Groups → click the row for "
-        "externalId → Source attribute objectId, Match objects using this attribute Yes, "
-        "Matching precedence 1 → OK → Save."
+        "externalId → Match objects using this attribute Yes, Matching precedence 1 → OK; then "
+        "click the row for displayName → Match objects using this attribute No → OK → Save."
     )
-    assert findings[1].message.startswith(
-        "Groups: displayName (from displayName) matches with precedence 1."
+    assert findings[1].message == (
+        "Groups: displayName (from displayName) matches with precedence 1. The guide turns "
+        "matching off for displayName (steps 34–35). Fix: Provisioning → Edit attribute "
+        "mappings → Mappings → Provision Microsoft Entra ID Groups → click the row for "
+        "displayName → Match objects using this attribute No → OK → Save."
+    )
+
+
+def test_m006_external_id_fed_by_display_name_is_one_instruction() -> None:
+    # Before: one M006 said "externalId → Match Yes", another "externalId → Match No".
+    groups = [
+        row("[displayName]", "externalId", 1),
+        row("[displayName]", "displayName"),
+        row("[members]", "members"),
+    ]
+    findings = mapping_findings(parse_schema(schema(groups=groups)))
+    assert [(f.rule, f.column, f.value, f.fix) for f in findings] == [
+        ("M006", "externalId", "[displayName]", "[objectId]")
+    ]
+    assert findings[0].message == (
+        "Groups: externalId is fed by displayName. The guide matches groups on objectId → "
+        "externalId with precedence 1 (steps 32–33 and 36). Fix: Provisioning → Edit attribute "
+        "mappings → Mappings → Provision Microsoft Entra ID Groups → click the row for "
+        "externalId → Source attribute objectId → OK → Save."
+    )
+
+
+def test_m006_every_fix_agrees_on_every_row() -> None:
+    """No two findings on one schema may tell the same row to match and not to match."""
+    layouts = [
+        [row("[displayName]", "externalId", 1), row("[displayName]", "displayName", 2)],
+        [row("[objectId]", "externalId", 2), row("[displayName]", "displayName", 1)],
+        [row("[objectId]", "externalId", 1), row("[mail]", "mail", 1)],
+        [row("[displayName]", "displayName", 1), row("[mail]", "mail", 1)],
+        [row("[mailNickname]", "externalId", 1), row("[displayName]", "displayName", 1)],
+    ]
+    for groups in layouts:
+        findings = mapping_findings(parse_schema(schema(groups=groups)))
+        for target in ("externalId", "displayName", "mail"):
+            on = f"click the row for {target} → "
+            yes = [
+                f for f in findings if f"{on}Match objects using this attribute Yes" in f.message
+            ]
+            no = [f for f in findings if f"{on}Match objects using this attribute No" in f.message]
+            assert not (yes and no), (groups, target)
+            assert [f.column for f in findings].count(target) <= 1, (groups, target)
+
+
+def test_m006_a_tied_row_is_turned_off_in_the_external_id_fix() -> None:
+    groups = [row("[objectId]", "externalId", 1), row("[mail]", "mail", 1)]
+    findings = mapping_findings(parse_schema(schema(groups=groups)))
+    assert [(f.rule, f.column, f.fix) for f in findings] == [("M006", "externalId", None)]
+    assert findings[0].message.endswith(
+        "Provision Microsoft Entra ID Groups → click the row for mail → Match objects using "
+        "this attribute No → OK → Save."
     )
 
 
@@ -480,7 +628,7 @@ def test_m007_attributes_motimate_ignores() -> None:
         row("[extensionAttribute1]", "urn:ietf:params:scim:schemas:extension:acme:2.0:User:cc"),
         row(None, "preferredLanguage", defaultValue="nb-NO"),
     ]
-    findings = check_mapping(parse_schema(schema(users)))
+    findings = mapping_findings(parse_schema(schema(users)))
     assert [(f.rule, f.severity.value, f.column, f.value) for f in findings] == [
         (
             "M007",
@@ -494,8 +642,8 @@ def test_m007_attributes_motimate_ignores() -> None:
 
 def test_m008_mobile_mapped_with_phone_errors() -> None:
     parsed = parse_schema(schema())
-    assert m008(parsed, 0, 0) == []
-    findings = m008(parsed, 37, 4, source="s.json")
+    assert mapping_findings(parsed, phone_error_users=0, unfixable=0) == []
+    findings = mapping_findings(parsed, source="s.json", phone_error_users=37, unfixable=4)
     assert [(f.rule, f.severity.value, f.column, f.attribute, f.source) for f in findings] == [
         ("M008", "warning", 'phoneNumbers[type eq "mobile"].value', "phone_number", "s.json")
     ]
@@ -504,14 +652,171 @@ def test_m008_mobile_mapped_with_phone_errors() -> None:
         "export have a phone number that will fail (33 with a suggested fix, 4 without one)."
     )
     without_mobile = replaced(GUIDE_USER_ROWS, 'phoneNumbers[type eq "mobile"].value', None)
-    assert m008(parse_schema(schema(without_mobile)), 37, 4) == []
+    assert codes(schema(without_mobile), phone_error_users=37, unfixable=4) == []
     checks = evaluate(parsed, phone_error_users=1, unfixable=0)
     assert [c.finding.rule for c in checks] == ["M008"]
     assert "1 user in the export" in checks[0].finding.message
 
 
+def users_object(data: dict[str, Any]) -> dict[str, Any]:
+    return data["synchronizationRules"][0]["objectMappings"][0]
+
+
+def test_m009_user_mapping_disabled_is_an_error() -> None:
+    data = schema()
+    users_object(data)["enabled"] = False
+    findings = mapping_findings(parse_schema(data), source="s.json")
+    assert [(f.rule, f.severity.value, f.column, f.pointer, f.value, f.fix) for f in findings] == [
+        (
+            "M009",
+            "error",
+            "User",
+            "/synchronizationRules/0/objectMappings/0",
+            "enabled: false, flowTypes: Add, Update, Delete",
+            None,
+        )
+    ]
+    assert findings[0].message == (
+        "Users: the object mapping Provision Microsoft Entra ID Users is disabled: Entra will "
+        "not provision any user to Motimate. The guide provisions users through this mapping: "
+        f"enabled, creating, updating and deleting users. Fix: {PORTAL_USERS} → Enabled Yes → "
+        "Save."
+    )
+    users_object(data)["enabled"] = "False"  # as a string, the way some exports write it
+    assert codes(data) == [("M009", "User")]
+
+
+def test_m009_user_mapping_that_creates_no_users() -> None:
+    findings = mapping_findings(parse_schema(schema(flow_types="Update, Delete")))
+    assert [(f.rule, f.value) for f in findings] == [
+        ("M009", "enabled: true, flowTypes: Update, Delete")
+    ]
+    assert findings[0].message == (
+        "Users: the object mapping Provision Microsoft Entra ID Users does not create users: "
+        "new users are never created in Motimate. The guide provisions users through this "
+        f"mapping: enabled, creating, updating and deleting users. Fix: {PORTAL_USERS} → Target "
+        "Object Actions: check Create → Save."
+    )
+    data = schema(flow_types="Delete")
+    users_object(data)["enabled"] = False
+    findings = mapping_findings(parse_schema(data))
+    assert [(f.rule, f.value) for f in findings] == [("M009", "enabled: false, flowTypes: Delete")]
+    assert findings[0].message.startswith(
+        "Users: the object mapping Provision Microsoft Entra ID Users is disabled and does not "
+        "create or update users: Entra will not provision any user to Motimate."
+    )
+    assert findings[0].message.endswith(
+        f"Fix: {PORTAL_USERS} → Enabled Yes, Target Object Actions: check Create and Update → Save."
+    )
+
+
+def test_m009_an_enabled_user_mapping_beside_a_disabled_one_is_used() -> None:
+    data = schema()
+    rule = data["synchronizationRules"][0]
+    disabled = copy.deepcopy(users_object(data)) | {"enabled": False, "name": "Old users"}
+    rule["objectMappings"].insert(0, disabled)
+    parsed = parse_schema(data)
+    assert parsed.users.pointer == "/synchronizationRules/0/objectMappings/1"
+    assert mapping_findings(parsed) == []
+
+
+def test_m010_user_name_from_mail() -> None:
+    users = replaced(GUIDE_USER_ROWS, "userName", row("[mail]", "userName"))
+    findings = mapping_findings(parse_schema(schema(users)), source="s.json")
+    assert [
+        (f.rule, f.severity.value, f.column, f.attribute, f.pointer, f.value, f.fix)
+        for f in findings
+    ] == [
+        (
+            "M010",
+            "warning",
+            "userName",
+            "employee_number",
+            f"{USERS}/1",
+            "[mail]",
+            "[userPrincipalName]",
+        )
+    ]
+    assert findings[0].message == (
+        "Users: userName (employee_number) is fed by mail. The guide maps userPrincipalName → "
+        "userName (employee_number); the mapping can be changed only in cooperation with "
+        f"Motimate. Fix: {PORTAL_USERS} → click the row for userName → Source attribute "
+        "userPrincipalName → OK → Save; or, if Motimate agreed to [mail], record it in "
+        "motiscim.yaml as mapping.employee_number."
+    )
+    assert codes(schema(users), agreed={"employee_number": "[mail]"}) == []
+    assert codes(schema(users), agreed={"userName": "[ mail ]"}) == []
+
+
+def test_m010_agreed_source_is_the_one_expected() -> None:
+    agreed = {"employee_number": "[mail]"}
+    findings = mapping_findings(parse_schema(schema()), agreed=agreed)
+    assert [(f.rule, f.column, f.value, f.fix) for f in findings] == [
+        ("M010", "userName", "[userPrincipalName]", "[mail]")
+    ]
+    assert findings[0].message == (
+        "Users: userName (employee_number) is fed by userPrincipalName. motiscim.yaml records "
+        f"[mail] → userName as agreed with Motimate. Fix: {PORTAL_USERS} → click the row for "
+        "userName → Source attribute mail → OK → Save; or, if Motimate agreed to "
+        "[userPrincipalName], change mapping.employee_number in motiscim.yaml."
+    )
+
+
+def test_m010_active_title_and_names() -> None:
+    assert (
+        codes(schema(replaced(GUIDE_USER_ROWS, "active", row("Not([IsSoftDeleted])", "active"))))
+        == []
+    )
+    users = replaced(GUIDE_USER_ROWS, "active", row('"True"', "active"))
+    users = replaced(users, "title", row(None, "title", defaultValue="Employee"))
+    users = replaced(users, "name.givenName", row("[displayName]", "name.givenName"))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.column, f.attribute, f.value, f.fix) for f in findings] == [
+        ("M010", "active", None, '"True"', SWITCH),
+        ("M010", "title", "position", '"Employee" (default value)', "[jobTitle]"),
+        ("M010", "name.givenName", "first_name", "[displayName]", "[givenName]"),
+    ]
+    assert findings[0].message.endswith(
+        f"→ click the row for active → Mapping type Expression, Expression {SWITCH} → OK → "
+        'Save; or, if Motimate agreed to "True", record it in motiscim.yaml as mapping.active.'
+    )
+
+
+def test_agreed_external_id_replaces_object_id() -> None:
+    users = replaced(GUIDE_USER_ROWS, "externalId", row("[employeeId]", "externalId", 1))
+    assert codes(schema(users), agreed={"external_id": "[employeeId]"}) == []
+    findings = mapping_findings(parse_schema(schema()), agreed={"externalId": "[employeeId]"})
+    assert [(f.rule, f.column, f.fix) for f in findings] == [("M001", "externalId", "[employeeId]")]
+    assert findings[0].message == (
+        "Users: externalId is fed by objectId. motiscim.yaml records [employeeId] → externalId "
+        "as agreed with Motimate; it must match with precedence 1, before any other attribute. "
+        f"Fix: {PORTAL_USERS} → click the row for externalId → Source attribute employeeId → OK "
+        "→ Save."
+    )
+
+
+def test_agreed_names_must_be_motimate_or_guide_targets() -> None:
+    with pytest.raises(ValueError, match="'department' is neither a Motimate attribute"):
+        evaluate(parse_schema(schema()), agreed={"department": "[department]"})
+
+
+def test_expression_key_and_guide_entry() -> None:
+    assert expression_key("Coalesce([mail], [userPrincipalName])") == expression_key(
+        "coalesce( [Mail],[USERPRINCIPALNAME] )"
+    )
+    assert expression_key('Join(" ", [givenName])') != expression_key('Join("", [givenName])')
+    assert expression_key('Join("A b", [x])') == 'join("A b",[x])'
+    assert expression_key('Replace([x], "\\"", "y")') == 'replace([x],"\\"","y")'
+    for name in ("email", 'emails[type eq "work"].value', 'EMAILS[type eq "work"].Value'):
+        entry = guide_entry(name)
+        assert entry is not None and (entry.motimate, entry.source) == ("email", "[mail]")
+    active = guide_entry("active")
+    assert active is not None and active.target == "active"
+    assert guide_entry("department") is None
+
+
 def test_samples_findings() -> None:
-    findings = check_mapping(parse_schema(load(REVERT)), source="revert.json")
+    findings = mapping_findings(parse_schema(load(REVERT)), source="revert.json")
     assert [(f.rule, f.column, f.value, f.pointer) for f in findings] == [
         ("M002", "externalId", "[mailNickname]", f"{USERS}/0"),
         ("M004", "displayName", "[displayName]", f"{USERS}/3"),
@@ -523,39 +828,6 @@ def test_samples_findings() -> None:
             f"{USERS}/10",
         ),
     ]
-
-
-# ---- motimate_columns ------------------------------------------------------------------------
-
-
-def test_motimate_columns_on_both_samples() -> None:
-    expected = {
-        "external_id": "objectId",
-        "position": "jobTitle",
-        "email": "mail",
-        "employee_number": "userPrincipalName",
-        "first_name": "givenName",
-        "last_name": "surname",
-        "phone_number": "mobile",
-    }
-    assert motimate_columns(parse_schema(load(GUIDE))) == expected
-    assert motimate_columns(parse_schema(load(REVERT))) == expected | {
-        "external_id": "mailNickname"
-    }
-
-
-def test_motimate_columns_follows_expressions_and_leaves_out_unmapped() -> None:
-    users = replaced(
-        GUIDE_USER_ROWS,
-        'emails[type eq "work"].value',
-        row("Coalesce([mail], [userPrincipalName])", 'emails[type eq "work"].value'),
-    )
-    users = replaced(users, 'phoneNumbers[type eq "mobile"].value', None)
-    users = replaced(users, "title", row(None, "title", defaultValue="Employee"))
-    columns = motimate_columns(parse_schema(schema(users)))
-    assert columns["email"] == "mail"
-    assert "phone_number" not in columns
-    assert "position" not in columns
 
 
 # ---- the command -----------------------------------------------------------------------------

@@ -1,13 +1,21 @@
-"""Mapping rules (M001–M008): the Entra provisioning schema against the guide, steps 14–38.
+"""Mapping rules (M001–M010): the Entra provisioning schema against the guide, steps 14–38.
 
-Each rule reads a parsed `ProvisioningSchema` and returns `MappingIssue`s: the SCIM target
-attribute, what it is now, what the guide wants and where in the admin center to change it.
-`evaluate()` runs them and turns each issue into a `Finding` (column = the SCIM target
-attribute, value = the source expression as it is now, fix = the guide's source expression).
+Each rule reads a parsed `ProvisioningSchema` and the mapping agreed with Motimate (`Agreed`:
+SCIM target key → source expression, from motiscim.yaml `mapping:`), and returns
+`MappingIssue`s: the SCIM target attribute, what it is now, what the guide wants and where in
+the admin center to change it. `evaluate()` runs them and turns each issue into a `Finding`
+(column = the SCIM target attribute, value = the source expression as it is now, fix = the
+source expression wanted: the agreed one, else the guide's).
+
+One target, one instruction: the externalId row of users belongs to M002 when its source is
+mailNickname, else to M001 (source and matching together); M003 leaves that row alone. The
+externalId row of groups belongs to M006's externalId finding, which also names the rows that
+must stop matching, so no finding tells a row to match while another tells it not to.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from checks.mapping_schema import (
@@ -17,6 +25,8 @@ from checks.mapping_schema import (
     AttributeMapping,
     ObjectMapping,
     ProvisioningSchema,
+    expression_key,
+    guide_entry,
     target_key,
 )
 from checks.model import Finding, Rule, Severity, get_rule, rule
@@ -26,6 +36,10 @@ OBJECT_ID = "objectId"
 MAIL_NICKNAME = "mailNickname"
 UPN = "userPrincipalName"
 MOBILE_TARGET = 'phoneNumbers[type eq "mobile"].value'
+
+# The mapping agreed with Motimate: target_key(SCIM target) → the source expression agreed.
+Agreed = Mapping[str, str]
+NOTHING_AGREED: Agreed = {}
 
 # Step 22: "You can Delete the following" (the non-gallery app's other default mappings).
 GUIDE_DELETE_SOURCES: tuple[str, ...] = (
@@ -60,7 +74,7 @@ class MappingIssue:
     where: str  # how to fix it: where in the Entra admin center, or what to correct
     pointer: str | None = None  # RFC 6901 pointer into the schema file
     value: str | None = None  # the current source expression
-    fix: str | None = None  # the guide's source expression, when it names one
+    fix: str | None = None  # the source expression wanted (agreed, else the guide's)
     attribute: str | None = None  # the Motimate attribute the target feeds
 
     @property
@@ -118,23 +132,126 @@ def _order_problems(mapping: AttributeMapping, owner: ObjectMapping) -> list[str
     return problems
 
 
+def _direct(expression: str) -> str | None:
+    """The attribute of a plain `[attribute]` expression, else None."""
+    text = expression.strip()
+    if text.startswith("[") and text.endswith("]") and text.count("[") == 1:
+        return text[1:-1].strip()
+    return None
+
+
+def _source_setting(expression: str, current: AttributeMapping) -> str:
+    """The Edit Attribute settings that give a row this source (its mapping type too, when
+    the row now has another: an expression row becomes Direct to take a plain attribute)."""
+    direct = _direct(expression)
+    if direct is None:
+        return f"Mapping type Expression, Expression {expression}"
+    now_direct = current.source is not None and current.source.direct_attribute is not None
+    return (
+        f"Source attribute {direct}"
+        if now_direct
+        else f"Mapping type Direct, Source attribute {direct}"
+    )
+
+
+def _first_match_steps(
+    mapping: AttributeMapping, owner: ObjectMapping, label: str, source: str | None
+) -> list[str]:
+    """Every edit that makes `mapping` the first matching attribute, as one instruction.
+
+    The row itself: its source when it is wrong, Match Yes, precedence 1. Then every other row
+    that would still match at precedence 1 (before it, or tied with it) is turned off, so the
+    instruction never leaves two rows at precedence 1 and never contradicts another finding.
+    """
+    settings = [_source_setting(source, mapping)] if source is not None else []
+    if not mapping.matching:
+        settings.append("Match objects using this attribute Yes")
+    if mapping.matching_priority != 1:
+        settings.append("Matching precedence 1")
+    steps = [f"click the row for {label} → {', '.join(settings)} → OK"] if settings else []
+    for other in owner.matching():
+        if other is not mapping and other.matching_priority <= 1:
+            steps.append(
+                f"click the row for {other.target} → Match objects using this attribute No → OK"
+            )
+    return steps
+
+
+def _steps(portal: str, steps: list[str], tail: str = "Save") -> str:
+    return f"{portal} → {'; then '.join(steps)} → {tail}."
+
+
 def _attribute_of(target: str) -> str | None:
     guide = _GUIDE_BY_TARGET.get(target_key(target))
     return guide.motimate if guide is not None else None
+
+
+# ---- what is wanted: the mapping agreed with Motimate, else the guide's ------------------------
+
+_ACTIVE = target_key("active")
+# The guide's Switch, and the Not() Entra offers for the same thing: active = not soft-deleted.
+_ACTIVE_AS_GUIDE = frozenset(
+    expression_key(e)
+    for e in ('Switch([IsSoftDeleted], , "False", "True", "True", "False")', "Not([IsSoftDeleted])")
+)
+
+
+def agreed_targets(agreed: Mapping[str, str] | None) -> dict[str, str]:
+    """motiscim.yaml `mapping:` (Motimate attribute or SCIM target → expression), keyed by
+    `target_key` of the SCIM target. Raises ValueError for a name that is neither."""
+    result: dict[str, str] = {}
+    for name, expression in (agreed or {}).items():
+        guide = guide_entry(name)
+        if guide is None:
+            raise ValueError(
+                f"{name!r} is neither a Motimate attribute nor a SCIM attribute of the guide's "
+                "mapping"
+            )
+        result[target_key(guide.target)] = expression
+    return result
+
+
+def _wanted(target: str, agreed: Agreed) -> tuple[str, bool]:
+    """(the source expression wanted for a user target, whether it was agreed with Motimate)."""
+    key = target_key(target)
+    if key in agreed:
+        return agreed[key], True
+    return _GUIDE_BY_TARGET[key].source, False
+
+
+def _as_wanted(mapping: AttributeMapping, agreed: Agreed) -> bool:
+    """Whether a Motimate target is fed by the agreed source, else by the guide's."""
+    if mapping.source is None or not mapping.source.expression:
+        return False
+    key = target_key(mapping.target)
+    now = expression_key(mapping.source.expression)
+    if key in agreed:
+        return now == expression_key(agreed[key])
+    if key == _ACTIVE:
+        return now in _ACTIVE_AS_GUIDE
+    return now == expression_key(_GUIDE_BY_TARGET[key].source)
+
+
+def _shown(expression: str) -> str:
+    direct = _direct(expression)
+    return direct if direct is not None else expression
 
 
 # ---- the rules -------------------------------------------------------------------------------
 
 
 @rule("M001", Severity.ERROR, scope="mapping")
-def m001_users_not_matched_on_object_id(schema: ProvisioningSchema) -> list[MappingIssue]:
+def m001_users_not_matched_on_object_id(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
     """Users are not matched on objectId → externalId with matching precedence 1.
 
     The guide (steps 18–19 and 25–26) makes objectId the attribute Entra uses to find a user
     that already exists in Motimate: source objectId, target externalId, *Match objects using
     this attribute* = Yes, *Matching precedence* = 1. Entra tries matching attributes in
     precedence order; if another attribute comes first, or externalId is fed by something
-    else, users are matched on the wrong value and duplicates or failures follow.
+    else, users are matched on the wrong value and duplicates or failures follow. A source for
+    externalId agreed with Motimate (motiscim.yaml `mapping: external_id: …`) replaces objectId.
 
     Bad: objectId → externalId with *Match objects using this attribute* = No; objectId at
     precedence 2 behind userPrincipalName; employeeId → externalId.
@@ -142,87 +259,108 @@ def m001_users_not_matched_on_object_id(schema: ProvisioningSchema) -> list[Mapp
 
     Fix: Provisioning → Edit attribute mappings → Provision Microsoft Entra ID Users → click
     externalId → Source attribute objectId, Match objects using this attribute Yes, Matching
-    precedence 1 → OK → Save. (mailNickname → externalId is M002; a missing row is M005.)
+    precedence 1 → OK; any other row matching at precedence 1 → Match No → OK → Save. The one
+    finding carries every edit of the row. (mailNickname → externalId is M002; a missing row
+    is M005.)
     """
     mapping = schema.users.by_target(EXTERNAL_ID)
     if mapping is None:
         return []  # M005 reports the missing row
-    wrong_source = not mapping.is_direct(OBJECT_ID) and not mapping.reads(MAIL_NICKNAME)
+    wrong_source = not _as_wanted(mapping, agreed)
+    if wrong_source and mapping.reads(MAIL_NICKNAME):
+        return []  # the step-29 revert: M002 gives the whole instruction for this row
     problems = [f"is fed by {mapping.shown}"] if wrong_source else []
     problems += _order_problems(mapping, schema.users)
     if not problems:
         return []
-    actions = []
-    if wrong_source:
-        actions.append("Source attribute objectId")
-    actions.append("Match objects using this attribute Yes, Matching precedence 1 → OK → Save")
+    expression, is_agreed = _wanted(EXTERNAL_ID, agreed)
+    source = expression if wrong_source else None
+    wanted = (
+        f"motiscim.yaml records {expression} → externalId as agreed with Motimate; it must match "
+        "with precedence 1, before any other attribute."
+        if is_agreed
+        else "The guide matches users on objectId → externalId with matching precedence 1, "
+        "before any other attribute."
+    )
     return [
         MappingIssue(
             target=EXTERNAL_ID,
             now=f"Users: externalId {' and '.join(problems)}.",
-            wanted=(
-                "The guide matches users on objectId → externalId with matching precedence 1, "
-                "before any other attribute."
+            wanted=wanted,
+            where=_steps(
+                _portal(schema.users, USERS_PORTAL_NAME),
+                _first_match_steps(mapping, schema.users, EXTERNAL_ID, source),
             ),
-            where=_users_where(schema, EXTERNAL_ID, ", ".join(actions)),
             pointer=mapping.pointer,
             value=mapping.expression,
-            fix="[objectId]" if wrong_source else None,
+            fix=source,
             attribute="external_id",
         )
     ]
 
 
 @rule("M002", Severity.ERROR, scope="mapping")
-def m002_mail_nickname_where_object_id_belongs(schema: ProvisioningSchema) -> list[MappingIssue]:
+def m002_mail_nickname_where_object_id_belongs(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
     """mailNickname feeds externalId where the guide puts objectId (the step-29 revert).
 
     Step 29 of the guide: after saving the mappings, Entra often turns the first row back from
     objectId to mailNickname — "otherwise all users will fail to synchronize with Motimate".
     The schema then maps mailNickname → externalId, usually still as the matching attribute,
-    so Entra matches users on their mail alias instead of their object ID.
+    so Entra matches users on their mail alias instead of their object ID. When the revert
+    also lost matching or precedence 1, this finding's fix says so too (M001 stays silent on
+    the row, so there is one instruction for it).
 
     Bad: `[mailNickname]` → externalId (matching precedence 1).
     Good: `[objectId]` → externalId (matching precedence 1).
 
     Fix: Provisioning → Edit attribute mappings → Provision Microsoft Entra ID Users → click
-    mailNickname → Source attribute objectId → OK → Save → Yes; then download the schema again
-    and re-run `motiscim mapping`, because the revert can come back on the next save.
+    mailNickname → Source attribute objectId (and Match Yes, precedence 1 if lost) → OK → Save
+    → Yes; then download the schema again and re-run `motiscim mapping`, because the revert
+    can come back on the next save.
     """
     mapping = schema.users.by_target(EXTERNAL_ID)
-    if mapping is None or not mapping.reads(MAIL_NICKNAME):
+    if mapping is None or not mapping.reads(MAIL_NICKNAME) or _as_wanted(mapping, agreed):
         return []
+    expression, _ = _wanted(EXTERNAL_ID, agreed)
     return [
         MappingIssue(
             target=EXTERNAL_ID,
             now=(
                 f"Users: externalId is fed by {mapping.shown} and {_precedence(mapping)}: "
-                "Entra has reverted the source from objectId to mailNickname (guide step 29), "
-                "and all users will fail to synchronize."
+                f"Entra has reverted the source from {_shown(expression)} to mailNickname "
+                "(guide step 29), and all users will fail to synchronize."
             ),
-            wanted="The guide wants objectId → externalId, matching with precedence 1.",
-            where=_users_where(
-                schema,
-                f"{EXTERNAL_ID} (shown as mailNickname)",
-                "Source attribute objectId → OK → Save → Yes, then download the schema again "
-                "and check that it stayed objectId",
+            wanted=f"The guide wants {_shown(expression)} → externalId, matching with "
+            "precedence 1.",
+            where=_steps(
+                _portal(schema.users, USERS_PORTAL_NAME),
+                _first_match_steps(
+                    mapping, schema.users, f"{EXTERNAL_ID} (shown as mailNickname)", expression
+                ),
+                tail=f"Save → Yes, then download the schema again and check that it stayed "
+                f"{_shown(expression)}",
             ),
             pointer=mapping.pointer,
             value=mapping.expression,
-            fix="[objectId]",
+            fix=expression,
             attribute="external_id",
         )
     ]
 
 
 @rule("M003", Severity.ERROR, scope="mapping")
-def m003_user_principal_name_still_matching(schema: ProvisioningSchema) -> list[MappingIssue]:
+def m003_user_principal_name_still_matching(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
     """userPrincipalName is still a matching attribute for users.
 
     The non-gallery app matches users on userPrincipalName → userName by default. The guide
     (steps 23–24) turns that off so that objectId → externalId is the only way Entra finds an
     existing Motimate user; a UPN change (a renamed employee, a new domain) must not make
-    Entra create a second user.
+    Entra create a second user. The externalId row is left to M001/M002, whose fix replaces
+    its source: this rule never tells that row to stop matching.
 
     Bad: userPrincipalName → userName with *Match objects using this attribute* = Yes.
     Good: userPrincipalName → userName with *Match objects using this attribute* = No.
@@ -234,6 +372,8 @@ def m003_user_principal_name_still_matching(schema: ProvisioningSchema) -> list[
     for mapping in schema.users.attribute_mappings:
         if not (mapping.matching and mapping.reads(UPN)):
             continue
+        if target_key(mapping.target) == target_key(EXTERNAL_ID):
+            continue  # M001 owns this row: its fix makes it objectId, matching first
         issues.append(
             MappingIssue(
                 target=mapping.target,
@@ -274,7 +414,9 @@ def _deleted_source(mapping: AttributeMapping) -> str | None:
 
 
 @rule("M004", Severity.WARNING, scope="mapping")
-def m004_attributes_to_delete_still_mapped(schema: ProvisioningSchema) -> list[MappingIssue]:
+def m004_attributes_to_delete_still_mapped(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
     """Attributes the guide says to delete (step 22) are still mapped for users.
 
     Step 22 lists the non-gallery app's other default mappings — displayName,
@@ -283,8 +425,8 @@ def m004_attributes_to_delete_still_mapped(schema: ProvisioningSchema) -> list[M
     facsimileTelephoneNumber, employeeId, department, manager — as ones to delete. Motimate
     does not use them, but Entra still sends them, and a bad value in any of them (a manager
     that is not provisioned, say) can still fail or slow down a user's sync. A mapping that
-    feeds one of Motimate's own attributes (department → title, agreed with Motimate) is left
-    alone.
+    feeds one of Motimate's own attributes (department → title) is M010's business, not this
+    rule's.
 
     Bad: department → urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department.
     Good: the row is deleted.
@@ -314,15 +456,18 @@ def m004_attributes_to_delete_still_mapped(schema: ProvisioningSchema) -> list[M
 
 
 @rule("M005", Severity.ERROR, scope="mapping")
-def m005_required_mapping_missing(schema: ProvisioningSchema) -> list[MappingIssue]:
+def m005_required_mapping_missing(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
     """A mapping the guide says to keep (step 21) is missing from the user mapping.
 
     Step 21 keeps objectId, Switch([IsSoftDeleted], , "False", "True", "True", "False"),
     jobTitle, mail, userPrincipalName, givenName and surname. Without them Motimate gets no
     external ID, no employee number, no name or email, or never hears that a user was
     removed. mobile is optional: the guide lets you delete it when phone numbers are not
-    reliable, so its absence is fine. The check is on the SCIM target attribute: a different
-    source agreed with Motimate (Coalesce([mail],[userPrincipalName]) → emails) is accepted.
+    reliable, so its absence is fine. The check is on the SCIM target attribute; which source
+    feeds it is M010's business. The fix names the source agreed with Motimate in
+    motiscim.yaml (`mapping:`) when there is one, else the guide's.
 
     Bad: no row for userName; the `Switch([IsSoftDeleted], …)` → active row deleted.
     Good: all seven rows present.
@@ -334,24 +479,30 @@ def m005_required_mapping_missing(schema: ProvisioningSchema) -> list[MappingIss
     for guide in GUIDE_USER_MAPPING:
         if not guide.required or schema.users.by_target(guide.target) is not None:
             continue
-        mapping_type = "Expression" if "(" in guide.source else "Direct"
+        expression, is_agreed = _wanted(guide.target, agreed)
+        mapping_type = "Direct" if _direct(expression) is not None else "Expression"
         extra = (
             ", Match objects using this attribute Yes, Matching precedence 1"
             if guide.target == EXTERNAL_ID
             else ""
         )
+        wanted = (
+            f"motiscim.yaml records {expression} → {guide.target} as agreed with Motimate."
+            if is_agreed
+            else f"The guide keeps {expression} → {guide.target} (step 21)."
+        )
         issues.append(
             MappingIssue(
                 target=guide.target,
                 now=f"Users: nothing is mapped to {guide.target}.",
-                wanted=f"The guide keeps {guide.source} → {guide.target} (step 21).",
+                wanted=wanted,
                 where=(
                     f"{_portal(schema.users, USERS_PORTAL_NAME)} → Add New Mapping → "
-                    f"Mapping type {mapping_type}, source {guide.source}, target attribute "
+                    f"Mapping type {mapping_type}, source {expression}, target attribute "
                     f"{guide.target}{extra} → OK → Save."
                 ),
                 pointer=f"{schema.users.pointer}/attributeMappings",
-                fix=guide.source,
+                fix=expression,
                 attribute=guide.motimate,
             )
         )
@@ -359,13 +510,20 @@ def m005_required_mapping_missing(schema: ProvisioningSchema) -> list[MappingIss
 
 
 @rule("M006", Severity.ERROR, scope="mapping")
-def m006_groups_not_matched_on_object_id(schema: ProvisioningSchema) -> list[MappingIssue]:
+def m006_groups_not_matched_on_object_id(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
     """Groups are not matched on objectId → externalId, or displayName still matches.
 
     Steps 31–36 switch the group mapping from the default (match on displayName) to objectId
     → externalId with matching precedence 1, and turn matching off for displayName. Group
     names change and repeat; a group matched on its name can be merged with another group or
     duplicated in Motimate. A schema without a group mapping is not checked.
+
+    One instruction per row: the externalId finding carries every edit of that row (source,
+    Match Yes, precedence 1) and names the other rows that must stop matching; displayName
+    rows get their own "Match No" finding, but the externalId row is never told to stop
+    matching, even when it is fed by displayName.
 
     Bad: displayName → displayName with *Match objects using this attribute* = Yes;
     objectId → externalId not matching.
@@ -378,20 +536,25 @@ def m006_groups_not_matched_on_object_id(schema: ProvisioningSchema) -> list[Map
     groups = schema.groups
     if groups is None:
         return []
-    where = _portal(groups, GROUPS_PORTAL_NAME)
+    portal = _portal(groups, GROUPS_PORTAL_NAME)
     issues = []
     external = groups.by_target(EXTERNAL_ID)
     if external is None:
+        steps = [
+            "Add New Mapping → Mapping type Direct, source objectId, target attribute externalId, "
+            "Match objects using this attribute Yes, Matching precedence 1 → OK"
+        ]
+        steps += [
+            f"click the row for {m.target} → Match objects using this attribute No → OK"
+            for m in groups.matching()
+            if m.matching_priority <= 1
+        ]
         issues.append(
             MappingIssue(
                 target=EXTERNAL_ID,
                 now="Groups: nothing is mapped to externalId.",
                 wanted="The guide matches groups on objectId → externalId with precedence 1.",
-                where=(
-                    f"{where} → Add New Mapping → source objectId, target attribute "
-                    "externalId, Match objects using this attribute Yes, Matching precedence 1 "
-                    "→ OK → Save."
-                ),
+                where=_steps(portal, steps),
                 pointer=f"{groups.pointer}/attributeMappings",
                 fix="[objectId]",
             )
@@ -401,6 +564,7 @@ def m006_groups_not_matched_on_object_id(schema: ProvisioningSchema) -> list[Map
         problems = [f"is fed by {external.shown}"] if wrong_source else []
         problems += _order_problems(external, groups)
         if problems:
+            source = "[objectId]" if wrong_source else None
             issues.append(
                 MappingIssue(
                     target=EXTERNAL_ID,
@@ -409,19 +573,15 @@ def m006_groups_not_matched_on_object_id(schema: ProvisioningSchema) -> list[Map
                         "The guide matches groups on objectId → externalId with precedence 1 "
                         "(steps 32–33 and 36)."
                     ),
-                    where=(
-                        f"{where} → click the row for externalId → Source attribute "
-                        "objectId, Match objects using this attribute Yes, Matching precedence "
-                        "1 → OK → Save."
-                    ),
+                    where=_steps(portal, _first_match_steps(external, groups, EXTERNAL_ID, source)),
                     pointer=external.pointer,
                     value=external.expression,
-                    fix="[objectId]" if wrong_source else None,
+                    fix=source,
                 )
             )
     for mapping in groups.attribute_mappings:
-        if not mapping.matching:
-            continue
+        if not mapping.matching or mapping is external:
+            continue  # the externalId row's instruction is the finding above
         if target_key(mapping.target) != target_key("displayName") and not mapping.reads(
             "displayName"
         ):
@@ -435,7 +595,7 @@ def m006_groups_not_matched_on_object_id(schema: ProvisioningSchema) -> list[Map
                 ),
                 wanted="The guide turns matching off for displayName (steps 34–35).",
                 where=(
-                    f"{where} → click the row for {mapping.target} → Match objects using "
+                    f"{portal} → click the row for {mapping.target} → Match objects using "
                     "this attribute No → OK → Save."
                 ),
                 pointer=mapping.pointer,
@@ -446,7 +606,9 @@ def m006_groups_not_matched_on_object_id(schema: ProvisioningSchema) -> list[Map
 
 
 @rule("M007", Severity.INFO, scope="mapping")
-def m007_attributes_motimate_ignores(schema: ProvisioningSchema) -> list[MappingIssue]:
+def m007_attributes_motimate_ignores(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
     """Users have attributes mapped that Motimate ignores.
 
     Motimate reads userName, name.givenName, name.familyName, emails[type eq "work"].value,
@@ -538,9 +700,129 @@ def m008_mobile_mapped_with_phone_errors(
     return issues
 
 
+@rule("M009", Severity.ERROR, scope="mapping")
+def m009_user_provisioning_off(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
+    """Entra will not provision users: the Users mapping is disabled, or creates no users.
+
+    The guide's whole user mapping (steps 14–29) lives in *Provision Microsoft Entra ID
+    Users*. When that object mapping is switched off (*Enabled* = No; `"enabled": false` in
+    the schema) Entra sends no user to Motimate at all, however right its attribute rows are.
+    Without the *Create* (`Add`) or *Update* target object action, new users are never
+    created in Motimate, or changes never reach it.
+
+    Bad: `"enabled": false` on the User object mapping; `"flowTypes": "Update, Delete"`.
+    Good: enabled, with Create, Update and Delete (`"Add, Update, Delete"`).
+
+    Fix: Provisioning → Edit attribute mappings → Mappings → Provision Microsoft Entra ID Users
+    → Enabled Yes, Target Object Actions Create, Update and Delete checked → Save.
+    """
+    users = schema.users
+    missing = [
+        label
+        for flow, label in (("add", "Create"), ("update", "Update"))
+        if flow not in {f.casefold() for f in users.flow_types}
+    ]
+    if users.enabled and not missing:
+        return []
+    problems, effects, actions = [], [], []
+    if not users.enabled:
+        problems.append("is disabled")
+        effects.append("Entra will not provision any user to Motimate")
+        actions.append("Enabled Yes")
+    if missing:
+        problems.append(f"does not {' or '.join(a.lower() for a in missing)} users")
+        effects += [
+            {"Create": "new users are never created in Motimate"}.get(a, "changes never reach it")
+            for a in missing
+        ]
+        actions.append(f"Target Object Actions: check {' and '.join(missing)}")
+    flows = ", ".join(users.flow_types) or "none"
+    return [
+        MappingIssue(
+            target=users.target_object or "User",
+            now=(
+                f"Users: the object mapping {users.name or USERS_PORTAL_NAME} "
+                f"{' and '.join(problems)}: {'; '.join(effects) if users.enabled else effects[0]}."
+            ),
+            wanted=(
+                "The guide provisions users through this mapping: enabled, creating, updating "
+                "and deleting users."
+            ),
+            where=f"{_portal(users, USERS_PORTAL_NAME)} → {', '.join(actions)} → Save.",
+            pointer=users.pointer,
+            value=f"enabled: {str(users.enabled).lower()}, flowTypes: {flows}",
+        )
+    ]
+
+
+@rule("M010", Severity.WARNING, scope="mapping")
+def m010_source_differs_from_guide(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
+    """A Motimate attribute is fed by another source than the guide's, not agreed in motiscim.yaml.
+
+    The guide's default mapping ("Additional Technical Notes") feeds employee_number from
+    userPrincipalName → userName, first_name and last_name from givenName and surname, email
+    from mail, phone_number from mobile, position from jobTitle and active from
+    `Switch([IsSoftDeleted], …)` (`Not([IsSoftDeleted])` says the same). "This mapping can
+    be changed, but only in cooperation with Motimate." A different source usually syncs, but
+    probably not as intended: `[mail]` → userName makes the email the employee number, and a
+    user without mail then has none. A change agreed with Motimate is recorded in
+    motiscim.yaml (`mapping: employee_number: '[mail]'`); then exactly that source is expected
+    instead, and anything else is reported. externalId is M001/M002's, a missing row M005's.
+
+    Bad: `[mail]` → userName; `[department]` → title; a constant → title.
+    Good: `[userPrincipalName]` → userName, or the source recorded as agreed.
+
+    Fix: Provisioning → Edit attribute mappings → Provision Microsoft Entra ID Users → click
+    the row → Source attribute as the guide says → OK → Save; or, if Motimate agreed to the
+    change, record it in motiscim.yaml under `mapping:`.
+    """
+    issues = []
+    for guide in GUIDE_USER_MAPPING:
+        if guide.target == EXTERNAL_ID:
+            continue
+        mapping = schema.users.by_target(guide.target)
+        if mapping is None or _as_wanted(mapping, agreed):
+            continue
+        expression, is_agreed = _wanted(guide.target, agreed)
+        name = guide.motimate or guide.target
+        feeds = f" ({guide.motimate})" if guide.motimate else ""
+        if is_agreed:
+            wanted = (
+                f"motiscim.yaml records {expression} → {mapping.target} as agreed with Motimate."
+            )
+            record = f"change mapping.{name} in motiscim.yaml"
+        else:
+            wanted = (
+                f"The guide maps {_shown(expression)} → {mapping.target}{feeds}; the mapping "
+                "can be changed only in cooperation with Motimate."
+            )
+            record = f"record it in motiscim.yaml as mapping.{name}"
+        edit = (
+            f"{_portal(schema.users, USERS_PORTAL_NAME)} → click the row for {mapping.target} → "
+            f"{_source_setting(expression, mapping)} → OK → Save"
+        )
+        issues.append(
+            MappingIssue(
+                target=mapping.target,
+                now=f"Users: {mapping.target}{feeds} is fed by {mapping.shown}.",
+                wanted=wanted,
+                where=f"{edit}; or, if Motimate agreed to {mapping.expression}, {record}.",
+                pointer=mapping.pointer,
+                value=mapping.expression,
+                fix=expression,
+                attribute=guide.motimate,
+            )
+        )
+    return issues
+
+
 # ---- running -------------------------------------------------------------------------------
 
-SCHEMA_RULES = ("M001", "M002", "M003", "M004", "M005", "M006", "M007")
+SCHEMA_RULES = ("M001", "M002", "M003", "M004", "M005", "M006", "M007", "M009", "M010")
 
 
 def _check(code: str, issue: MappingIssue, source: str | None) -> MappingCheck:
@@ -566,49 +848,21 @@ def evaluate(
     source: str | None = None,
     phone_error_users: int | None = None,
     unfixable: int = 0,
+    agreed: Mapping[str, str] | None = None,
     codes: tuple[str, ...] = SCHEMA_RULES,
 ) -> list[MappingCheck]:
-    """Run M001–M007 (and M008 when the phone-error count of an export is given)."""
+    """Run the schema rules (and M008 when the phone-error count of an export is given).
+
+    `agreed` is motiscim.yaml's `mapping:` (Motimate attribute or SCIM target → source
+    expression agreed with Motimate): that source is expected for the target instead of the
+    guide's. Raises ValueError for a name that is neither.
+    """
+    targets = agreed_targets(agreed)
     checks: list[MappingCheck] = []
     for code in codes:
-        for issue in get_rule(code).func(schema):
+        for issue in get_rule(code).func(schema, targets):
             checks.append(_check(code, issue, source))
     if phone_error_users is not None:
         issues = m008_mobile_mapped_with_phone_errors(schema, phone_error_users, unfixable)
         checks.extend(_check("M008", issue, source) for issue in issues)
     return checks
-
-
-def check_mapping(schema: ProvisioningSchema, *, source: str | None = None) -> list[Finding]:
-    """The findings of M001–M007 on a schema; `source` is the schema file's path."""
-    return [check.finding for check in evaluate(schema, source=source)]
-
-
-def m008(
-    schema: ProvisioningSchema,
-    phone_error_users: int,
-    unfixable: int,
-    *,
-    source: str | None = None,
-) -> list[Finding]:
-    """M008 on its own: the caller counts the export's users with phone errors."""
-    issues = m008_mobile_mapped_with_phone_errors(schema, phone_error_users, unfixable)
-    return [_check("M008", issue, source).finding for issue in issues]
-
-
-def motimate_columns(schema: ProvisioningSchema) -> dict[str, str]:
-    """Which Entra attribute feeds each Motimate attribute under this schema.
-
-    The attribute of a plain `[attribute]` mapping, or the first attribute an expression reads
-    (`Coalesce([mail], [userPrincipalName])` → mail). Motimate attributes with no mapping, or
-    fed only by a constant, are left out. After the step-29 revert: external_id → mailNickname.
-    """
-    columns: dict[str, str] = {}
-    for guide in GUIDE_USER_MAPPING:
-        if guide.motimate is None:
-            continue
-        mapping = schema.users.by_target(guide.target)
-        if mapping is None or mapping.source is None or not mapping.source.attributes:
-            continue
-        columns[guide.motimate] = mapping.source.attributes[0]
-    return columns
