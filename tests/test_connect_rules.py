@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks.model import Severity, all_rules
 from checks.rules.connection import (
@@ -78,6 +80,149 @@ def test_c001_blocks_urls_that_cannot_be_tested(url: str, cause: str) -> None:
     assert split_message(issue.message)[1]  # a fix line
     assert url_under_test(url) is None
     assert c002_tenant_url_not_motimate_form(url) is None  # C001 said it all
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        # Each of these used to reach httpx, the resolver or urlsplit and end in a traceback.
+        (
+            "https://acme..motimateapp.com/scim/v1",
+            "The tenant URL's host name has an empty part: two dots in a row, or a dot at the "
+            "start or end.",
+        ),
+        (
+            "https://.motimateapp.com/scim/v1",
+            "The tenant URL's host name has an empty part: two dots in a row, or a dot at the "
+            "start or end.",
+        ),
+        (
+            f"https://{'a' * 300}.motimateapp.com/scim/v1",
+            "The tenant URL's host name has a part of 300 characters; a part between dots has "
+            "at most 63.",
+        ),
+        (
+            f"https://{'.'.join(['a' * 60] * 5)}/scim/v1",
+            "The tenant URL's host name has 304 characters; a host name has at most 253.",
+        ),
+        (
+            f"https://{'ø' * 60}.motimateapp.com/scim/v1",  # 60 letters, 64 once encoded
+            "The tenant URL's host name has characters a domain name cannot have (an "
+            "international name must be valid IDNA).",
+        ),
+        (
+            "https://[::1/scim",
+            "The tenant URL's host has a '[' without its ']' (square brackets only enclose an "
+            "IPv6 address, such as [2001:db8::1]).",
+        ),
+        (
+            "https://::1]/scim/v1",
+            "The tenant URL's host has a ']' without its '[' (square brackets only enclose an "
+            "IPv6 address, such as [2001:db8::1]).",
+        ),
+        (
+            "https://[zz]/scim/v1",
+            "The tenant URL's host in square brackets is not a valid IPv6 address.",
+        ),
+        (
+            "https://[v1.future]/scim/v1",
+            "The tenant URL's host in square brackets is not a valid IPv6 address.",
+        ),
+        (
+            "https://[::1]8443/scim/v1",
+            "The tenant URL has something other than ':' and a port after its ']'.",
+        ),
+        (
+            "https://10.0.0.256/scim/v1",
+            "The tenant URL's host is not a valid IPv4 address (each part is 0 to 255).",
+        ),
+        (
+            "https://acme-.motimateapp.com/scim/v1",
+            "The tenant URL's host name has a part that starts or ends with '-'.",
+        ),
+        (
+            "https://xn--zz.motimateapp.com/scim/v1",
+            "The tenant URL's host name has a part starting with 'xn--' that is not a valid "
+            "encoded international name.",
+        ),
+        (
+            "https://ａｃｍｅ.motimateapp.com/scim/v1",  # full-width letters
+            "The tenant URL's host name has characters a domain name cannot have (an "
+            "international name must be valid IDNA).",
+        ),
+        (
+            "https://acme.motimateapp.com\uff0fscim/v1",  # a full-width '/' (NFKC check)
+            "The tenant URL's host name is not a valid host name.",
+        ),
+        ("https://:443/scim/v1", "The tenant URL has no host name."),
+        (
+            "https://acme.motimateapp.com/scim/v1\x00",
+            "The tenant URL has a control character (U+0000) inside it.",
+        ),
+        (
+            "https://acme.motimateapp.com/scim/v1\udcfe",
+            "The tenant URL has bytes that are not text (not UTF-8) inside it.",
+        ),
+    ],
+)
+def test_c001_malformed_hosts_are_findings_not_crashes(url: str, cause: str) -> None:
+    issue = c001_tenant_url_unusable(url)
+    assert issue is not None
+    remedy = (
+        "Copy the URL again as one piece, exactly as Motimate sent it."
+        if "inside it" in cause
+        else "Enter the URL in the form https://{identifier}.motimateapp.com/scim/v1."
+    )
+    assert split_message(issue.message) == (cause, remedy)
+    assert url_under_test(url) is None
+    assert c002_tenant_url_not_motimate_form(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bjørn.motimateapp.com/scim/v1",  # an international name: httpx encodes it
+        "https://xn--bjrn-qoa.motimateapp.com/scim/v1",  # the same, encoded
+        "https://acme.motimateapp.com./scim/v1",  # the root's final dot
+        "https://a_b.motimateapp.com/scim/v1",  # underscores resolve in some DNS zones
+        f"https://{'a' * 63}.motimateapp.com/scim/v1",
+        "http://[::1]:8080/scim/v1",
+        "https://[2001:db8::1]/scim/v1",
+    ],
+)
+def test_c001_well_formed_hosts_pass(url: str) -> None:
+    assert c001_tenant_url_unusable(url) is None
+    assert url_under_test(url) == url
+
+
+# Hosts built from the characters that break parsers: brackets, dots, colons, dashes, digits,
+# non-ASCII letters, look-alikes, surrogates, control characters.
+_HOSTY = st.text(
+    alphabet=st.sampled_from([*"[]:.-_%@/?#aZ09xn", "ø", "ａ", "\uff0f", "\udcff", "\x00"]),
+    max_size=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.builds(
+            lambda scheme, host, tail: f"{scheme}{host}{tail}",
+            st.sampled_from(["https://", "http://", "", "//", "https:"]),
+            st.one_of(_HOSTY, st.text(max_size=20)),
+            st.sampled_from(["", "/scim/v1", ":8443/scim/v1", "/", "?x", ":x"]),
+        ),
+    )
+)
+def test_any_text_as_url_gets_a_verdict_never_an_exception(url: str) -> None:
+    issue = c001_tenant_url_unusable(url)
+    tested = url_under_test(url)
+    c002_tenant_url_not_motimate_form(url)
+    if issue is not None:
+        assert split_message(issue.message)[1]  # a fix line
+    if tested is not None:
+        assert tested.startswith(("https://", "http://"))
 
 
 def test_c001_trims_surrounding_whitespace_and_tests_the_rest() -> None:

@@ -14,9 +14,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
+
+import idna
 
 from checks.model import Issue, Severity, rule
 from checks.text import describe_blanks, has_blank, is_blank_char, strip_blanks
@@ -56,15 +59,98 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _valid_host(host: str) -> bool:
-    """A DNS name (IDN letters allowed) or an IP address."""
+MAX_LABEL = 63  # RFC 1035: a DNS label is at most 63 octets…
+MAX_HOST = 253  # …and a name at most 253 characters, without the final dot
+_IPV4_SHAPE = re.compile(r"[0-9]+(\.[0-9]+){3}")  # what httpx insists be a valid IPv4 address
+
+
+def _netloc_of(url: str) -> str:
+    """The authority of a URL by plain string cutting, for when urlsplit refuses the URL."""
+    rest = url.partition("://")[2] if "://" in url else url.removeprefix("//")
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
+def _host_problem(netloc: str, host: str) -> str | None:
+    """Why the URL's host cannot be connected to (one sentence), or None.
+
+    `netloc` is the URL's authority without user info, `host` urlsplit's hostname. This
+    mirrors what the HTTP client and the resolver would refuse with an exception (httpx: IPv4
+    and IPv6 literals, IDNA 2008 for international names, `xn--` labels; the socket module:
+    empty or over-long labels), so that such a URL is a C001 finding, not a crash.
+    """
+    if netloc.startswith("["):
+        literal, bracket, after = netloc[1:].partition("]")
+        if not bracket or "[" in literal or "]" in after or "[" in after:
+            return (
+                "The tenant URL's host has a '[' without its ']' (square brackets only enclose "
+                "an IPv6 address, such as [2001:db8::1])."
+            )
+        if after and not after.startswith(":"):
+            return "The tenant URL has something other than ':' and a port after its ']'."
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return "The tenant URL's host in square brackets is not a valid IPv6 address."
+        return None
+    if "[" in netloc or "]" in netloc:
+        return (
+            "The tenant URL's host has a ']' without its '[' (square brackets only enclose an "
+            "IPv6 address, such as [2001:db8::1])."
+        )
+    invalid = "The tenant URL's host name is not a valid host name."
     if not host:
-        return False
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return all(c.isalnum() or c in ".-_" for c in host) and not host.startswith((".", "-"))
+        return "The tenant URL has no host name."
+    if not all(c.isalnum() or c in ".-_" for c in host):
+        return invalid
+    if _IPV4_SHAPE.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return "The tenant URL's host is not a valid IPv4 address (each part is 0 to 255)."
+        return None
+    name = host[:-1] if host.endswith(".") else host
+    labels = name.split(".")
+    if "" in labels:
+        return (
+            "The tenant URL's host name has an empty part: two dots in a row, or a dot at the "
+            "start or end."
+        )
+    if any(label.startswith("-") or label.endswith("-") for label in labels):
+        return "The tenant URL's host name has a part that starts or ends with '-'."
+    if name.isascii():
+        ascii_name = name
+    else:
+        try:
+            ascii_name = idna.encode(name).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            ascii_name = ""
+        if not ascii_name:
+            return (
+                "The tenant URL's host name has characters a domain name cannot have (an "
+                "international name must be valid IDNA)."
+            )
+    ascii_labels = ascii_name.split(".")
+    if any(len(label) > MAX_LABEL for label in ascii_labels):
+        longest = max(len(label) for label in ascii_labels)
+        return (
+            f"The tenant URL's host name has a part of {longest} characters; a part between "
+            f"dots has at most {MAX_LABEL}."
+        )
+    if len(ascii_name) > MAX_HOST:
+        return (
+            f"The tenant URL's host name has {len(ascii_name)} characters; a host name has at "
+            f"most {MAX_HOST}."
+        )
+    for label in ascii_labels:
+        if label.lower().startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError):
+                return (
+                    "The tenant URL's host name has a part starting with 'xn--' that is not a "
+                    "valid encoded international name."
+                )
+    return None
 
 
 def _url_problem(url: str) -> tuple[str, str, bool] | None:
@@ -86,7 +172,26 @@ def _url_problem(url: str) -> tuple[str, str, bool] | None:
             "Copy the URL again as one piece, exactly as Motimate sent it.",
             True,
         )
-    parts = urlsplit(trimmed)
+    odd = next((c for c in trimmed if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if odd is not None:
+        return (
+            "The tenant URL has bytes that are not text (not UTF-8) inside it."
+            if unicodedata.category(odd) == "Cs"  # a lone surrogate: undecodable input bytes
+            else f"The tenant URL has a control character (U+{ord(odd):04X}) inside it.",
+            "Copy the URL again as one piece, exactly as Motimate sent it.",
+            True,
+        )
+    try:
+        parts = urlsplit(trimmed)
+    except ValueError:
+        # Unbalanced brackets, an invalid IPv6 literal, look-alikes of '/', '?', '#', '@', ':'
+        # (urlsplit checks these; the exact checks depend on the Python version).
+        netloc = _netloc_of(trimmed).rpartition("@")[2]
+        return (
+            _host_problem(netloc, netloc) or "The tenant URL's host name is not a valid host name.",
+            f"Enter the URL in the form {MOTIMATE_FORM}.",
+            True,
+        )
     if not parts.scheme or not parts.netloc:
         return (
             "The tenant URL is not an absolute URL: it needs https:// and a host name.",
@@ -112,12 +217,9 @@ def _url_problem(url: str) -> tuple[str, str, bool] | None:
             "Replace {identifier} with your Motimate account's identifier, as Motimate sent it.",
             True,
         )
-    if not _valid_host(host):
-        return (
-            "The tenant URL's host name is not a valid host name.",
-            f"Enter the URL in the form {MOTIMATE_FORM}.",
-            True,
-        )
+    host_problem = _host_problem(parts.netloc, host)
+    if host_problem is not None:
+        return (host_problem, f"Enter the URL in the form {MOTIMATE_FORM}.", True)
     try:
         parts.port  # noqa: B018  (urlsplit validates the port lazily)
     except ValueError:
@@ -186,6 +288,15 @@ def url_under_test(url: str) -> str | None:
     parts = urlsplit(trimmed)
     path = parts.path.rstrip("/")
     return SplitResult(parts.scheme.lower(), parts.netloc, path, "", "").geturl()
+
+
+def url_refused_issue() -> Issue:
+    """C001's message for a URL the rules let through but the HTTP client refuses: the last
+    line of defence, so that no URL ends in a traceback."""
+    return say(
+        "The tenant URL is not a URL an HTTP client can use (its host or path is malformed).",
+        f"Enter the URL in the form {MOTIMATE_FORM}.",
+    )
 
 
 @rule("C001", Severity.ERROR, scope="connection")
