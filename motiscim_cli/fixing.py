@@ -8,26 +8,26 @@ users — not in Motimate. Three outputs, all computed from one check run (`plan
   delimiter, `#TYPE`/`sep=` preamble, line endings, untouched rows byte for byte).
 - the findings CSV is the `csv` report renderer (`motiscim_cli.render.csv_report`).
 
-Spreadsheet safety of the corrected CSV (OWASP CSV injection). A cell that begins with `=`,
-`+`, `-`, `@`, a tab or a carriage return is written with a leading `'`, so that a person who
-opens the file in a spreadsheet sees text instead of running a formula — *except* a cell that
-is exactly a correct E.164 number (`^\\+[1-9]\\d{6,14}$`). Why the exception, and what it costs:
+The corrected CSV is data, so it is written as data: no spreadsheet neutralisation unless
+`--spreadsheet-safe` asks for it. Why, when the findings CSV is always neutralised:
 
-- The corrected CSV is data. Re-checking it (`motiscim check fixed.csv`) must show every fixed
-  error gone; a quoted `'+4798765432` is not a phone number (P005), so the one value the fix
-  was for would be broken by the safety measure.
-- A bare `+` followed by digits cannot do anything: a spreadsheet can only evaluate it to that
-  number. There is no function, reference or DDE call in it to neutralise.
-- The cost: Excel, on a double-click, shows such a cell as the number 4798765432 (the `+`
-  hidden by the General format). To see the values as text `+47…`, import the file with
-  *Data → From Text/CSV* and set the phone column to Text — or review the findings CSV, which
-  is made for Excel. Never save the corrected CSV from Excel: that turns the numbers into
-  `4.79877E+09` (P006).
+- It is the export with the fixes applied and nothing else: the admin diffs it against the
+  export, re-checks it (`motiscim check fixed.csv` must show every fixed error gone) or feeds it
+  to whatever updates the source (an HR system, an `Import-Csv` loop). A `'` added to
+  `=SUM(A1)` would be a change nobody asked for, would reach Entra and Motimate as part of the
+  value, and would hide the N003 finding from the re-check; it would also change unmapped
+  columns (a `+47 22 …` telephoneNumber) that motiscim otherwise never touches.
+- It holds nothing the export did not: the same cells are in the file the admin downloaded.
+- The summary counts, by column, the cells that a spreadsheet would run as a formula, so the
+  admin knows before opening the file; the findings CSV is the file made for Excel.
 
-Neutralised cells in other columns *are* changed data (`'=SUM(A1)`): a job title that starts
-with `=` is almost certainly a paste error (N003), and the quote keeps it visible for review.
-Rows the loader found malformed (F004) get no fixes; they are written back byte for byte,
-unless a cell needs neutralising, in which case only that quote is added.
+With `--spreadsheet-safe` every cell goes through `motiscim_cli.spreadsheet.spreadsheet_cell`
+(a formula start gets a `'`, a correct E.164 number becomes `="+47…"`), like the findings CSV,
+and the summary counts, by column, the cells changed that way: that file is for reading in a
+spreadsheet, not for importing anywhere.
+
+Rows the loader found malformed (F004) get no fixes; they are written back byte for byte
+(with --spreadsheet-safe: unless a cell needs neutralising, in which case only that changes).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from checks.fixes import Change, plan_changes, user_chains, within
 from checks.model import CheckContext, Finding, FixConfidence, Rule, Severity, UserRecord
 from motiscim_cli.report import Report
 from motiscim_cli.run import CheckOptions, ReadError, run_check
-from motiscim_cli.spreadsheet import is_e164, needs_neutralising
+from motiscim_cli.spreadsheet import is_e164, needs_neutralising, spreadsheet_cell
 
 # ---- the plan ------------------------------------------------------------------------------
 
@@ -400,11 +400,24 @@ class FixedCsvError(Exception):
     """The corrected CSV cannot be written as asked (one line for the terminal)."""
 
 
-def safe_cell(cell: str) -> str:
-    """The cell as written to the corrected CSV: a formula start quoted, E.164 left as is."""
-    if needs_neutralising(cell) and not is_e164(cell):
-        return "'" + cell
-    return cell
+@dataclass(slots=True)
+class FixedCsv:
+    """The corrected CSV and what the summary must say about its spreadsheet safety."""
+
+    data: bytes
+    # cells that begin with = + - @, a tab or a CR (a bare E.164 number aside: it cannot run
+    # anything), by column: written as they are unless spreadsheet_safe
+    formula_cells: Counter[str] = field(default_factory=Counter)
+    # cells written differently for a spreadsheet ('…, ="+47…"), by column: spreadsheet_safe only
+    neutralised: Counter[str] = field(default_factory=Counter)
+
+
+def _column_name(header: Sequence[str] | None, index: int) -> str:
+    if header is None:
+        return "(header)"
+    if index < len(header) and header[index]:
+        return header[index]
+    return f"column {index + 1}"
 
 
 def _decode(data: bytes, label: str) -> tuple[str, bool]:
@@ -462,8 +475,12 @@ def _records(lines: Sequence[str], delimiter: str) -> Iterator[tuple[list[str] |
         start = position[0]
 
 
-def fixed_csv_bytes(plan: FixPlan, data: bytes, encoding: str | None = None) -> bytes:
-    """The export as read, with the plan's changes applied and formula starts neutralised."""
+def fixed_csv_bytes(
+    plan: FixPlan, data: bytes, encoding: str | None = None, *, spreadsheet_safe: bool = False
+) -> FixedCsv:
+    """The export as read, with the plan's changes applied; with `spreadsheet_safe`, every cell
+    written for a spreadsheet (see the module notes)."""
+    result = FixedCsv(b"")
     source = plan.report.sources[0]
     label = source.encoding or "utf-8"
     delimiter = source.delimiter or ","
@@ -493,6 +510,7 @@ def fixed_csv_bytes(plan: FixPlan, data: bytes, encoding: str | None = None) -> 
             row += 1
             out.append(original)
             continue
+        names = header  # None while this is the header row itself
         if header is None:
             header = [cell.replace("\ufeff", "") for cell in cells]
             new = cells
@@ -508,9 +526,19 @@ def fixed_csv_bytes(plan: FixPlan, data: bytes, encoding: str | None = None) -> 
                     "was read?"
                 )
             new = list(cells)
+            if user.record.malformed is not None:
+                names = []  # its cells are not under their headers: counted as "column N"
             for change in user.changes:
                 new[header.index(change.column)] = change.new
-        new = [safe_cell(cell) for cell in new]
+        for index, cell in enumerate(new):
+            if needs_neutralising(cell) and not is_e164(cell):
+                result.formula_cells[_column_name(names, index)] += 1
+        if spreadsheet_safe:
+            written = [spreadsheet_cell(cell) for cell in new]
+            for index, (cell, safe) in enumerate(zip(new, written, strict=True)):
+                if cell != safe:
+                    result.neutralised[_column_name(names, index)] += 1
+            new = written
         if new == cells:
             out.append(original)
             continue
@@ -527,7 +555,8 @@ def fixed_csv_bytes(plan: FixPlan, data: bytes, encoding: str | None = None) -> 
     target = encoding or label
     if target == "utf-8-sig" and label != "utf-8-sig":
         bom = True
-    return _encode("".join(out), target, bom, same=target == label)
+    result.data = _encode("".join(out), target, bom, same=target == label)
+    return result
 
 
 def _cells(record: UserRecord) -> list[str]:

@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 from checks.fixes import within
 from checks.model import Severity
 from motiscim_cli.app import app
-from motiscim_cli.fixing import ps_comment_text, ps_quote, safe_cell
+from motiscim_cli.fixing import ps_comment_text, ps_quote
 from motiscim_cli.run import CheckOptions, run_check
+from motiscim_cli.spreadsheet import spreadsheet_cell
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "sample_exports" / "entra-users-download.csv"
@@ -89,7 +90,7 @@ def test_counts_on_the_sample_are_changed_cells_and_users(tmp_path: Path) -> Non
     # lines 4, 5, 8 (phones), 7 (mail), 13 (UPN): five cells of five users
     assert out.splitlines()[:4] == [
         "26 user(s) read; the fixes at --fix-level certain change 5 cell(s) of 5 user(s).",
-        "Cells changed by column: mail 1, mobilePhone 3, userPrincipalName 1.",
+        "Cells changed by column: mail (1), mobilePhone (3), userPrincipalName (1).",
         "--fix-level probable would change 4 more cell(s) of 4 user(s): country codes "
         "completed, mojibake repaired.",
         "9 error(s) have no fix at this level: see the findings.",
@@ -98,8 +99,8 @@ def test_counts_on_the_sample_are_changed_cells_and_users(tmp_path: Path) -> Non
     assert (code, err) == (1, "")
     assert out.splitlines()[:3] == [
         "26 user(s) read; the fixes at --fix-level probable change 9 cell(s) of 9 user(s).",
-        "Cells changed by column: givenName 1, jobTitle 1, mail 1, mobilePhone 5, "
-        "userPrincipalName 1.",
+        "Cells changed by column: givenName (1), jobTitle (1), mail (1), mobilePhone (5), "
+        "userPrincipalName (1).",
         "7 error(s) have no fix at this level: see the findings.",
     ]
 
@@ -121,7 +122,7 @@ def test_a_cell_that_feeds_two_attributes_is_one_change(tmp_path: Path) -> None:
     assert (code, err) == (1, "")  # row 2's P001 needs the probable level
     assert out.splitlines()[:3] == [
         "2 user(s) read; the fixes at --fix-level certain change 2 cell(s) of 1 user(s).",
-        "Cells changed by column: mobilePhone 1, userPrincipalName 1.",
+        "Cells changed by column: mobilePhone (1), userPrincipalName (1).",
         "--fix-level probable would change 2 more cell(s) of 2 user(s): country codes "
         "completed, mojibake repaired.",
     ]
@@ -139,7 +140,7 @@ def test_a_cell_that_feeds_two_attributes_is_one_change(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     assert out.splitlines()[:2] == [
         "2 user(s) read; the fixes at --fix-level probable change 4 cell(s) of 2 user(s).",
-        "Cells changed by column: givenName 1, mobilePhone 2, userPrincipalName 1.",
+        "Cells changed by column: givenName (1), mobilePhone (2), userPrincipalName (1).",
     ]
     script = (tmp_path / "p.ps1").read_text(encoding="utf-8-sig").splitlines()
     assert (
@@ -293,7 +294,13 @@ def test_rechecking_the_fixed_csv_leaves_no_fixable_error(
 def test_fixed_csv_of_the_sample_changes_only_the_fixed_cells(tmp_path: Path) -> None:
     export = tmp_path / "users.csv"
     shutil.copyfile(SAMPLE, export)
-    _fix(str(export), "--csv", "fixed.csv")
+    _, out, _ = _fix(str(export), "--csv", "fixed.csv")
+    assert out.splitlines()[4:6] == [
+        "Wrote fixed.csv (the export with the fixes applied)",
+        # line 17 is malformed (F004): its E.164 phone would be under another header
+        "fixed.csv: 3 cell(s) begin with = + - @, a tab or CR and are written as they are "
+        "(the file is data), by column: jobTitle (1), mobilePhone (1), telephoneNumber (1).",
+    ]
     original = export.read_bytes()
     fixed = (tmp_path / "fixed.csv").read_bytes()
     assert fixed.startswith(codecs.BOM_UTF8)  # same encoding: UTF-8 with BOM
@@ -301,11 +308,11 @@ def test_fixed_csv_of_the_sample_changes_only_the_fixed_cells(tmp_path: Path) ->
     new_lines = fixed.decode("utf-8-sig").splitlines(keepends=True)
     assert len(old_lines) == len(new_lines)
     changed = [i + 1 for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
-    # lines 4, 5, 7, 8 (phones), 7 (mail), 13 (UPN), 19 (=SUM neutralised), 23 (+… ext. 12),
-    # 26 (an unmapped '+47 22 …' telephoneNumber, neutralised)
-    assert changed == [4, 5, 7, 8, 13, 19, 23, 26]
+    # lines 4, 5, 8 (phones), 7 (mail), 13 (UPN); nothing else: not the =SUM(A1) job title on
+    # line 19, the '+… ext. 12' phone on 23 or the unmapped '+47 22 …' telephoneNumber on 26
+    assert changed == [4, 5, 7, 8, 13]
     assert ",+4798765431," in new_lines[3]
-    assert ",'=SUM(A1)," in new_lines[18]
+    assert ",=SUM(A1)," in new_lines[18]
     assert new_lines[16] == old_lines[16]  # the malformed row (F004) is written back as it was
 
 
@@ -346,56 +353,123 @@ def test_fixed_csv_keeps_powershell_type_line_and_quoting(tmp_path: Path) -> Non
     )
 
 
-def test_fixed_csv_is_spreadsheet_safe_but_keeps_e164_numbers(tmp_path: Path) -> None:
-    rows = []
+def _hostile_rows() -> list[list[str]]:
+    rows = [HEADER.split(",")]
     for index, hostile in enumerate(HOSTILE_VALUES):
         guid = f"0f8fad5b-d9cb-469f-a165-70867728950{index}"
-        rows.append(
-            [
-                guid,
-                f"u{index}@example.com",
-                hostile,
-                "Kari",
-                "Nordmann",
-                f"u{index}@example.com",
-                "+4798765432" if index % 2 else "+47 987 65 432",
-                hostile,
-                "NO",
-                "False",
-            ]
-        )
+        phone = "+4798765432" if index % 2 else "+47 987 65 432"
+        upn = f"u{index}@example.com"
+        rows.append([guid, upn, hostile, "Kari", "Nordmann", upn, phone, hostile, "NO", "False"])
+    return rows
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")  # so that a cell with CR is quoted
-    writer.writerow(HEADER.split(","))
-    writer.writerows(rows)
-    export = _write(tmp_path / "hostile.csv", buffer.getvalue())
-    code, _, err = _fix(str(export), "--csv", "fixed.csv", "--findings", "findings.csv")
-    assert code == 0  # every error (P002) is fixed; N003 is a warning without a fix
-    assert err == ""
-    with open(tmp_path / "fixed.csv", encoding="utf-8", newline="") as handle:
-        written = list(csv.reader(handle))
-    assert written[0] == HEADER.split(",")
-    for index, hostile in enumerate(HOSTILE_VALUES):
-        row = written[index + 1]
-        assert row[2] == "'" + hostile  # displayName: neutralised
-        assert row[6] == "+4798765432"  # a correct E.164 number is left as is (also when fixed)
-        # jobTitle: neutralised (N003 has no fix), or trimmed by N002's certain fix
-        assert row[7] == ("'" + hostile if hostile[0] not in "\t\r" else hostile[1:])
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # CRLF: a cell with CR is quoted
+    return buffer.getvalue().encode("utf-8")
+
+
+def test_fixed_csv_is_data_and_says_which_cells_a_spreadsheet_would_run(tmp_path: Path) -> None:
+    original = _hostile_rows()
+    export = tmp_path / "hostile.csv"
+    export.write_bytes(_csv_bytes(original))
+    code, out, err = _fix(str(export), "--csv", "fixed.csv", "--findings", "findings.csv")
+    assert (code, err) == (0, "")  # every error (P002) is fixed; N003 is a warning without a fix
+    # The corrected CSV is the export with the fixes and nothing else: the phone fixes (rows
+    # 1, 3, 5) and N002's trim of the tab/CR job titles (rows 5, 6); hostile cells as they were.
+    expected = [list(row) for row in original]
+    for row in expected[1:]:
+        row[6] = "+4798765432"
+        row[7] = row[7].lstrip("\t\r")
+    assert (tmp_path / "fixed.csv").read_bytes() == _csv_bytes(expected)
+    assert out.splitlines()[2:5] == [
+        "Wrote fixed.csv (the export with the fixes applied)",
+        "Wrote findings.csv (one row per finding)",
+        "fixed.csv: 10 cell(s) begin with = + - @, a tab or CR and are written as they are "
+        "(the file is data), by column: displayName (6), jobTitle (4).",
+    ]
+    # the data is the data: re-checking the corrected CSV still finds the formula-like titles
+    again, _ = run_check([str(tmp_path / "fixed.csv")], CheckOptions())
+    assert [(f.rule, f.row) for f in again.findings if f.rule == "N003"] == [
+        ("N003", 1),
+        ("N003", 2),
+        ("N003", 3),
+        ("N003", 4),
+    ]
+
+
+def test_fixed_csv_spreadsheet_safe_neutralises_and_counts_by_column(tmp_path: Path) -> None:
+    original = _hostile_rows()
+    export = tmp_path / "hostile.csv"
+    export.write_bytes(_csv_bytes(original))
+    code, out, err = _fix(str(export), "--csv", "safe.csv", "--spreadsheet-safe")
+    assert (code, err) == (0, "")
+    expected = [list(row) for row in original]
+    for row in expected[1:]:
+        row[2] = "'" + row[2]
+        row[6] = '="+4798765432"'
+        row[7] = "'" + row[7] if row[7][0] not in "\t\r" else row[7][1:]
+    assert (tmp_path / "safe.csv").read_bytes() == _csv_bytes(expected)
+    assert b'"=""+4798765432"""' in (tmp_path / "safe.csv").read_bytes()  # the exact bytes
+    assert out.splitlines()[2:5] == [
+        "Wrote safe.csv (the export with the fixes applied)",
+        "safe.csv: 16 cell(s) changed for spreadsheets (--spreadsheet-safe), by column: "
+        "displayName (6), jobTitle (4), mobilePhone (6).",
+        '  A \' before = + - @, ="…" around E.164 numbers: not data, do not import this file '
+        "anywhere.",
+    ]
+    code, _, err = _fix(str(export), "--findings", "f.csv", "--spreadsheet-safe")
+    assert code == 2 and "--spreadsheet-safe" in err and "it applies to --csv FILE" in err
+
+
+def test_fix_help_documents_the_spreadsheet_choices() -> None:
+    result = CliRunner().invoke(app, ["fix", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(result.stdout.split())
+    assert "cells starting with = + - @ are written as they are" in text
+    assert "--spreadsheet-safe" in text and "never import such a file" in text
+    assert 'a correct E.164 number is written as ="+47…" so that Excel shows it as text' in text
+
+
+def test_findings_csv_writes_e164_as_excel_text_and_neutralises_the_rest(tmp_path: Path) -> None:
+    export = tmp_path / "hostile.csv"
+    export.write_bytes(_csv_bytes(_hostile_rows()))
+    _fix(str(export), "--findings", "findings.csv")
+    data = (tmp_path / "findings.csv").read_bytes()
+    # P002 on '+47 987 65 432': the value neutralised with ', the E.164 fix as ="+4798765432"
+    p002 = b',mobilePhone,\'+47 987 65 432,"=""+4798765432""",certain,'
+    assert data.count(p002) == 3
+    n003 = [line for line in data.split(b"\r\n") if line.startswith(b"N003,")]
+    assert [line.split(b",")[9:11] for line in n003] == [
+        [b"jobTitle", b"'=cmd|' /C calc'!A0"],
+        [b"jobTitle", b"'@SUM(1)"],
+        [b"jobTitle", b"'+1+1"],
+        [b"jobTitle", b"'-2"],
+    ]
     with open(tmp_path / "findings.csv", encoding="utf-8-sig", newline="") as handle:
         table = list(csv.DictReader(handle))
-    n003 = [r for r in table if r["rule"] == "N003"]
-    assert {r["value"] for r in n003} <= {"'" + v for v in HOSTILE_VALUES}
-    assert all(not r[key].startswith(("=", "+", "-", "@", "\t", "\r")) for r in table for key in r)
-    assert [r["fix"] for r in table if r["rule"] == "P002"] == ["'+4798765432"] * 3
+    for row in table:
+        for cell in row.values():
+            if cell.startswith("="):  # only the text form of a correct E.164 number
+                assert cell == '="+4798765432"'
+            else:
+                assert not cell.startswith(("+", "-", "@", "\t", "\r")), cell
 
 
-def test_safe_cell() -> None:
-    assert safe_cell("+4798765432") == "+4798765432"
-    assert safe_cell("+47 987 65 432") == "'+47 987 65 432"
-    assert safe_cell("+0123456789") == "'+0123456789"  # no country code 0: not E.164
-    assert safe_cell("+4798765432 ") == "'+4798765432 "
-    assert [safe_cell(v) for v in HOSTILE_VALUES] == ["'" + v for v in HOSTILE_VALUES]
-    assert safe_cell("Kari") == "Kari" and safe_cell("") == ""
+def test_spreadsheet_cell() -> None:
+    assert spreadsheet_cell("+4798765432") == '="+4798765432"'
+    assert spreadsheet_cell("+353851234567") == '="+353851234567"'  # 12 digits: not 3.5E+11
+    assert spreadsheet_cell("+47 987 65 432") == "'+47 987 65 432"
+    assert spreadsheet_cell("+0123456789") == "'+0123456789"  # no country code 0: not E.164
+    assert spreadsheet_cell("+4798765432 ") == "'+4798765432 "
+    assert spreadsheet_cell("+1234567890123456") == "'+1234567890123456"  # 16 digits
+    # digits of other scripts are not E.164 and never go inside a formula
+    assert spreadsheet_cell("+\u0664\u0667\u0669\u0668\u0667\u0666\u0665\u0664\u0663\u0662") == (
+        "'+\u0664\u0667\u0669\u0668\u0667\u0666\u0665\u0664\u0663\u0662"
+    )
+    assert spreadsheet_cell('+47"&HYPERLINK("x")') == '\'+47"&HYPERLINK("x")'
+    assert [spreadsheet_cell(v) for v in HOSTILE_VALUES] == ["'" + v for v in HOSTILE_VALUES]
+    assert spreadsheet_cell("Kari") == "Kari" and spreadsheet_cell("") == ""
+    assert spreadsheet_cell(None) == ""
 
 
 def test_json_input_cannot_become_csv(tmp_path: Path) -> None:
@@ -610,9 +684,15 @@ def test_findings_csv_has_one_row_per_finding(tmp_path: Path) -> None:
     )
     assert (first["value"], first["fix"], first["fix_confidence"]) == (
         "98765432",
-        "'+4798765432",
+        '="+4798765432"',  # Excel shows the text +4798765432
         "probable",
     )
+    lines = data.split(b"\r\n")
+    assert b',mobilePhone,98765432,"=""+4798765432""",probable,' in lines[1]
+    p007 = next(line for line in lines if line.startswith(b"P007,"))  # the guide's +4700000000
+    assert b',mobilePhone,"=""+4700000000""",,,' in p007
+    p005 = next(line for line in lines if line.startswith(b"P005,"))
+    assert b",mobilePhone,'+4741234580 ext. 12,,," in p005
 
 
 def test_graph_json_synced_users_get_set_aduser(tmp_path: Path) -> None:

@@ -256,7 +256,8 @@ def test_neutralise() -> None:
     assert neutralise("\rx") == "'\rx"
     assert neutralise("kari@example.com") == "kari@example.com"
     assert neutralise(None) == ""
-    # A correct E.164 number is prefixed too: that is what keeps Excel from making it a number.
+    # The plain OWASP rule prefixes a correct E.164 number too (the csv report uses
+    # spreadsheet_cell, which writes it as ="+47…" so that Excel shows it as text).
     assert is_e164("+4798765432") and neutralise("+4798765432") == "'+4798765432"
     assert not is_e164("+47 987 65 432") and not is_e164("+0123456789")
 
@@ -271,7 +272,7 @@ def test_csv_rows_and_neutralised_cells(pinned: None) -> None:
     p001 = next(r for r in rows if r["rule"] == "P001")
     assert (p001["value"], p001["fix"], p001["fix_confidence"]) == (
         "98765432",
-        "'+4798765432",
+        '="+4798765432"',  # a correct E.164 number: the text +4798765432 in Excel
         "probable",
     )
     n002 = next(r for r in rows if r["rule"] == "N002")
@@ -280,7 +281,10 @@ def test_csv_rows_and_neutralised_cells(pinned: None) -> None:
     assert a001["suppressed"] == "Leaver kept for payroll until 2027 (ticket IT-4711)"
     for row in rows:
         for cell in row.values():
-            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+            if cell.startswith("="):  # only the text form of a correct E.164 number
+                assert cell.startswith('="') and cell.endswith('"') and is_e164(cell[2:-1]), cell
+            else:
+                assert not cell.startswith(("+", "-", "@", "\t", "\r")), cell
 
 
 # ---- markdown --------------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from motiscim_cli.fixing import FixPlan
+    from motiscim_cli.fixing import FixedCsv, FixPlan
 
 LEVEL_HELP = (
     "Which fixes the outputs apply: certain (whitespace, separators, 'tel:', trunk (0), 00 → +) "
@@ -38,15 +39,30 @@ def fix(
         typer.Option(
             "--csv",
             metavar="FILE",
-            help="Write the export with the fixes applied to FILE (CSV only).",
+            help="Write the export with the fixes applied to FILE (CSV only): data, changed "
+            "only where a fix applies, so cells starting with = + - @ are written as they are "
+            "(the summary counts them by column; see --spreadsheet-safe).",
         ),
     ] = None,
     findings_out: Annotated[
         str | None,
         typer.Option(
-            "--findings", metavar="FILE", help="Write one row per finding to FILE, for Excel."
+            "--findings",
+            metavar="FILE",
+            help="Write one row per finding to FILE, for Excel: a cell starting with = + - @ "
+            'gets a leading \', a correct E.164 number is written as ="+47…" so that Excel '
+            "shows it as text.",
         ),
     ] = None,
+    spreadsheet_safe: Annotated[
+        bool,
+        typer.Option(
+            "--spreadsheet-safe",
+            help="Write --csv for reading in a spreadsheet, like --findings: ' before = + - @, "
+            '="+47…" around E.164 numbers. That changes data (the summary counts the cells '
+            "by column): never import such a file.",
+        ),
+    ] = False,
     fix_level: Annotated[
         str, typer.Option(help=LEVEL_HELP, metavar="certain|probable")
     ] = "certain",
@@ -126,6 +142,8 @@ def fix(
         raise typer.BadParameter("choose certain or probable", param_hint="--fix-level")
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    if spreadsheet_safe and csv_out is None:
+        raise typer.BadParameter("it applies to --csv FILE", param_hint="--spreadsheet-safe")
     if encoding is not None and encoding not in ENCODINGS:
         raise typer.BadParameter(f"choose one of: {', '.join(ENCODINGS)}", param_hint="--encoding")
     # Every output is checked before the export is read: a refusal is one line and exit 2,
@@ -184,6 +202,7 @@ def fix(
         )
 
     written: list[str] = []
+    notes: list[str] = []
     if script is not None:
         text = render_script(plan, os.path.basename(export))
         # UTF-8 with a BOM: Windows PowerShell 5.1 reads a BOM-less script as the ANSI code page.
@@ -193,18 +212,19 @@ def fix(
         with open(export, "rb") as handle:
             data = handle.read()
         try:
-            fixed = fixed_csv_bytes(plan, data, encoding)
+            fixed = fixed_csv_bytes(plan, data, encoding, spreadsheet_safe=spreadsheet_safe)
         except FixedCsvError as error:
             raise _fail(f"--csv {csv_out}: {error}") from None
-        _write_file(csv_out, fixed)
+        _write_file(csv_out, fixed.data)
         written.append(f"{csv_out} (the export with the fixes applied)")
+        notes.extend(_spreadsheet_notes(csv_out, fixed, spreadsheet_safe))
     if findings_out is not None:
         from motiscim_cli.render.csv_report import render as render_csv
 
         _write_file(findings_out, render_csv(plan.report).encode("utf-8"))
         written.append(f"{findings_out} (one row per finding)")
 
-    _summary(plan, written, color=use_color(no_color), width=terminal_width())
+    _summary(plan, written, notes, color=use_color(no_color), width=terminal_width())
     raise typer.Exit(1 if plan.unresolved_errors() else 0)
 
 
@@ -217,7 +237,34 @@ def _write_file(path: str, data: bytes) -> None:
         raise _fail(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def _summary(plan: FixPlan, written: list[str], *, color: bool, width: int | None) -> None:
+def _by_column(counts: Counter[str]) -> str:
+    return ", ".join(f"{column} ({count})" for column, count in sorted(counts.items()))
+
+
+def _spreadsheet_notes(path: str, fixed: FixedCsv, spreadsheet_safe: bool) -> list[str]:
+    """What the admin must know before opening the corrected CSV in a spreadsheet."""
+    if spreadsheet_safe:
+        if not fixed.neutralised:
+            return []
+        return [
+            f"{path}: {fixed.neutralised.total()} cell(s) changed for spreadsheets "
+            f"(--spreadsheet-safe), by column: {_by_column(fixed.neutralised)}.",
+            '  A \' before = + - @, ="…" around E.164 numbers: not data, do not import this '
+            "file anywhere.",
+        ]
+    if not fixed.formula_cells:
+        return []
+    return [
+        f"{path}: {fixed.formula_cells.total()} cell(s) begin with = + - @, a tab or CR and are "
+        f"written as they are (the file is data), by column: {_by_column(fixed.formula_cells)}.",
+        "  A spreadsheet may run them as formulas: review them in the findings CSV, or write "
+        "the file with --spreadsheet-safe.",
+    ]
+
+
+def _summary(
+    plan: FixPlan, written: list[str], notes: list[str], *, color: bool, width: int | None
+) -> None:
     """What was written and what is left, then the guide's advice (as `check` shows it)."""
     import sys
 
@@ -235,11 +282,7 @@ def _summary(plan: FixPlan, written: list[str], *, color: bool, width: int | Non
         f"{cells.total()} cell(s) of {users} user(s)."
     ]
     if cells:
-        lines.append(
-            "Cells changed by column: "
-            + ", ".join(f"{column} {count}" for column, count in sorted(cells.items()))
-            + "."
-        )
+        lines.append(f"Cells changed by column: {_by_column(cells)}.")
     more_cells, more_users = plan.more_at_probable()
     if more_cells:
         lines.append(
@@ -250,8 +293,11 @@ def _summary(plan: FixPlan, written: list[str], *, color: bool, width: int | Non
     if left:
         lines.append(f"{len(left)} error(s) have no fix at this level: see the findings.")
     lines.extend(f"Wrote {item}" for item in written)
+    lines.extend(notes)
     console = Console(file=sys.stdout, force_terminal=color, no_color=not color, width=width or 120)
-    console.print(Group(*(Text(line) for line in lines), *advice_panels(plan.report)))
+    for line in lines:  # one line each, unwrapped: a count list can be long
+        console.print(Text(line), soft_wrap=True)
+    console.print(Group(*advice_panels(plan.report)))
 
 
 def register(app: typer.Typer) -> None:

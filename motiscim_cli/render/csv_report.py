@@ -6,9 +6,11 @@ empty). Findings without a user (a whole file, the connection, the mapping) leav
 empty.
 
 Made for Excel: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the local code
-page and `ø` turns into `Ã¸`), CRLF line ends, every cell that a spreadsheet would evaluate
-neutralised with a leading `'` (`motiscim_cli.spreadsheet`: an export's own data may hold
-`=HYPERLINK(…)`; a correct `+4798765432` stays text instead of becoming a number). Tools that
+page and `ø` turns into `Ã¸`), CRLF line ends, every cell written by
+`motiscim_cli.spreadsheet.spreadsheet_cell`: a cell that a spreadsheet would evaluate is
+neutralised with a leading `'` (an export's own data may hold `=HYPERLINK(…)`), and a correct
+E.164 number is written as `="+4798765432"`, which Excel shows as the text `+4798765432` — not
+the number 4798765432, and without an apostrophe that a copy would carry into Entra. Tools that
 parse the findings should read `--format json` or `jsonl`, not this file.
 """
 
@@ -19,7 +21,7 @@ import io
 
 from motiscim_cli.render.common import shown_fix, shown_upn, shown_value
 from motiscim_cli.report import Report
-from motiscim_cli.spreadsheet import neutralise
+from motiscim_cli.spreadsheet import spreadsheet_cell
 
 COLUMNS = (
     "rule",
@@ -63,5 +65,7 @@ def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
             f.message,
             f.suppressed,
         ]
-        writer.writerow([cell if isinstance(cell, int) else neutralise(cell) for cell in cells])
+        writer.writerow(
+            [cell if isinstance(cell, int) else spreadsheet_cell(cell) for cell in cells]
+        )
     return BOM + buffer.getvalue()
