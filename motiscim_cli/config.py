@@ -13,8 +13,9 @@ The schema (every key optional; `motiscim init` writes a commented template):
     test_users: [kari@acme.no, 0f8fad5b-…]             # list of UPNs or Object IDs
     columns:                                           # Motimate attribute -> export header
       phone_number: mobile
-    mapping:                                           # Motimate attribute -> Entra source
-      email: Coalesce([mail],[userPrincipalName])      #   (as agreed with Motimate)
+    mapping:                                           # Motimate attribute (or its SCIM
+      email: Coalesce([mail],[userPrincipalName])      #   target) -> the Entra source agreed
+      employee_number: '[mail]'                        #   with Motimate (quote a leading [)
     rules:
       select: [U, E, P]                                # codes or prefixes to run
       ignore: [T001]                                   # codes or prefixes to skip
@@ -23,6 +24,9 @@ The schema (every key optional; `motiscim init` writes a commented template):
       - user: kari@acme.no                             #   dropped, never deciding the verdict
         rules: [A001]                                  # full codes
         reason: On leave until May; account re-enabled before go-live (IT-4711)
+
+`mapping` is what `motiscim mapping` expects instead of the guide's source for that attribute:
+exactly that expression (spacing and case aside) is accepted, anything else is reported (M010).
 
 Mistakes stop the run with the file and line (exit 2): an unknown key (with a suggestion), a
 wrong type, an unknown rule code or attribute, an exception without a reason. YAML is read with
@@ -41,6 +45,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from checks.mapping_schema import GUIDE_USER_MAPPING, guide_entry
 from checks.model import MOTIMATE_ATTRIBUTES, Finding, Severity
 
 CONFIG_NAME = "motiscim.yaml"
@@ -290,9 +295,10 @@ class _Reader:
             values["region"] = self.region(top["region"])
         if "test_users" in top:
             values["test_users"] = tuple(v for v, _ in self.texts(top["test_users"], "test_users"))
-        for key in ("columns", "mapping"):
-            if key in top:
-                values[key] = self.attribute_map(top[key], key)
+        if "columns" in top:
+            values["columns"] = self.attribute_map(top["columns"], "columns")
+        if "mapping" in top:
+            values["mapping"] = self.agreed_mapping(top["mapping"])
         if "rules" in top:
             values["rules"] = self.rules(top["rules"])
         if "exceptions" in top:
@@ -316,6 +322,40 @@ class _Reader:
             value = self.text(value_node, f"{what}.{attribute}", optional=False)
             assert value is not None
             result[attribute] = value
+        return result
+
+    def agreed_mapping(self, node: Node) -> dict[str, str]:
+        """`mapping:` — the sources agreed with Motimate, keyed by Motimate attribute.
+
+        A key is a Motimate attribute (`email`) or the SCIM attribute it is sent as
+        (`emails[type eq "work"].value`); both are stored under the Motimate attribute, so one
+        attribute cannot be given twice under two names."""
+        if _is_null(node):
+            return {}
+        result: dict[str, str] = {}
+        for key, value_node in self.mapping(node, "mapping", None).items():
+            guide = guide_entry(key)
+            if guide is None:
+                names = [g.motimate or g.target for g in GUIDE_USER_MAPPING]
+                hint = difflib.get_close_matches(key, names, n=1)
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise self.fail(
+                    value_node,
+                    f"unknown attribute {key!r} in mapping{suggestion} (known: "
+                    f"{', '.join(names)}, or the SCIM attribute each is sent as)",
+                )
+            name = guide.motimate or guide.target
+            if name in result:
+                raise self.fail(value_node, f"mapping gives {name} twice (as {key!r} too)")
+            if isinstance(value_node, SequenceNode):
+                raise self.fail(
+                    value_node,
+                    f"mapping.{key} must be an Entra expression in quotes, e.g. '[mail]': "
+                    "unquoted, YAML reads [mail] as a list",
+                )
+            value = self.text(value_node, f"mapping.{key}", optional=False)
+            assert value is not None
+            result[name] = value
         return result
 
     def rules(self, node: Node) -> RulesConfig:

@@ -169,6 +169,53 @@ def test_values_are_taken_as_written() -> None:
     assert config.rules.severity == {"N001": Severity.INFO}
 
 
+def test_mapping_keys_are_motimate_attributes_or_their_scim_attributes() -> None:
+    config = parse_config(
+        "mapping:\n"
+        '  emails[type eq "work"].value: Coalesce([mail],[userPrincipalName])\n'
+        "  employee_number: '[mail]'\n"
+        "  ExternalId: '[objectId]'\n"
+        "  active: Not([IsSoftDeleted])\n"
+    )
+    assert config.mapping == {
+        "email": "Coalesce([mail],[userPrincipalName])",
+        "employee_number": "[mail]",
+        "external_id": "[objectId]",
+        "active": "Not([IsSoftDeleted])",
+    }
+    assert parse_config("mapping:\n").mapping == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "mapping:\n  employee_number: [mail]\n",
+            2,
+            "mapping.employee_number must be an Entra expression in quotes, e.g. '[mail]': "
+            "unquoted, YAML reads [mail] as a list",
+        ),
+        (
+            "mapping:\n  emial: '[mail]'\n",
+            2,
+            "unknown attribute 'emial' in mapping; did you mean 'email'? (known: external_id, "
+            "active, position, email, employee_number, first_name, last_name, phone_number, or "
+            "the SCIM attribute each is sent as)",
+        ),
+        (
+            "mapping:\n  email: '[mail]'\n  EMAILS[type eq \"work\"].value: '[upn]'\n",
+            3,
+            "mapping gives email twice (as 'EMAILS[type eq \"work\"].value' too)",
+        ),
+        ("mapping:\n  email:\n", 2, "mapping.email must not be empty"),
+        ("mapping:\n  - email\n", 2, "mapping must be a mapping (key: value lines), not a list"),
+    ],
+)
+def test_mapping_mistakes_name_the_line(text: str, line: int, message: str) -> None:
+    error = error_of(text)
+    assert (error.line, error.message) == (line, message)
+
+
 def test_empty_file_is_defaults() -> None:
     assert parse_config("# nothing yet\n") == Config()
 
@@ -307,7 +354,10 @@ def test_init_writes_a_template_that_loads(tmp_path: Path, monkeypatch: pytest.M
     config = parse_config(filled)
     assert config.region == "NO"
     assert config.columns == {"phone_number": "mobile"}
-    assert config.mapping == {"email": "Coalesce([mail],[userPrincipalName])"}
+    assert config.mapping == {
+        "email": "Coalesce([mail],[userPrincipalName])",
+        "employee_number": "[mail]",
+    }
     assert [(e.user, e.rules) for e in config.exceptions] == [("kari.nordmann@acme.no", ("A001",))]
 
 
