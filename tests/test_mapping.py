@@ -34,6 +34,12 @@ PORTAL_USERS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every command in an empty directory: no motiscim.yaml of the machine is picked up."""
+    monkeypatch.chdir(tmp_path)
+
+
 # ---- building schemas ------------------------------------------------------------------------
 
 
@@ -227,7 +233,12 @@ def test_parser_prefers_the_entra_rule_to_a_custom_scim_app() -> None:
 
 def test_parser_unwraps_a_job_saved_with_its_schema() -> None:
     job = {"id": "scim.test", "templateId": "scim", "schema": schema()}
-    assert parse_schema(job).users.by_target("externalId") is not None
+    parsed = parse_schema(job)
+    assert parsed.id == "scim.test"
+    assert parsed.users.pointer == "/synchronizationRules/0/objectMappings/0"
+    external = parsed.users.by_target("externalId")
+    assert external is not None and external.pointer == f"{USERS}/0"
+    assert mapping_findings(parsed) == []
 
 
 @pytest.mark.parametrize(
@@ -422,10 +433,17 @@ def test_m003_user_principal_name_matching_in_an_expression() -> None:
         *GUIDE_USER_ROWS,
         row("ToLower([userPrincipalName], )", 'emails[type eq "other"].value', 2),
     ]
-    assert codes(schema(users)) == [
-        ("M003", 'emails[type eq "other"].value'),
-        ("M007", 'emails[type eq "other"].value'),
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.column, f.attribute, f.fix) for f in findings] == [
+        ("M003", 'emails[type eq "other"].value', None, None),
+        ("M007", 'emails[type eq "other"].value', None, None),
     ]
+    assert findings[0].message == (
+        'Users: emails[type eq "other"].value is fed by ToLower([userPrincipalName], ) and '
+        "matches with precedence 2. The guide turns matching off for userPrincipalName (steps "
+        f"23–24): only objectId → externalId matches. Fix: {PORTAL_USERS} → click the row for "
+        'emails[type eq "other"].value → Match objects using this attribute No → OK → Save.'
+    )
 
 
 def test_m004_step_22_leftovers_but_not_those_feeding_motimate() -> None:
@@ -616,7 +634,17 @@ def test_m006_a_tied_row_is_turned_off_in_the_external_id_fix() -> None:
 
 def test_m006_group_external_id_missing_and_no_group_mapping() -> None:
     groups = [row("[displayName]", "displayName"), row("[members]", "members")]
-    assert codes(schema(groups=groups)) == [("M006", "externalId")]
+    findings = mapping_findings(parse_schema(schema(groups=groups)))
+    assert [(f.rule, f.column, f.pointer, f.fix) for f in findings] == [
+        ("M006", "externalId", GROUPS, "[objectId]")
+    ]
+    assert findings[0].message == (
+        "Groups: nothing is mapped to externalId. The guide matches groups on objectId → "
+        "externalId with precedence 1. Fix: Provisioning → Edit attribute mappings → Mappings → "
+        "Provision Microsoft Entra ID Groups → Add New Mapping → Mapping type Direct, source "
+        "objectId, target attribute externalId, Match objects using this attribute Yes, Matching "
+        "precedence 1 → OK → Save."
+    )
     data = schema()
     data["synchronizationRules"][0]["objectMappings"].pop(1)
     assert codes(data) == []
@@ -638,6 +666,11 @@ def test_m007_attributes_motimate_ignores() -> None:
         ),
         ("M007", "info", "preferredLanguage", '"nb-NO" (default value)'),
     ]
+    assert findings[1].message == (
+        'Users: "nb-NO" (default value) → preferredLanguage is mapped. Motimate ignores '
+        f"preferredLanguage; the guide's mapping does not send it. Fix: {PORTAL_USERS} → Delete "
+        "on the row for preferredLanguage → Save, unless Motimate asked for it."
+    )
 
 
 def test_m008_mobile_mapped_with_phone_errors() -> None:
@@ -879,8 +912,10 @@ def test_cli_json_follows_the_report_contract() -> None:
             Path(__file__).resolve().parent.parent / "motiscim_cli/schemas/report-v1.schema.json"
         ).read_text(encoding="utf-8")
     )
-    for sample in (GUIDE, REVERT):
+    for sample, exit_code in ((GUIDE, 0), (REVERT, 1)):
         result = runner.invoke(app, ["mapping", str(sample), "--format", "json"])
+        assert result.exit_code == exit_code, result.output
+        assert result.stderr == ""
         jsonschema.validate(json.loads(result.stdout), contract)
 
 
@@ -889,8 +924,13 @@ def test_cli_table_shows_one_block_per_finding(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mapping", str(REVERT), "--output", str(out)])
     assert result.exit_code == 1
     text = out.read_text(encoding="utf-8")
-    assert "MAPPING NOT AS THE GUIDE ASKS" in text
-    assert "1 error, 3 warnings, 0 info" in text
+    assert text.splitlines()[:4] == [
+        "┏━ MAPPING: NOT READY " + "━" * 77 + "┓",
+        f"┃ {REVERT}".ljust(99) + "┃",
+        "┃ 1 error to fix before provisioning starts (1 error, 3 warnings, 0 info).".ljust(99)
+        + "┃",
+        "┗" + "━" * 98 + "┛",
+    ]
     assert text.count("\n  Now ") == 4
     assert text.count("\n  Guide ") == 4
     assert text.count("\n  Fix ") == 4
@@ -899,8 +939,151 @@ def test_cli_table_shows_one_block_per_finding(tmp_path: Path) -> None:
     assert not any(line.endswith(" ") for line in text.splitlines())
     result = runner.invoke(app, ["mapping", str(GUIDE)])
     assert result.exit_code == 0
-    assert "MAPPING OK" in result.stdout
-    assert "The attribute mappings follow the guide." in result.stdout
+    assert "MAPPING: READY" in result.stdout
+    assert "The attribute mappings are as the guide asks." in result.stdout
+
+
+def write_schema(tmp_path: Path, data: dict[str, Any], name: str = "schema.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def banner(stdout: str) -> list[str]:
+    """The verdict panel's title and sentences, without the box drawing."""
+    lines = stdout.splitlines()[: stdout.splitlines().index("┗" + "━" * 98 + "┛")]
+    return [line.strip("┏┓┃━ ") for line in lines]
+
+
+def test_cli_verdict_says_what_the_exit_code_says(tmp_path: Path) -> None:
+    disabled = schema()
+    users_object(disabled)["enabled"] = False
+    path = write_schema(tmp_path, disabled, "disabled.json")
+    result = runner.invoke(app, ["mapping", str(path), "--no-color"])
+    assert result.exit_code == 1
+    assert banner(result.stdout) == [
+        "MAPPING: NOT READY",
+        str(path),
+        "1 error to fix before provisioning starts (1 error, 0 warnings, 0 info).",
+    ]
+    # Warnings only: ready (exit 0), and the warnings are counted, not called "OK".
+    mail = write_schema(
+        tmp_path, schema(replaced(GUIDE_USER_ROWS, "userName", row("[mail]", "userName")))
+    )
+    result = runner.invoke(app, ["mapping", str(mail), "--no-color"])
+    assert result.exit_code == 0
+    assert banner(result.stdout) == [
+        "MAPPING: READY",
+        str(mail),
+        "No errors; 1 warning to look at before provisioning starts (0 errors, 1 warning, 0 info).",
+    ]
+    assert "M010  warning  userName" in result.stdout
+    extra = write_schema(
+        tmp_path, schema([*GUIDE_USER_ROWS, row("[extensionAttribute1]", "nickName")]), "info.json"
+    )
+    result = runner.invoke(app, ["mapping", str(extra), "--no-color"])
+    assert result.exit_code == 0
+    assert banner(result.stdout)[::2] == [
+        "MAPPING: READY",
+        "No errors or warnings (0 errors, 0 warnings, 1 info).",
+    ]
+
+
+def test_cli_disabled_user_mapping_exits_1(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    data["synchronizationRules"][0]["objectMappings"][0]["enabled"] = False
+    path = write_schema(tmp_path, data)
+    result = runner.invoke(app, ["mapping", str(path), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["mapping"]["ok"] is False
+    assert [
+        (f["rule"], f["severity"], f["column"], f["pointer"]) for f in report["mapping"]["findings"]
+    ] == [("M009", "error", "User", "/synchronizationRules/0/objectMappings/0")]
+    assert report["summary"]["verdict"] == "not-ready"
+
+
+def test_cli_user_name_from_mail_is_reported(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    rows = data["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+    (user_name,) = [r for r in rows if r["targetAttributeName"] == "userName"]
+    user_name["source"] = {"expression": "[mail]", "name": "mail", "type": "Attribute"}
+    path = write_schema(tmp_path, data)
+    result = runner.invoke(app, ["mapping", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output  # a warning: it syncs, probably not as meant
+    findings = json.loads(result.stdout)["mapping"]["findings"]
+    assert [
+        (f["rule"], f["severity"], f["column"], f["attribute"], f["value"], f["fix"])
+        for f in findings
+    ] == [("M010", "warning", "userName", "employee_number", "[mail]", "[userPrincipalName]")]
+
+
+MAIL_AS_EMPLOYEE_NUMBER = "mapping:\n  employee_number: '[mail]'\n"
+
+
+def test_cli_config_mapping_accepts_the_agreed_source(tmp_path: Path) -> None:
+    email = 'emails[type eq "work"].value'
+    users = replaced(GUIDE_USER_ROWS, "userName", row("[mail]", "userName"))
+    users = replaced(users, email, row("Coalesce([mail],[userPrincipalName])", email))
+    path = write_schema(tmp_path, schema(users))
+    (tmp_path / "motiscim.yaml").write_text(
+        MAIL_AS_EMPLOYEE_NUMBER + f"  {email}: Coalesce([mail], [userPrincipalName])\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["mapping", str(path), "--format", "json"])  # found in the cwd
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["mapping"]["findings"] == []
+    result = runner.invoke(app, ["mapping", str(path), "--no-color"])
+    assert result.exit_code == 0
+    lines = banner(result.stdout)
+    assert lines[:3] == [
+        "MAPPING: READY",
+        str(path),
+        "The attribute mappings are as the guide asks, and as agreed with Motimate.",
+    ]
+    assert " ".join(lines[3:]) == (
+        "Agreed with Motimate (motiscim.yaml mapping): employee_number ← [mail]; email ← "
+        "Coalesce([mail], [userPrincipalName])."
+    )
+    # Another file with --config: only the employee number is agreed, the email is reported.
+    other = tmp_path / "other.yaml"
+    other.write_text(MAIL_AS_EMPLOYEE_NUMBER, encoding="utf-8")
+    result = runner.invoke(app, ["mapping", str(path), "--config", str(other), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.stdout)["mapping"]["findings"]
+    assert [(f["rule"], f["column"], f["fix"]) for f in findings] == [("M010", email, "[mail]")]
+
+
+def test_cli_config_mapping_mistakes_exit_2_with_the_line(tmp_path: Path) -> None:
+    config = tmp_path / "motiscim.yaml"
+    for text, message in [
+        (
+            "region: NO\nmapping:\n  employee_number: [mail]\n",
+            "3: mapping.employee_number must be an Entra expression in quotes, e.g. '[mail]': "
+            "unquoted, YAML reads [mail] as a list",
+        ),
+        (
+            "mapping:\n  department: '[department]'\n",
+            "2: unknown attribute 'department' in mapping (known: external_id, active, position, "
+            "email, employee_number, first_name, last_name, phone_number, or the SCIM attribute "
+            "each is sent as)",
+        ),
+    ]:
+        config.write_text(text, encoding="utf-8")
+        result = runner.invoke(app, ["mapping", str(GUIDE)])
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr == f"motiscim: config: {config.resolve()}:{message}\n"
+
+
+def test_check_schema_file_takes_the_agreed_mapping() -> None:
+    from motiscim_cli.commands.mapping import check_schema_file
+
+    result, checks = check_schema_file(str(GUIDE), agreed={"email": "Coalesce([mail],[upn])"})
+    assert result.ok is True
+    assert [(c.finding.rule, c.finding.column, c.finding.fix) for c in checks] == [
+        ("M010", 'emails[type eq "work"].value', "Coalesce([mail],[upn])")
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
@@ -1037,6 +1220,7 @@ def test_cli_unreadable_export_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"motiscim: cannot read {export}: ")
+    assert "ZIP archive" in result.stderr
     assert result.stderr.count("\n") == 1
 
 

@@ -1,4 +1,4 @@
-"""`motiscim mapping SCHEMA.json`: the Entra provisioning schema against the guide (M001–M008).
+"""`motiscim mapping SCHEMA.json`: the Entra provisioning schema against the guide (M001–M010).
 
 `read_schema(path)` and `check_schema_file(path)` are the pieces `preflight --schema` reuses.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -81,14 +82,23 @@ def read_schema(path: str) -> ProvisioningSchema:
 
 
 def check_schema_file(
-    path: str, *, phone_error_users: int | None = None, unfixable: int = 0
+    path: str,
+    *,
+    phone_error_users: int | None = None,
+    unfixable: int = 0,
+    agreed: Mapping[str, str] | None = None,
 ) -> tuple[MappingResult, list[MappingCheck]]:
-    """Run M001–M007 (and M008 given an export's phone-error counts) on a schema file.
+    """Run the schema rules (and M008 given an export's phone-error counts) on a schema file.
 
-    Raises `UnreadableSchema`. `MappingResult.ok` is False when any finding is an error.
+    `agreed` is the config's `mapping:` (the sources agreed with Motimate). Raises
+    `UnreadableSchema`. `MappingResult.ok` is False when any finding is an error.
     """
     return mapping_result(
-        path, read_schema(path), phone_error_users=phone_error_users, unfixable=unfixable
+        path,
+        read_schema(path),
+        phone_error_users=phone_error_users,
+        unfixable=unfixable,
+        agreed=agreed,
     )
 
 
@@ -98,12 +108,19 @@ def mapping_result(
     *,
     phone_error_users: int | None = None,
     unfixable: int = 0,
+    agreed: Mapping[str, str] | None = None,
 ) -> tuple[MappingResult, list[MappingCheck]]:
     from checks.model import Severity
     from checks.rules.mapping import evaluate
     from motiscim_cli.report import MappingResult
 
-    checks = evaluate(schema, source=path, phone_error_users=phone_error_users, unfixable=unfixable)
+    checks = evaluate(
+        schema,
+        source=path,
+        phone_error_users=phone_error_users,
+        unfixable=unfixable,
+        agreed=agreed,
+    )
     findings = [check.finding for check in checks]
     ok = not any(f.severity is Severity.ERROR for f in findings)
     return MappingResult(path=path, ok=ok, findings=findings), checks
@@ -138,8 +155,10 @@ def render_table(
     *,
     color: bool = False,
     width: int | None = None,
+    agreed: Mapping[str, str] | None = None,
 ) -> str:
-    """One block per finding: code, severity, target attribute, now, guide, fix."""
+    """The verdict (the exit code's, in words), then one block per finding: code, severity,
+    target attribute, now, guide, fix."""
     import io
 
     from rich import box
@@ -161,16 +180,11 @@ def render_table(
         emoji=False,
     )
     counts = {s: sum(1 for c in checks if c.finding.severity is s) for s in Severity}
-    tally = ", ".join(_count(counts[s], s.value) for s in Severity)
-    if not result.ok:
-        title, title_style = "MAPPING NOT AS THE GUIDE ASKS", "bold red"
-        verdict = f"{tally}. Users will not sync as the guide intends until the errors are fixed."
-    elif checks:
-        title, title_style = "MAPPING OK", "bold green"
-        verdict = f"No errors ({tally})."
-    else:
-        title, title_style = "MAPPING OK", "bold green"
-        verdict = "The attribute mappings follow the guide."
+    title, title_style, verdict = _verdict(result.ok, counts, agreed=bool(agreed))
+    if agreed:
+        # Say so: these rows pass because of motiscim.yaml, not because they are the guide's.
+        pairs = "; ".join(f"{name} ← {expression}" for name, expression in agreed.items())
+        verdict += f"\nAgreed with Motimate (motiscim.yaml mapping): {pairs}."
     body = f"{result.path}\n{verdict}"
     console.print(
         Panel(Text(body), title=Text(title, style=title_style), title_align="left", box=box.HEAVY)
@@ -194,6 +208,40 @@ def render_table(
         console.print()
     # Rich pads grid cells to the full width; a report file should not end lines in spaces.
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _verdict(ok: bool, counts: Mapping[Any, int], *, agreed: bool) -> tuple[str, str, str]:
+    """(title, its style, the sentence): the same verdict as the exit code, never softer.
+
+    NOT READY exactly when the command exits 1 (an error finding); READY otherwise, like
+    `motiscim check`, saying how many warnings remain.
+    """
+    from checks.model import Severity
+
+    tally = ", ".join(_count(counts[s], s.value) for s in Severity)
+    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
+    if not ok:
+        return (
+            "MAPPING: NOT READY",
+            "bold red",
+            f"{_count(errors, 'error').capitalize()} to fix before provisioning starts ({tally}).",
+        )
+    if warnings:
+        return (
+            "MAPPING: READY",
+            "bold green",
+            f"No errors; {_count(warnings, 'warning')} to look at before provisioning starts "
+            f"({tally}).",
+        )
+    if any(counts.values()):
+        return "MAPPING: READY", "bold green", f"No errors or warnings ({tally})."
+    if agreed:
+        return (
+            "MAPPING: READY",
+            "bold green",
+            "The attribute mappings are as the guide asks, and as agreed with Motimate.",
+        )
+    return "MAPPING: READY", "bold green", "The attribute mappings are as the guide asks."
 
 
 def _count(number: int, severity: str) -> str:
@@ -231,6 +279,14 @@ def mapping(
         typer.Option(help="ISO country code for phone fixes in --export (e.g. NO)."),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="Settings file (its `mapping:` holds the sources agreed with Motimate). "
+            "Default: motiscim.yaml in this directory or the nearest parent.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the --output file if it exists.")
     ] = False,
@@ -238,10 +294,13 @@ def mapping(
     """Check the Entra provisioning schema against the Motimate guide (steps 14–38).
 
     Catches the step-29 revert (mailNickname back where objectId belongs), matching on
-    userPrincipalName or group displayName, missing and leftover mappings; with --export, a
-    mapped mobile while users' phone numbers will fail.
-    Exit 0 as the guide asks, 1 errors found, 2 unreadable file or not a schema.
+    userPrincipalName or group displayName, a disabled Users mapping, missing, leftover and
+    changed mappings (a change agreed with Motimate goes in motiscim.yaml `mapping:`); with
+    --export, a mapped mobile while users' phone numbers will fail.
+    Exit 0 ready (no errors), 1 errors found, 2 unreadable file, not a schema or an unusable
+    config file.
     """
+    from motiscim_cli.config import ConfigError, load_config
     from motiscim_cli.options import emit, refuse_unsafe_output, terminal_width, use_color
     from motiscim_cli.render.json_report import render as render_json
     from motiscim_cli.report import Report
@@ -250,7 +309,12 @@ def mapping(
         raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
     if region is not None and not (len(region) == 2 and region.isalpha()):
         raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
-    refuse_unsafe_output(output, inputs=[schema_file, export], force=force)
+    try:
+        settings = load_config(config)
+    except ConfigError as error:
+        typer.echo(f"motiscim: config: {error}", err=True)
+        raise typer.Exit(2) from None
+    refuse_unsafe_output(output, inputs=[schema_file, export, settings.path], force=force)
     try:
         schema = read_schema(schema_file)
     except UnreadableSchema as error:
@@ -265,13 +329,19 @@ def mapping(
             typer.echo(error.line, err=True)
             raise typer.Exit(2) from None
     result, checks = mapping_result(
-        schema_file, schema, phone_error_users=phone_users, unfixable=unfixable
+        schema_file,
+        schema,
+        phone_error_users=phone_users,
+        unfixable=unfixable,
+        agreed=settings.mapping,
     )
     if output_format == "json":
         text = render_json(Report(mapping=result))
     else:
         color = output is None and use_color(no_color)
-        text = render_table(result, checks, color=color, width=terminal_width())
+        text = render_table(
+            result, checks, color=color, width=terminal_width(), agreed=settings.mapping
+        )
     try:
         emit(text, output)
     except OSError as error:
