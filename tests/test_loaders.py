@@ -689,7 +689,8 @@ def test_graph_one_page(tmp_path: Path) -> None:
     )
     assert (ola.account_enabled, ola.directory_synced, ola.usage_location) == (True, None, None)
     assert kari.raw is not None and kari.raw["businessPhones"] == ["+47 22 00 00 00"]
-    assert findings == []
+    # the page still has an @odata.nextLink: only the first page was saved
+    assert [(f.rule, f.line, f.row) for f in findings] == [("F007", 23, None)]
 
 
 def test_graph_array_of_pages_and_bare_array(tmp_path: Path) -> None:
@@ -742,6 +743,89 @@ def test_graph_json_lines(tmp_path: Path) -> None:
     # no givenName, surname, mail, jobTitle or accountEnabled properties
     assert codes(findings) == ["F003"] * 5
     assert all("property" in f.message for f in findings)
+
+
+F007_NEXT = (
+    "https://graph.microsoft.com/v1.0/users?$select=id,userPrincipalName&$top=2"
+    "&$skiptoken=RFNwdAIAAQAAACpVc2VyXzE"
+)
+
+
+def _graph_page(users: list[str], next_link: str | None) -> str:
+    body = [f'{{"id": "{u}", "userPrincipalName": "{u}@example.com"}}' for u in users]
+    link = f',\n  "@odata.nextLink": "{next_link}"' if next_link else ""
+    return (
+        '{\n  "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",\n'
+        f'  "value": [{", ".join(body)}]{link}\n}}'
+    )
+
+
+def test_f007_graph_export_that_stops_before_the_last_page(tmp_path: Path) -> None:
+    # two pages appended by a loop that stopped early: the second still has a nextLink
+    text = _graph_page(["a", "b"], F007_NEXT) + "\n" + _graph_page(["c", "d"], F007_NEXT) + "\n"
+    export, records, findings = read_all(write(tmp_path, "stopped.json", text.encode()))
+    assert export.info.records == len(records) == 4
+    assert all(r.malformed is None for r in records)  # the users present are still checked
+    f007 = [f for f in findings if f.rule == "F007"]
+    assert [(f.line, f.row, f.severity.value) for f in f007] == [(9, None, "error")]
+    assert f007[0].message == (
+        "The export is incomplete: it stops after 2 pages (4 users), and its last page still "
+        "has an @odata.nextLink (https://graph.microsoft.com/v1.0/users), so the rest of the "
+        "users were never downloaded and are not checked. Export all pages: Get-MgUser -All, "
+        "or follow @odata.nextLink until a page has none and save every page."
+    )
+    assert "skiptoken" not in f007[0].message and "$select" not in f007[0].message
+
+
+@pytest.mark.parametrize("joined", ["concatenated", "array"])
+def test_f007_not_raised_when_the_last_page_has_no_next_link(tmp_path: Path, joined: str) -> None:
+    pages = [_graph_page(["a"], F007_NEXT), _graph_page(["b"], F007_NEXT), _graph_page(["c"], None)]
+    text = "\n".join(pages) if joined == "concatenated" else "[" + ",\n".join(pages) + "]"
+    _, records, findings = read_all(write(tmp_path, "all.json", text.encode()))
+    assert [r.object_id for r in records] == ["a", "b", "c"]
+    assert "F007" not in codes(findings)
+    # the same pages in an array, the last one cut off with its nextLink: incomplete
+    text = "[" + ",\n".join(pages[:2]) + "]"
+    _, _, findings = read_all(write(tmp_path, "two.json", text.encode()))
+    assert [(f.rule, f.line) for f in findings if f.rule == "F007"] == [("F007", 9)]
+
+
+def test_json_lines_with_null_and_other_non_objects(tmp_path: Path) -> None:
+    lines = [
+        "null",
+        f'{{"id": "{KARI_ID}", "userPrincipalName": "kari@example.com"}}',
+        "null",
+        "42",
+        '"x"',
+        "",
+        f'{{"id": "{OLA_ID}", "userPrincipalName": "ola@example.com"}}',
+    ]
+    path = write(tmp_path, "nulls.jsonl", ("\n".join(lines) + "\n").encode())
+    export, records, findings = read_all(path)
+    assert export.info.format == "graph-jsonl"
+    assert [(r.row, r.line, r.object_id, r.malformed is None) for r in records] == [
+        (1, 1, None, False),
+        (2, 2, KARI_ID, True),
+        (3, 3, None, False),
+        (4, 4, None, False),
+        (5, 5, None, False),
+        (6, 7, OLA_ID, True),
+    ]
+    assert records[0].malformed == (
+        "Line 1 holds null instead of a user object, so there is no user to check here (a user "
+        "the exporting script failed to read?). The lines after it were read. Remove the line, "
+        "or export the users again."
+    )
+    assert records[3].malformed is not None
+    assert records[3].malformed.startswith("Line 4 holds a string or number instead")
+    assert export.info.records == 6
+    assert "F004" not in codes(findings)  # the engine reports them, one per line
+
+
+def test_json_lines_of_only_nulls_is_not_an_export(tmp_path: Path) -> None:
+    assert unreadable(write(tmp_path, "n.json", b"null\nnull\n"), format="graph-jsonl") == (
+        "the JSON's first entry is null, not a user object: not a Microsoft Graph /users export"
+    )
 
 
 def test_graph_json_with_bom_and_in_utf16(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""File rules (F001–F006): what is wrong with an export as a file, before any user is judged.
+"""File rules (F001–F007): what is wrong with an export as a file, before any user is judged.
 
 These rules see plain data that the loaders hand them (a reason, header names, counts, line
 numbers) and word the `Issue`; the loader turns it into a file-level `Finding` with
@@ -9,6 +9,7 @@ the helpers below, stores it on `UserRecord.malformed`, and the engine reports i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from checks.model import Finding, Issue, Severity, get_rule, rule
 
@@ -192,7 +193,8 @@ def f004_malformed_row(fields: int, expected: int, delimiter: str = ",") -> Issu
 
 
 def unclosed_quote_issue(first_line: int, last_line: int) -> Issue:
-    """F004 wording when a quoted value swallows the following lines."""
+    """F004 wording when a quoted value swallows the following lines and they cannot be re-read
+    as rows of their own."""
     return Issue(
         message=(
             f"An opening double quote is never closed: lines {first_line}–{last_line} were read "
@@ -218,6 +220,18 @@ def json_element_issue(kind: str, container: str) -> Issue:
         message=(
             f"This element of the {container} is {kind}, not a user object, so there is no user "
             "to check here. Export the users again."
+        )
+    )
+
+
+def json_line_issue(kind: str, line: int) -> Issue:
+    """F004 wording for a line of a JSON Lines file (or a document between pages) that is not
+    an object. The line is in the message: a JSON report gives a pointer, not a line."""
+    return Issue(
+        message=(
+            f"Line {line} holds {kind} instead of a user object, so there is no user to check "
+            "here (a user the exporting script failed to read?). The lines after it were read. "
+            "Remove the line, or export the users again."
         )
     )
 
@@ -296,6 +310,40 @@ def f006_duplicate_header(header: str, columns: Sequence[int]) -> Issue:
         message=(
             f"Header '{header}' appears {len(columns)} times (columns {', '.join(labels)}): "
             f"only column {labels[0]} is read. Delete or rename the others."
+        )
+    )
+
+
+@rule("F007", Severity.ERROR, scope="file")
+def f007_incomplete_graph_export(next_link: str, users: int, pages: int) -> Issue:
+    """The Graph export stops early: its last page still has an `@odata.nextLink`.
+
+    Microsoft Graph returns `/users` in pages (100 users by default, at most 999 with `$top`)
+    and puts an `@odata.nextLink` on every page but the last. A file whose last page still has
+    one was saved before all pages were fetched (only the first response of
+    `Invoke-MgGraphRequest`, or Graph Explorer's first page), so users are missing from it and
+    motiscim cannot say whether they will sync. The users that are in the file are still
+    checked. Pages concatenated one after the other or in an array are complete when only the
+    last one lacks a nextLink.
+
+    The message shows the nextLink's host and path, never its query: the `$skiptoken` is a
+    cursor into the directory and is left out.
+
+    Fix: export all pages: `Get-MgUser -All -Property …`, or follow `@odata.nextLink` until a
+    page has none and save every page (one after the other or in a JSON array), then check
+    that file.
+    """
+    parts = urlsplit(next_link.strip())
+    host = parts.hostname or ""
+    shown = f"{parts.scheme}://{host}{parts.path}" if parts.scheme and host else "a next page"
+    page_count = "1 page" if pages == 1 else f"{pages} pages"
+    user_count = "1 user" if users == 1 else f"{users} users"
+    return Issue(
+        message=(
+            f"The export is incomplete: it stops after {page_count} ({user_count}), and its last "
+            f"page still has an @odata.nextLink ({shown}), so the rest of the users were never "
+            "downloaded and are not checked. Export all pages: Get-MgUser -All, or follow "
+            "@odata.nextLink until a page has none and save every page."
         )
     )
 

@@ -29,6 +29,7 @@ See `csv_export` and `json_export` for how rows, lines and pointers are counted,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
@@ -156,6 +157,20 @@ def open_export(
     return LoadedExport(info=info, _reader=reader)
 
 
+# A JSON scalar alone on a line: `null`, `true`, `42`, `"x"`.
+_JSON_SCALAR_LINE = re.compile(r'\s*(?:null|true|false|-?\d[\d.eE+-]*|"[^"\\]*")\s*')
+
+
+def _json_lines_after_a_scalar(start: str) -> bool:
+    """JSON Lines whose first line is `null` (or another non-object) and a later one a user.
+
+    Without this such a file was read as a CSV with the header `null`, and refused."""
+    lines = start.splitlines()[:100]
+    if not lines or _JSON_SCALAR_LINE.fullmatch(lines[0]) is None:
+        return False
+    return any(line.lstrip().startswith("{") for line in lines[1:])
+
+
 def _open_reader(
     path: str, handle: BinaryIO, format: str | None, overrides: dict[str, str]
 ) -> _Reader:
@@ -172,7 +187,9 @@ def _open_reader(
     start = head_text.lstrip("\ufeff \t\r\n\x00")
     if not start:
         raise NotAnExport("the file contains no data (only whitespace)")
-    is_json = format in JSON_FORMATS or (format is None and start[0] in "{[")
+    is_json = format in JSON_FORMATS or (
+        format is None and (start[0] in "{[" or _json_lines_after_a_scalar(start))
+    )
     if not is_json:
         refuse_non_export_text(start)
     if is_json:

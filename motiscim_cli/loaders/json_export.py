@@ -37,9 +37,11 @@ from typing import Any, BinaryIO, TextIO
 
 from checks.model import MOTIMATE_ATTRIBUTES, Finding, UserRecord
 from checks.rules.file import (
+    f007_incomplete_graph_export,
     file_finding,
     json_document_issue,
     json_element_issue,
+    json_line_issue,
     json_syntax_issue,
 )
 from motiscim_cli.loaders.columns import (
@@ -52,6 +54,9 @@ from motiscim_cli.loaders.observe import FileObserver, truthy
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
 
 _CHUNK = 1 << 16
+# Non-objects (`null` lines, numbers) read past before the first user; a file with more than
+# this many and no user yet is not a users export.
+_LEADING_LIMIT = 1000
 # Property names repeat in every user: normalise each spelling once.
 _normalized = lru_cache(maxsize=4096)(normalize_header)
 _WS = re.compile(r"[ \t\n\r]*")
@@ -143,6 +148,9 @@ class _Scanner:
         self._line_pos = 0
         self._decoder = json.JSONDecoder(parse_float=str, parse_int=str, strict=False)
         self.next_link: str | None = None  # @odata.nextLink of the last page seen
+        self.next_link_line: int | None = None
+        self.pages = 0  # Graph pages (objects with a "value" array of users) seen
+        self._link_line: int | None = None
 
     # ---- buffer ----------------------------------------------------------------------------
 
@@ -229,7 +237,12 @@ class _Scanner:
             elif char == "[":
                 yield from self._array("")
             else:
-                raise self.syntax("expected '{' or '[' to start a JSON document")
+                # JSON Lines with a `null` (or `42`, `"x"`) line: not a user, but the lines
+                # after it are. Anything that is not JSON at all still ends the file here.
+                if char not in '-0123456789"tfn':
+                    raise self.syntax("expected '{' or '[' to start a JSON document")
+                kind = _json_kind(self.value())
+                yield _Item("element", kind, "", line, document=True, container="file")
             documents += 1
 
     def _array(self, pointer: str) -> Generator[_Item, None, None]:
@@ -275,8 +288,10 @@ class _Scanner:
             return
         members, page = yield from self._stream_object(pointer)
         if page:
+            self.pages += 1
             link = members.get("@odata.nextLink")
-            self.next_link = link if isinstance(link, str) else None
+            self.next_link = link if isinstance(link, str) and link.strip() else None
+            self.next_link_line = self._link_line if self.next_link else None
         else:
             yield self._classify(members, pointer, line, document)
 
@@ -292,7 +307,10 @@ class _Scanner:
         while True:
             if char != '"':
                 raise self.syntax("expected a property name in double quotes")
+            line = self.line_at(self.pos)
             key = self.value()
+            if key == "@odata.nextLink":
+                self._link_line = line  # F007 points at it
             if self.peek() != ":":
                 raise self.syntax("expected ':' after a property name")
             self.pos += 1
@@ -430,29 +448,45 @@ class JsonExport:
         self._normalized: dict[str, str] = {}  # normalized property name -> first spelling seen
         self._known: set[str] = set()
         self._problems: list[Finding] = []
-        try:
-            first = next(self._items)
-        except StopIteration:
-            raise NotAnExport('the JSON holds no users (an empty "value" array?)') from None
-        except JsonTooDeep as error:
-            raise NotAnExport(
-                f"the JSON nests arrays or objects too deeply (line {error.line}), which no "
-                "Microsoft Graph /users export does: is it the right file?"
-            ) from None
-        except JsonSyntaxError as error:
-            raise NotAnExport(f"not valid JSON ({error.detail} on line {error.line})") from None
-        if first.kind == "problem":
-            what, advice = first.value
-            raise NotAnExport(f"this is {what}, not users: {advice}")
-        if first.kind == "element":
-            raise NotAnExport(
-                f"the JSON's first entry is {first.value}, not a user object: not a Microsoft "
-                "Graph /users export"
-            )
+        self._users = 0  # user objects read (F007 says how many the incomplete export has)
+        # A `null` line before the first user (JSON Lines) is a finding, not the end of the
+        # file: the entries before the first user are kept and yielded first.
+        leading: list[_Item] = []
+        while True:
+            try:
+                first = next(self._items)
+            except StopIteration:
+                if leading:
+                    raise self._not_users(leading[0]) from None
+                raise NotAnExport('the JSON holds no users (an empty "value" array?)') from None
+            except JsonTooDeep as error:
+                raise NotAnExport(
+                    f"the JSON nests arrays or objects too deeply (line {error.line}), which no "
+                    "Microsoft Graph /users export does: is it the right file?"
+                ) from None
+            except JsonSyntaxError as error:
+                if leading:
+                    raise self._not_users(leading[0]) from None
+                raise NotAnExport(f"not valid JSON ({error.detail} on line {error.line})") from None
+            if first.kind == "problem":
+                what, advice = first.value
+                raise NotAnExport(f"this is {what}, not users: {advice}")
+            if first.kind != "element":
+                break
+            leading.append(first)
+            if len(leading) >= _LEADING_LIMIT:
+                raise self._not_users(leading[0])
         self.format = format_override or ("graph-jsonl" if first.document else "graph-json")
         self._learn(first.value)  # columns are known before the first record is read
-        self._first: _Item | None = first
+        self._first: list[_Item] | None = [*leading, first]
         self._rows = self._generate()
+
+    @staticmethod
+    def _not_users(first: _Item) -> NotAnExport:
+        return NotAnExport(
+            f"the JSON's first entry is {first.value}, not a user object: not a Microsoft "
+            "Graph /users export"
+        )
 
     @property
     def next_link(self) -> str | None:
@@ -464,7 +498,7 @@ class JsonExport:
 
     def _generate(self) -> Iterator[UserRecord]:
         row = 0
-        items = chain([self._first], self._items)
+        items = chain(self._first or (), self._items)
         self._first = None
         while True:
             try:
@@ -483,6 +517,11 @@ class JsonExport:
                 continue
             row += 1
             if item.kind == "element":
+                issue = (
+                    json_line_issue(item.value, item.line)
+                    if item.document
+                    else json_element_issue(item.value, item.container)
+                )
                 yield UserRecord(
                     source=self.path,
                     row=row,
@@ -490,9 +529,10 @@ class JsonExport:
                     pointer=item.pointer,
                     values={},
                     columns=self.columns,
-                    malformed=json_element_issue(item.value, item.container).message,
+                    malformed=issue.message,
                 )
                 continue
+            self._users += 1
             yield self._record(item, row)
 
     def _learn(self, obj: Mapping[str, Any]) -> None:
@@ -574,6 +614,11 @@ class JsonExport:
 
     def file_findings(self) -> list[Finding]:
         found = self.observer.findings(self.columns, self.overrides, noun="property")
+        scanner = self._scanner
+        if scanner.next_link is not None:
+            issue = f007_incomplete_graph_export(scanner.next_link, self._users, scanner.pages)
+            line = scanner.next_link_line
+            found.append(file_finding("F007", issue, source=self.path, line=line))
         return sorted([*found, *self._problems], key=lambda f: (f.rule, f.line or 0))
 
     def close(self) -> None:
