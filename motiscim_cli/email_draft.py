@@ -28,6 +28,7 @@ from motiscim_cli import __version__
 from motiscim_cli.report import Report
 
 DEFAULT_TO = "support@motimateapp.com"
+DISABLED_RULE = "A001"  # accountEnabled false: a forced test user Entra will not provision
 SUBJECT = "Motimate SCIM: ready to turn on provisioning"
 
 # The guide's names for the two mappings to screenshot (step 47); the admin center now says
@@ -318,12 +319,21 @@ def blocks(report: Report, users: Sequence[TestUser], options: EmailOptions) -> 
         )
     )
     forced = [u for u in users if u.error_rules]
-    if forced:
+    failing = [u for u in forced if set(u.error_rules) - {DISABLED_RULE}]
+    if failing:
         out.append(
             _Paragraph(
                 "Note: motiscim predicts that these test users will fail to sync: "
-                + "; ".join(f"{u.label()} ({', '.join(u.error_rules)})" for u in forced)
+                + "; ".join(f"{u.label()} ({', '.join(u.error_rules)})" for u in failing)
                 + "."
+            )
+        )
+    disabled = [u for u in forced if u not in failing]
+    if disabled:
+        out.append(
+            _Paragraph(
+                "Note: these test users are disabled in Entra (accountEnabled false), which "
+                "does not provision disabled users: " + "; ".join(u.label() for u in disabled) + "."
             )
         )
     if options.tenant_url:

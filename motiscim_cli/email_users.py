@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from checks.model import Severity, UserRecord
-from motiscim_cli.email_draft import TestUser
+from motiscim_cli.email_draft import DISABLED_RULE, TestUser
 from motiscim_cli.report import Report
 
 MAX_SUGGESTIONS = 3
@@ -37,7 +37,7 @@ class Problem:
     """Why one named test user cannot be used, said so that the admin can act on it."""
 
     wanted: str
-    reason: str  # "not-found" | "has-errors"
+    reason: str  # "not-found" | "has-errors" | "disabled"
     message: str
     closest: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
@@ -49,7 +49,7 @@ class Selection:
     suggested: bool = False
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    rejected: list[TestUser] = field(default_factory=list)  # found, but with errors
+    rejected: list[TestUser] = field(default_factory=list)  # found, but with errors or disabled
 
     @property
     def ok(self) -> bool:
@@ -107,6 +107,7 @@ class UserDirectory:
         if not self.wanted:
             return self._suggest(report, errors)
         selection = Selection(users=[])
+        named: dict[tuple[str, int], str] = {}  # (source, row) -> the name that chose it first
         for wanted in self.wanted:
             seen = self._found.get(_key(wanted))
             if seen is None:
@@ -127,31 +128,56 @@ class UserDirectory:
                 )
                 continue
             user = seen.user
-            rules = errors.get((user.source, user.row), [])
+            where = (user.source, user.row)
+            if where in named:
+                # Named twice (by UPN and by objectId, say): one user, one row in the email.
+                selection.warnings.append(
+                    f"test users {named[where]!r} and {wanted!r} are the same user "
+                    f"({user.source} row {user.row}); it is listed once."
+                )
+                continue
+            named[where] = wanted
+            rules = errors.get(where, [])
+            disabled_text = (
+                "is disabled (accountEnabled false): Entra does not provision disabled users, "
+                "so the test would show nothing"
+            )
             if rules:
+                also = f" It also {disabled_text}." if seen.disabled else ""
                 selection.problems.append(
                     Problem(
                         wanted,
                         "has-errors",
                         f"test user {user.label()} ({user.source} row {user.row}) has errors "
-                        f"and will fail to sync: {', '.join(rules)}. Fix them (motiscim check "
-                        "shows how) or choose another test user.",
+                        f"and will fail to sync: {', '.join(rules)}.{also} Fix them (motiscim "
+                        "check shows how) or choose another test user.",
                         rules=rules,
                     )
                 )
+            elif seen.disabled:
+                # Entra skips disabled users: the test would provision nothing and prove nothing.
+                selection.problems.append(
+                    Problem(
+                        wanted,
+                        "disabled",
+                        f"test user {user.label()} ({user.source} row {user.row}) {disabled_text}. "
+                        "Enable the account or choose another test user.",
+                        rules=[DISABLED_RULE],
+                    )
+                )
+            if rules or seen.disabled:
+                refused = rules
+                if seen.disabled and DISABLED_RULE not in rules:
+                    refused = [*rules, DISABLED_RULE]
                 selection.rejected.append(user)
                 if force:
-                    selection.users.append(_with_errors(user, rules))
+                    selection.users.append(_with_errors(user, refused))
                 continue
-            if seen.disabled:
-                selection.warnings.append(
-                    f"test user {user.label()} is disabled (accountEnabled false): Entra does "
-                    "not provision disabled users, so this test would show nothing."
-                )
             selection.users.append(user)
-        if len(self.wanted) > MANY_TEST_USERS:
+        distinct = len(named) + sum(1 for p in selection.problems if p.reason == "not-found")
+        if distinct > MANY_TEST_USERS:
             selection.warnings.append(
-                f"{len(self.wanted)} test users: the guide asks for a couple (step 41); "
+                f"{distinct} test users: the guide asks for a couple (step 41); "
                 f"Motimate reviews each one, so keep it to {MANY_TEST_USERS} or fewer."
             )
         return selection

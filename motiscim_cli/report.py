@@ -221,3 +221,20 @@ def finding_json(finding: Finding, *, redact: bool = False) -> dict[str, Any]:
     if finding.suppressed is not None:
         data["suppressed"] = finding.suppressed
     return data
+
+
+def phone_error_counts(report: Report) -> tuple[int, int]:
+    """(users with a phone error, of whom without any suggested fix), for the mapping check's
+    M008: shared by `mapping --export` and `preflight --schema`."""
+    fixable: dict[tuple[str, int], bool] = {}
+    for finding in report.findings:
+        if (
+            finding.attribute != "phone_number"
+            or finding.row is None
+            or finding.severity is not Severity.ERROR
+            or finding.suppressed is not None
+        ):
+            continue
+        key = (finding.source or "", finding.row)
+        fixable[key] = fixable.get(key, False) or finding.fix is not None
+    return len(fixable), sum(1 for has_fix in fixable.values() if not has_fix)

@@ -524,14 +524,49 @@ def test_a_user_with_errors_is_refused_and_forced_through_only_with_force() -> N
 def test_more_than_five_test_users_is_a_warning_not_a_refusal() -> None:
     names = ["kari.nordmann", "liv.dahl", "eva.lund", "nils.moe", "siri.holm"]
     assert selected([f"{n}@example.com" for n in names]).warnings == []
-    six = selected([f"{n}@example.com" for n in names] + [GUIDS[2]])
-    assert six.ok  # per.berg is disabled: a warning too, not an error
+    tor = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+    records = [*population(), record(8, employee_number="tor@example.com", external_id=tor)]
+    six = selected([f"{n}@example.com" for n in names] + [tor], records=records)
+    assert six.ok
     assert six.warnings == [
-        "test user per.berg@example.com is disabled (accountEnabled false): Entra does not "
-        "provision disabled users, so this test would show nothing.",
         "6 test users: the guide asks for a couple (step 41); Motimate reviews each one, so keep "
-        "it to 5 or fewer.",
+        "it to 5 or fewer."
     ]
+
+
+def test_a_disabled_test_user_is_refused_and_forced_through_only_with_force() -> None:
+    refused = selected(["per.berg@example.com"])
+    assert not refused.ok and refused.users == []
+    assert [(p.wanted, p.reason, p.rules) for p in refused.problems] == [
+        ("per.berg@example.com", "disabled", ["A001"])
+    ]
+    assert refused.problems[0].message == (
+        "test user per.berg@example.com (users.csv row 3) is disabled (accountEnabled false): "
+        "Entra does not provision disabled users, so the test would show nothing. Enable the "
+        "account or choose another test user."
+    )
+    assert [u.row for u in refused.rejected] == [3]
+    forced = selected(["per.berg@example.com"], force=True)
+    assert [(u.row, u.error_rules) for u in forced.users] == [(3, ("A001",))]
+    text = compose(fixed_report(), forced.users, EmailOptions()).text
+    assert (
+        "Note: these test users are disabled in Entra (accountEnabled false), which does not "
+        "provision disabled users: per.berg@example.com.\n" in text
+    )
+    assert "will fail to sync" not in text
+
+
+def test_the_same_test_user_named_twice_is_listed_once() -> None:
+    selection = selected(["kari.nordmann@example.com", GUIDS[0].upper(), "liv.dahl@example.com"])
+    assert selection.ok
+    assert [u.row for u in selection.users] == [1, 4]
+    assert selection.warnings == [
+        f"test users 'kari.nordmann@example.com' and '{GUIDS[0].upper()}' are the same user "
+        "(users.csv row 1); it is listed once."
+    ]
+    # A refused user named twice is one problem, not two.
+    twice = selected(["ola.hansen@example.com", GUIDS[1]])
+    assert [p.reason for p in twice.problems] == ["has-errors"]
 
 
 def test_suggestions_are_the_first_users_without_errors_cleanest_first() -> None:
@@ -854,3 +889,167 @@ def test_email_command_reads_the_config_file(tmp_path, isolated) -> None:
     broken = invoke(["email", str(export), "-u", GUIDS[0]])
     assert broken.exit_code == 2
     assert "motiscim email: config: " in broken.stderr and "motiscim.yaml:1" in broken.stderr
+
+
+# ---- what reaches the email: the tenant URL, headers, the test users ----------------------------
+
+URL_SECRET = "Zq8sEcReT0nly4tests9x"
+
+
+def eml_text(path) -> str:
+    """Every byte of an .eml and every decoded part, to search for what must not be there."""
+    data = path.read_bytes()
+    parts = [data.decode("utf-8", "replace")]
+    for part in parse(data).walk():
+        if not part.is_multipart():
+            content = part.get_content()
+            parts.append(content.decode("latin-1") if isinstance(content, bytes) else content)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            f"https://acme.motimateapp.com/scim/v1?token={URL_SECRET}",
+            "https://acme.motimateapp.com/scim/v1?***",
+        ),
+        (
+            f"https://admin:{URL_SECRET}@acme.motimateapp.com/scim/v1#{URL_SECRET}",
+            "https://***@acme.motimateapp.com/scim/v1#***",
+        ),
+    ],
+)
+def test_email_never_shows_the_query_or_password_of_the_tenant_url(
+    tmp_path, isolated, url, shown
+) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "draft.eml"
+    md = tmp_path / "email.md"
+    args = ["email", str(export), "-u", GUIDS[0], "--tenant-url", url]
+    text = invoke([*args, "--eml", str(eml)])
+    markdown = invoke([*args, "--format", "markdown", "--output", str(md)])
+    assert (text.exit_code, markdown.exit_code) == (0, 0), text.stderr + markdown.stderr
+    assert f"\nTenant URL: {shown}\n" in text.stdout
+    assert f"\nTenant URL: {shown}\n" in md.read_text(encoding="utf-8")
+    for output in (text.stdout, text.stderr, markdown.stdout, markdown.stderr):
+        assert URL_SECRET not in output
+    assert URL_SECRET not in md.read_text(encoding="utf-8")
+    assert URL_SECRET not in eml_text(eml)
+    assert f"Tenant URL: {shown}" in eml_text(eml)
+
+
+def test_email_lists_a_test_user_named_twice_once(tmp_path, isolated) -> None:
+    export = write_export(tmp_path)
+    result = invoke(["email", str(export), "-u", "kari.nordmann@example.com", "-u", GUIDS[0]])
+    assert result.exit_code == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith(GUIDS[0])]
+    assert rows == [f"{GUIDS[0]}  kari.nordmann@example.com  kari.nordmann@example.com"]
+    assert (
+        f"motiscim: warning: test users 'kari.nordmann@example.com' and '{GUIDS[0]}' are the "
+        f"same user ({export} row 1); it is listed once.\n" in result.stderr
+    )
+
+
+def test_email_refuses_a_disabled_test_user_unless_forced(tmp_path, isolated) -> None:
+    rows = [row.replace("Manager,true,", "Manager,false,") for row in ROWS]  # per.berg disabled
+    export = write_export(tmp_path, rows)
+    eml = tmp_path / "draft.eml"
+    args = ["email", str(export), "-u", "per.berg@example.com", "--eml", str(eml)]
+    refused = invoke(args)
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert not eml.exists()
+    assert (
+        f"motiscim: test user per.berg@example.com ({export} row 3) is disabled (accountEnabled "
+        "false): Entra does not provision disabled users, so the test would show nothing. "
+        "Enable the account or choose another test user.\n" in refused.stderr
+    )
+    assert "motiscim email: no email drafted: 1 test user(s) cannot be used." in refused.stderr
+
+    forced = invoke([*args, "--force"])
+    assert forced.exit_code == 1  # drafted, but the test would still show nothing
+    assert "drafted with --force despite the problems above" in forced.stderr
+    body = parse(eml.read_bytes()).get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        "Note: these test users are disabled in Entra (accountEnabled false), which does not "
+        "provision disabled users: per.berg@example.com.\n" in body
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (
+            ["--from", "Kari <kari@>"],
+            "motiscim email: --from: 'Kari <kari@>' is not a valid sender (There must be "
+            'something after the @-sign); give "Name <address>", an address, or only a name.\n',
+        ),
+        (
+            ["--from", "kari@example.com, ola@example.com"],
+            "motiscim email: --from: 'kari@example.com, ola@example.com' is not a valid sender "
+            "(it must be one address, or a name and an address: Name <address>); give "
+            '"Name <address>", an address, or only a name.\n',
+        ),
+        (
+            ["--to", "csm@motimateapp.com extra"],
+            "motiscim email: --to: 'csm@motimateapp.com extra' is not an email address (it must "
+            "be one address, or a name and an address: Name <address>).\n",
+        ),
+        (
+            ["--org", "Acme\r\nBcc: evil@example.com"],
+            "motiscim email: --org: contains a control character (U+000D); give it on one line "
+            "of plain text.\n",
+        ),
+        (
+            ["--org", "Acme\x00"],
+            "motiscim email: --org: contains a control character (U+0000); give it on one line "
+            "of plain text.\n",
+        ),
+        (
+            ["--to", "csm@motimateapp.com\nBcc: evil@example.com"],
+            "motiscim email: --to: contains a control character (U+000A); give it on one line "
+            "of plain text.\n",
+        ),
+        (
+            ["--from", "Kari\r\nBcc: evil@example.com"],
+            "motiscim email: --from: contains a control character (U+000D); give it on one line "
+            "of plain text.\n",
+        ),
+    ],
+)
+def test_email_refuses_bad_addresses_and_header_injection_in_one_line(
+    tmp_path, isolated, extra, line
+) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "draft.eml"
+    result = invoke(["email", str(export), "-u", GUIDS[0], "--eml", str(eml), *extra])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    assert result.stderr == line
+    assert result.stdout == ""
+    assert not eml.exists()
+
+
+def test_email_refuses_header_injection_from_the_config_file(tmp_path, isolated) -> None:
+    export = write_export(tmp_path)
+    config = tmp_path / "motiscim.yaml"
+    config.write_text('organisation: "Acme\\r\\nBcc: evil@example.com"\n')
+    eml = tmp_path / "draft.eml"
+    result = invoke(["email", str(export), "-u", GUIDS[0], "--eml", str(eml)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"motiscim email: organisation in {config}: contains a control character (U+000D); "
+        "give it on one line of plain text.\n"
+    )
+    assert not eml.exists()
+
+
+def test_a_name_without_an_address_is_only_the_sign_off(tmp_path, isolated) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "draft.eml"
+    result = invoke(["email", str(export), "-u", GUIDS[0], "--from", "Kari N.", "--eml", str(eml)])
+    assert result.exit_code == 0, result.stderr
+    message = parse(eml.read_bytes())
+    assert message["From"] is None
+    assert message.get_body(("plain",)).get_content().endswith("Best regards,\r\nKari N.\r\n")

@@ -88,7 +88,7 @@ def test_export_alone_reports_skips_the_connection_and_suggests_test_users(tmp_p
     ran = preflight(tmp_path, str(export))
     assert ran.exit_code == 1  # ola.hansen's phone number will fail
     out = ran.stdout
-    assert out.startswith("┏━ PREFLIGHT: NOT READY ━")
+    assert out.startswith("┏━ PREFLIGHT: NOT READY (export) ━")
     assert "┃ Export      NOT READY    1 of 7 users would fail to sync" in out
     assert f"┃ Connection  SKIPPED      {SKIPPED}" in out
     assert "┃ Mapping     NOT CHECKED  add --schema SCHEMA.json" in out
@@ -135,6 +135,9 @@ def test_export_alone_as_json_follows_the_contract_with_an_email_object(tmp_path
             "test_users": "suggested",
             "email": "drafted",
         },
+        "failing": ["export"],
+        "fail_on": "error",
+        "exit_code": 1,
     }
     email = data["email"]
     assert email["drafted"] is True and email["suggested"] is True
@@ -158,7 +161,7 @@ def test_the_readme_sample_is_a_good_first_experience(tmp_path: Path) -> None:
     ran = preflight(tmp_path, str(SAMPLES / "entra-users-download.csv"))
     assert ran.exit_code == 1  # the sample has planted errors
     out = ran.stdout
-    assert out.startswith("┏━ PREFLIGHT: NOT READY ━")
+    assert out.startswith("┏━ PREFLIGHT: NOT READY (export) ━")
     assert f"┃ Connection  SKIPPED      {SKIPPED}" in out
     assert "┃ Test users  SUGGESTED " in out
     assert f"Skipped: {SKIPPED}." in out
@@ -429,7 +432,9 @@ def test_fail_on_warning_makes_warnings_not_ready(tmp_path: Path) -> None:
     assert preflight(tmp_path, str(export), "-u", GUIDS[0]).exit_code == 0
     strict = preflight(tmp_path, str(export), "-u", GUIDS[0], "--fail-on", "warning")
     assert strict.exit_code == 1
-    assert strict.stdout.startswith("┏━ PREFLIGHT: NOT READY ━")
+    # As in `check`: --fail-on decides the exit code; the verdict is what was found.
+    assert strict.stdout.startswith("┏━ PREFLIGHT: READY ━")
+    assert "┃ Fail on     WARNING      exit 1: warning findings (--fail-on)" in strict.stdout
 
 
 def test_a_token_pasted_into_the_tenant_url_is_masked_everywhere(
@@ -456,7 +461,7 @@ def test_a_token_pasted_into_the_tenant_url_is_masked_everywhere(
         assert f"draft{n}.eml" in ran.files
         no_token_anywhere(ran)
         written = b"".join(ran.files.values()).decode("utf-8", "replace") + ran.stdout
-        assert "[token hidden]" in written
+        assert f"{scim_http.base}{MOUNT}?***" in written  # the query is masked
 
 
 # ---- the config file ----------------------------------------------------------------------------
@@ -533,3 +538,262 @@ def test_a_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
     assert ran.stdout == ""
     assert "motiscim preflight: config: " in ran.stderr
     assert "motiscim.yaml:2" in ran.stderr
+
+
+# ---- the verdict says what is not ready; --fail-on only changes the exit code -------------------
+
+
+def test_fail_on_never_keeps_the_verdict_and_only_changes_the_exit_code(tmp_path: Path) -> None:
+    export = write_export(tmp_path)  # ola.hansen has a P001 error
+    ran = preflight(tmp_path, str(export), "--fail-on", "never")
+    assert ran.exit_code == 0
+    assert ran.stdout.startswith("┏━ PREFLIGHT: NOT READY (export) ━")
+    assert "┃ Export      NOT READY    1 of 7 users would fail to sync" in ran.stdout
+    assert "┃ Fail on     NEVER        exit 0 although not ready (--fail-on never)" in ran.stdout
+    assert "- Verdict: not ready\n" in ran.stdout  # the draft tells the truth as well
+
+    as_json = preflight(tmp_path, str(export), "--fail-on", "never", "--format", "json")
+    assert as_json.exit_code == 0
+    data = valid_report(as_json.stdout)
+    assert data["summary"]["verdict"] == "not-ready"
+    assert data["preflight"]["verdict"] == "not-ready"
+    assert data["preflight"]["failing"] == ["export"]
+    assert (data["preflight"]["fail_on"], data["preflight"]["exit_code"]) == ("never", 0)
+
+
+def test_only_the_mapping_failing_is_named_and_the_export_is_ready(tmp_path: Path) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    schema = str(SAMPLES / "entra-provisioning-schema-step29-revert.json")
+    ran = preflight(tmp_path, str(export), "-u", GUIDS[0], "--schema", schema)
+    assert ran.exit_code == 1
+    assert ran.stdout.startswith("┏━ PREFLIGHT: NOT READY (mapping) ━")
+    assert "┃ Export      READY             all 6 users are predicted to sync" in ran.stdout
+    assert f"┃ Mapping     NOT AS THE GUIDE  {schema} (M002)" in ran.stdout
+    assert "NOT READY    " not in ran.stdout and "0 of 6" not in ran.stdout
+
+    as_json = preflight(tmp_path, str(export), "-u", GUIDS[0], "--schema", schema, "-f", "json")
+    data = valid_report(as_json.stdout)
+    assert data["summary"]["users_with_errors"] == 0
+    assert data["preflight"]["parts"]["export"] == "ready"
+    assert data["preflight"]["parts"]["mapping"] == "failed"
+    assert data["preflight"]["failing"] == ["mapping"]
+    assert data["preflight"]["verdict"] == "not-ready"
+
+
+def test_a_disabled_test_user_is_refused_and_named_in_the_headline(tmp_path: Path) -> None:
+    rows = [row.replace("Manager,true,", "Manager,false,") for row in CLEAN_ROWS]  # per.berg
+    export = write_export(tmp_path, rows)
+    ran = preflight(tmp_path, str(export), "-u", "per.berg@example.com")
+    assert ran.exit_code == 1
+    assert ran.stdout.startswith("┏━ PREFLIGHT: NOT READY (test users) ━")
+    assert "┃ Export      READY        all 6 users are predicted to sync; 1 with warnings" in (
+        ran.stdout
+    )
+    assert "┃ Test users  PROBLEMS     1 cannot be used (disabled)" in ran.stdout
+    assert "┃ Email       NOT DRAFTED  1 test user(s) cannot be used." in ran.stdout
+
+    forced = preflight(tmp_path, str(export), "-u", "per.berg@example.com", "--force")
+    assert forced.exit_code == 1
+    assert "disabled (A001)" in forced.stdout
+    assert "Note: these test users are disabled in Entra (accountEnabled false)" in forced.stdout
+
+
+def test_a_test_user_named_by_upn_and_object_id_is_one_user(tmp_path: Path) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    ran = preflight(
+        tmp_path, str(export), "-u", "KARI.NORDMANN@example.com", "-u", GUIDS[0], "-f", "json"
+    )
+    assert ran.exit_code == 0, ran.stderr
+    data = valid_report(ran.stdout)
+    assert [u["object_id"] for u in data["email"]["test_users"]] == [GUIDS[0]]
+    assert data["email"]["warnings"] == [
+        f"test users 'KARI.NORDMANN@example.com' and '{GUIDS[0]}' are the same user "
+        f"({export} row 1); it is listed once."
+    ]
+    assert data["email"]["text"].count(GUIDS[0]) == 1
+
+
+# ---- the options `check` has --------------------------------------------------------------------
+
+
+def test_select_and_ignore_choose_the_rules_as_in_check(tmp_path: Path) -> None:
+    export = write_export(tmp_path)  # ola.hansen: P001
+    ignored = preflight(tmp_path, str(export), "--ignore", "P001", "-f", "json")
+    assert ignored.exit_code == 0, ignored.stderr
+    data = valid_report(ignored.stdout)
+    assert "P001" not in data["summary"]["by_rule"]
+    assert data["preflight"]["verdict"] == "ready"
+
+    selected = preflight(tmp_path, str(export), "--select", "E,U")
+    assert selected.exit_code == 0
+    assert selected.stdout.startswith("┏━ PREFLIGHT: READY ━")
+
+    only_phones = preflight(tmp_path, str(export), "--select", "P", "-f", "json")
+    assert only_phones.exit_code == 1
+    assert valid_report(only_phones.stdout)["summary"]["by_rule"] == {"P001": 1}
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (
+            ["--select", "Z9"],
+            "motiscim preflight: --select: no rule Z9 (see `motiscim rules`).\n",
+        ),
+        (
+            ["--ignore", "P01"],
+            "motiscim preflight: --ignore: no rule P01; did you mean P001? (see `motiscim "
+            "rules`).\n",
+        ),
+        (
+            ["--column", "phone=mobile"],
+            "motiscim preflight: --column: unknown Motimate attribute 'phone'; one of: "
+            "employee_number, first_name, last_name, email, phone_number, position, "
+            "external_id, active.\n",
+        ),
+    ],
+)
+def test_bad_rule_codes_and_columns_are_one_line_usage_errors(
+    tmp_path: Path, extra: list[str], line: str
+) -> None:
+    export = write_export(tmp_path)
+    ran = preflight(tmp_path, str(export), *extra)
+    assert ran.exit_code == 2
+    assert ran.stdout == ""
+    assert ran.stderr == line
+
+
+def test_column_feeds_an_attribute_from_another_header(tmp_path: Path) -> None:
+    export = tmp_path / "users.csv"
+    lines = write_export(tmp_path).read_text(encoding="utf-8-sig").splitlines()
+    # the same users with a second, correct phone column
+    lines = [lines[0] + ",privateMobile"] + [line + ",+4741234567" for line in lines[1:]]
+    export.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    ran = preflight(tmp_path, str(export), "--column", "phone_number=privateMobile", "-f", "json")
+    assert ran.exit_code == 0, ran.stderr
+    data = valid_report(ran.stdout)
+    assert data["sources"][0]["columns"]["phone_number"] == "privateMobile"
+    assert data["summary"]["by_rule"] == {}
+
+
+def test_redact_masks_users_in_the_report_but_not_in_the_eml(tmp_path: Path) -> None:
+    export = write_export(tmp_path)
+    eml = tmp_path / "out" / "draft.eml"
+    args = [str(export), "-u", "per.berg@example.com", "-u", "kari.nordman@example.com"]
+    table = preflight(tmp_path, *args, "--redact", "--force", "--eml", str(eml))
+    assert table.exit_code == 1
+    as_json = preflight(tmp_path, *args, "--redact", "--format", "json")
+    assert as_json.exit_code == 1
+    for output in (table.stdout, as_json.stdout):
+        for value in (
+            "per.berg@example.com",
+            "per@berg.example",
+            "ola.hansen@example.com",
+            "98765432",
+            "kari.nordman@example.com",
+            "kari.nordmann@example.com",
+        ):
+            assert value not in output, value
+    assert f" p***@e***.com   {GUIDS[2]}   p***@b***.example   3     no errors" in table.stdout
+    draft = table.stdout[table.stdout.index("To: support@motimateapp.com\n") :]
+    assert f"{GUIDS[2]}  p***@e***.com              p***@b***.example\n" in draft
+    data = valid_report(as_json.stdout)
+    assert [(u["user_principal_name"], u["email"]) for u in data["email"]["test_users"]] == [
+        ("p***@e***.com", "p***@b***.example")
+    ]
+    assert data["email"]["problems"][0]["test_user"] == "k***@e***.com"
+    assert data["email"]["problems"][0]["closest"] == ["k***@e***.com"]
+    assert [f["value"] for f in data["findings"] if f["rule"] == "P001"] == [None]
+    # The .eml is the email to send: Motimate needs the real values.
+    body = BytesParser(policy=policy.default).parsebytes(table.files["draft.eml"])
+    assert "per.berg@example.com" in body.get_body(("plain",)).get_content()
+
+
+# ---- secrets in the tenant URL and header injection ---------------------------------------------
+
+
+def test_the_query_and_password_of_the_tenant_url_appear_in_no_output(
+    tmp_path: Path, scim_http: RunningServer
+) -> None:
+    secret = "Zq8sEcReT0nly4tests9x"
+    export = write_export(tmp_path, CLEAN_ROWS)
+    host = scim_http.base.removeprefix("http://")
+    for n, (url, shown) in enumerate(
+        [
+            (f"{scim_http.base}{MOUNT}?sig={secret}", f"{scim_http.base}{MOUNT}?***"),
+            (f"http://admin:{secret}@{host}{MOUNT}", f"http://***@{host}{MOUNT}"),
+        ]
+    ):
+        eml = tmp_path / "out" / f"draft{n}.eml"
+        common = [str(export), "--tenant-url", url, "-u", GUIDS[0], "--force"]
+        env = {"MOTIMATE_SCIM_TOKEN": TOKEN}
+        table = preflight(tmp_path, *common, "--eml", str(eml), env=env)
+        as_json = preflight(tmp_path, *common, "-f", "json", env=env)
+        assert (table.exit_code, as_json.exit_code) == (1, 1)  # C001
+        for ran in (table, as_json):
+            no_token_anywhere(ran, secret)
+            no_token_anywhere(ran)
+        data = valid_report(as_json.stdout)
+        assert data["connection"]["url"] == shown
+        assert [f["rule"] for f in data["connection"]["findings"]] == ["C001"]
+        assert data["connection"]["findings"][0]["value"] == shown
+        assert f"Tenant URL: {shown}\n" in data["email"]["text"]
+        assert f"┃ Connection  FAILED       {shown} (C001)" in table.stdout
+        assert scim_http.recorder.requests == []  # nothing sent to such a URL
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (
+            ["--org", "Acme\r\nBcc: evil@example.com"],
+            "motiscim preflight: --org: contains a control character (U+000D); give it on one "
+            "line of plain text.\n",
+        ),
+        (
+            ["--to", "csm@motimateapp.com\r\nBcc: evil@example.com"],
+            "motiscim preflight: --to: contains a control character (U+000D); give it on one "
+            "line of plain text.\n",
+        ),
+        (
+            ["--from", "not an address <kari@>"],
+            "motiscim preflight: --from: 'not an address <kari@>' is not a valid sender (There "
+            'must be something after the @-sign); give "Name <address>", an address, or only '
+            "a name.\n",
+        ),
+    ],
+)
+def test_header_injection_and_bad_senders_are_one_line_usage_errors(
+    tmp_path: Path, extra: list[str], line: str
+) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(tmp_path, str(export), "-u", GUIDS[0], "--eml", str(eml), *extra)
+    assert ran.exit_code == 2
+    assert ran.stdout == ""
+    assert ran.stderr == line
+    assert ran.files == {}
+
+
+def test_command_modules_do_not_import_each_other_in_a_cycle() -> None:
+    """email and preflight share motiscim_cli.email_workflow; phone_error_counts is in report."""
+    import ast
+
+    from motiscim_cli import report
+
+    def imported(name: str) -> set[str]:
+        tree = ast.parse((ROOT / "motiscim_cli" / "commands" / f"{name}.py").read_text())
+        return {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module is not None
+        }
+
+    assert not {"motiscim_cli.commands.email", "motiscim_cli.commands.check"} & imported(
+        "preflight"
+    )
+    assert not {"motiscim_cli.commands.preflight", "motiscim_cli.commands.check"} & imported(
+        "email"
+    )
+    assert "motiscim_cli.email_workflow" in imported("email") & imported("preflight")
+    assert callable(report.phone_error_counts)

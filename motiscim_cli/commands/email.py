@@ -1,189 +1,34 @@
 """`motiscim email EXPORT… --test-user …`: the notification email of guide step 47.
 
-The helpers here (`EmailSettings`, `resolve_settings`, `read_attachments`, `draft_email`,
-`write_eml`) are shared with `preflight`, which drafts the same email after its other checks.
+The workflow (settings, test users, draft, .eml) lives in `motiscim_cli.email_workflow`, which
+`preflight` shares; this module is the command's options and what it prints.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from motiscim_cli.config import Config
-    from motiscim_cli.email_draft import Attachment, Draft
-    from motiscim_cli.email_users import Selection, UserDirectory
-    from motiscim_cli.report import Report
-    from motiscim_cli.run import CheckOptions, ReadError
+from motiscim_cli.email_workflow import (
+    EmailUsageError,
+    check_options,
+    check_writable,
+    draft_email,
+    hints,
+    load_config,
+    read_attachments,
+    refusal_message,
+    resolve_settings,
+    run_checked,
+    selection_messages,
+    write_eml,
+)
 
 EMAIL_FORMATS = ("text", "markdown")
 EXIT_OK, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
-
-
-class EmailUsageError(Exception):
-    """A one-line usage problem (exit 2); the message says what to do."""
-
-
-@dataclass(slots=True)
-class EmailSettings:
-    """Everything the email needs besides the report, after config and environment."""
-
-    to: str
-    organisation: str | None
-    contact: str | None
-    tenant_url: str | None  # as shown: trimmed, any user:password@ masked
-    test_users: list[str]
-    attachments: list[Path]
-
-
-def resolve_settings(
-    *,
-    to: str | None,
-    organisation: str | None,
-    contact: str | None,
-    tenant_url: str | None,
-    test_users: Sequence[str] | None,
-    attachments: Sequence[Path] | None,
-    config: Config | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> EmailSettings:
-    """Command-line values win over the config file, which wins over the environment."""
-    from motiscim_cli.connect import resolve_tenant_url, shown_url
-    from motiscim_cli.email_draft import DEFAULT_TO
-
-    url = resolve_tenant_url(
-        tenant_url,
-        configured=config.tenant_url if config is not None else None,
-        environ=os.environ if environ is None else environ,
-    )
-    chosen_to = (to or DEFAULT_TO).strip()
-    if "@" not in chosen_to or any(c.isspace() for c in chosen_to):
-        raise EmailUsageError(f"--to: {chosen_to!r} is not an email address.")
-    named = [u for u in (test_users or ()) if u.strip()]
-    if not named and config is not None:
-        named = [u for u in config.test_users if u.strip()]
-    return EmailSettings(
-        to=chosen_to,
-        organisation=organisation or (config.organisation if config is not None else None),
-        contact=contact or (config.contact if config is not None else None),
-        tenant_url=shown_url(url) if url else None,
-        test_users=named,
-        attachments=list(attachments or ()),
-    )
-
-
-def read_attachments(paths: Sequence[Path]) -> list[Attachment]:
-    """The screenshots as attachments; an unreadable one is a usage error, said plainly."""
-    from motiscim_cli.email_draft import attachment_from_bytes
-
-    result = []
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except IsADirectoryError:
-            raise EmailUsageError(f"--attach {path}: it is a directory, not a file.") from None
-        except OSError as error:
-            raise EmailUsageError(
-                f"--attach {path}: cannot read it ({error.strerror or type(error).__name__})."
-            ) from None
-        result.append(attachment_from_bytes(path.name, data))
-    return result
-
-
-def check_writable(
-    target: Path | None,
-    *,
-    force: bool,
-    inputs: Sequence[str | os.PathLike[str] | None],
-    what: str,
-) -> None:
-    """Refuse to overwrite an input, or any existing file without --force (`prepare_output`)."""
-    from motiscim_cli.files import OutputRefused, prepare_output
-
-    try:
-        prepare_output(target, inputs=inputs, force=force, what=what)
-    except OutputRefused as error:
-        raise EmailUsageError(str(error)) from None
-
-
-def draft_email(report: Report, selection: Selection, settings: EmailSettings) -> Draft:
-    from motiscim_cli.email_draft import EmailOptions, compose
-
-    return compose(
-        report,
-        selection.users,
-        EmailOptions(
-            to=settings.to,
-            organisation=settings.organisation,
-            contact=settings.contact,
-            tenant_url=settings.tenant_url,
-            attachments=[p.name for p in settings.attachments],
-            suggested=selection.suggested,
-        ),
-    )
-
-
-def write_eml(path: Path, draft: Draft, attachments: Sequence[Attachment]) -> None:
-    from motiscim_cli.email_draft import to_eml
-    from motiscim_cli.files import write_bytes_atomic
-
-    try:
-        write_bytes_atomic(path, to_eml(draft, attachments))
-    except OSError as error:
-        raise EmailUsageError(
-            f"cannot write {path}: {error.strerror or type(error).__name__}."
-        ) from None
-
-
-def selection_messages(selection: Selection) -> list[str]:
-    """What to tell the admin about the test users, one line each, for stderr."""
-    lines = [f"motiscim: {problem.message}" for problem in selection.problems]
-    lines += [f"motiscim: warning: {warning}" for warning in selection.warnings]
-    if selection.suggested and selection.users:
-        names = ", ".join(u.label() for u in selection.users)
-        lines.append(
-            f"motiscim: SUGGESTED test users (no errors): {names}. Name the users you assigned "
-            "to the application with --test-user UPN_OR_OBJECT_ID."
-        )
-    return lines
-
-
-def refusal_message(selection: Selection, *, force: bool) -> str | None:
-    """Why no email is drafted, or None when it is."""
-    if not selection.problems:
-        return None
-    if not force:
-        return (
-            f"no email drafted: {len(selection.problems)} test user(s) cannot be used. Fix "
-            "them or choose others; --force drafts the email anyway."
-        )
-    if not selection.users:
-        return "no email drafted: none of the test users is in the export."
-    return None
-
-
-def hints(settings: EmailSettings, *, schema_checked: bool = True) -> list[str]:
-    lines = []
-    if not settings.organisation:
-        lines.append("motiscim: hint: name your organisation in the subject with --org NAME.")
-    if not settings.contact:
-        lines.append('motiscim: hint: sign the email with --from "Name <address>".')
-    if len(settings.attachments) < 2:
-        lines.append(
-            "motiscim: hint: attach the screenshots of the Users and Groups attribute mappings "
-            "(--attach FILE, twice) or add them in your mail client."
-        )
-    if not schema_checked:
-        lines.append(
-            "motiscim: hint: --schema SCHEMA.json (the provisioning schema downloaded from "
-            "Entra) verifies the checklist instead of leaving it to the screenshots."
-        )
-    return lines
 
 
 def email(
@@ -301,45 +146,6 @@ def email(
     )
 
 
-def load_config(path: Path | None) -> Config:
-    """`--config FILE`, else the nearest motiscim.yaml, else defaults; a bad file is a usage
-    error naming the file and line."""
-    from motiscim_cli.config import ConfigError
-    from motiscim_cli.config import load_config as load
-
-    try:
-        return load(str(path) if path is not None else None)
-    except ConfigError as error:
-        raise EmailUsageError(f"config: {error}") from None
-
-
-def check_options(config: Config, region: str | None) -> CheckOptions:
-    """How to check the export: the config's region, columns and rules; --region wins."""
-    from motiscim_cli.run import CheckOptions
-
-    chosen = region or config.region
-    return CheckOptions(
-        region=chosen.upper() if chosen else None,
-        select=list(config.rules.select) if config.rules.select else None,
-        ignore=list(config.rules.ignore),
-        column_overrides=dict(config.columns),
-        severity_overrides=dict(config.rules.severity),
-    )
-
-
-def run_checked(
-    exports: Sequence[str], config: Config, region: str | None, directory: UserDirectory
-) -> tuple[Report, list[ReadError]]:
-    """run_check with the config applied, reviewed exceptions included, collecting test users."""
-    from motiscim_cli.config import apply_exceptions
-    from motiscim_cli.run import run_check
-
-    report, errors = run_check(exports, check_options(config, region), on_record=directory.add)
-    if config.exceptions:
-        apply_exceptions(report.findings, config.exceptions)
-    return report, errors
-
-
 def run_email(
     exports: Sequence[str],
     *,
@@ -385,7 +191,7 @@ def run_email(
         return EXIT_USAGE
 
     directory = UserDirectory(settings.test_users)
-    report, errors = run_checked(exports, config, region, directory)
+    report, errors = run_checked(exports, config, directory, check_options(config, region))
     for error in errors:
         typer.echo(error.line(), err=True)
     if report.unreadable:

@@ -17,13 +17,38 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from motiscim_cli.email_workflow import (
+    EmailSettings,
+    EmailUsageError,
+    check_options,
+    check_writable,
+    draft_email,
+    hints,
+    load_config,
+    public_url,
+    read_attachments,
+    refusal_message,
+    resolve_settings,
+    run_checked,
+    scrub,
+    selection_messages,
+    url_secrets,
+    write_eml,
+)
+
+# Re-exported for `commands/mapping.py`, which imported it from here before it moved to
+# report.py; new code imports it from motiscim_cli.report.
+from motiscim_cli.report import phone_error_counts
+
 if TYPE_CHECKING:
     from checks.rules.mapping import MappingCheck
-    from motiscim_cli.commands.email import EmailSettings
     from motiscim_cli.config import Config
     from motiscim_cli.email_draft import Attachment, Draft
     from motiscim_cli.email_users import Selection
-    from motiscim_cli.report import Report
+    from motiscim_cli.report import Report, Verdict
+    from motiscim_cli.run import CheckOptions
+
+__all__ = ["phone_error_counts", "preflight", "register", "run_preflight"]
 
 FORMATS = ("table", "json")
 EXIT_OK, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
@@ -34,6 +59,9 @@ NO_SCHEMA = (
     "not checked: add --schema SCHEMA.json (Provisioning → Edit attribute mappings → Show "
     "advanced options → Review your schema here → Download) to verify steps 14–38"
 )
+
+
+REASON_WORDS = {"not-found": "not in the export", "has-errors": "errors", "disabled": "disabled"}
 
 
 class PreflightUsageError(Exception):
@@ -52,46 +80,58 @@ class Outcome:
     token_origin: str | None = None
     eml: Path | None = None
     fail_on: str = "error"
+    redact: bool = False
 
     @property
     def test_users_ok(self) -> bool:
-        return self.selection is not None and not self.selection.problems
+        selection = self.selection
+        return selection is not None and not selection.problems and bool(selection.users)
+
+    @property
+    def export_verdict(self) -> Verdict:
+        """The export's own verdict: its findings only, not the connection or the mapping."""
+        return export_only(self.report).verdict
+
+    def failing_parts(self) -> list[str]:
+        """The parts that are not ready, in the panel's order: what the headline names."""
+        report = self.report
+        parts = []
+        if self.export_verdict != "ready":
+            parts.append("export")
+        connection = report.connection
+        if connection is not None and not connection.skipped and not connection.ok:
+            parts.append("connection")
+        if report.mapping is not None and not report.mapping.ok:
+            parts.append("mapping")
+        if not self.test_users_ok:
+            parts.append("test users")
+        return parts
+
+    @property
+    def verdict(self) -> Verdict:
+        """What the run found — whatever --fail-on says: that only decides the exit code, as
+        in `check`."""
+        if self.report.unreadable:
+            return "unknown"
+        return "not-ready" if self.failing_parts() else "ready"
 
     def exit_code(self) -> int:
+        """run.exit_code (findings at or above --fail-on, a failed connection or mapping, an
+        unreadable input), and 1 when the test users cannot be used."""
         from motiscim_cli.run import exit_code
 
         code = exit_code(self.report, self.fail_on)
         if code == EXIT_USAGE:
             return code
-        if not self.test_users_ok or (self.selection is not None and not self.selection.users):
-            return EXIT_NOT_READY
-        return code
+        return EXIT_NOT_READY if not self.test_users_ok else code
 
-    @property
-    def verdict(self) -> str:
-        code = self.exit_code()
-        return {EXIT_OK: "ready", EXIT_NOT_READY: "not-ready"}.get(code, "unknown")
+
+def export_only(report: Report) -> Report:
+    """The report without the connection and the mapping: the export's own state."""
+    return dataclasses.replace(report, connection=None, mapping=None)
 
 
 # ---- the work ---------------------------------------------------------------------------------
-
-
-def phone_error_counts(report: Report) -> tuple[int, int]:
-    """(users with a phone error, of whom without any suggested fix) for M008."""
-    from checks.model import Severity
-
-    fixable: dict[tuple[str, int], bool] = {}
-    for finding in report.findings:
-        if (
-            finding.attribute != "phone_number"
-            or finding.row is None
-            or finding.severity is not Severity.ERROR
-            or finding.suppressed is not None
-        ):
-            continue
-        key = (finding.source or "", finding.row)
-        fixable[key] = fixable.get(key, False) or finding.fix is not None
-    return len(fixable), sum(1 for has_fix in fixable.values() if not has_fix)
 
 
 def run_preflight(
@@ -111,6 +151,10 @@ def run_preflight(
     output: Path | None = None,
     region: str | None = None,
     fail_on: str = "error",
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    column: Sequence[str] | None = None,
+    redact: bool = False,
     config_path: Path | None = None,
     ca_bundle: Path | None = None,
     timeout: float | None = None,
@@ -118,19 +162,13 @@ def run_preflight(
     no_color: bool = False,
 ) -> int:
     """The command's work, returning its exit code."""
-    from motiscim_cli.commands.email import (
-        EmailUsageError,
-        check_writable,
-        load_config,
-        read_attachments,
-        resolve_settings,
-    )
     from motiscim_cli.connect import (
         TokenUnavailable,
         resolve_tenant_url,
         resolve_token,
         secret_forms,
     )
+    from motiscim_cli.options import parse_columns, split_codes
     from motiscim_cli.run import FAIL_ON
 
     token: str | None = None
@@ -143,7 +181,14 @@ def run_preflight(
             raise PreflightUsageError(f"--fail-on: choose one of {', '.join(FAIL_ON)}.")
         if region is not None and not (len(region) == 2 and region.isalpha()):
             raise PreflightUsageError("--region: a two-letter ISO country code, e.g. NO.")
+        try:
+            selected = split_codes(select)
+            ignored = split_codes(ignore, "--ignore")
+            columns = parse_columns(column)
+        except typer.BadParameter as error:
+            raise PreflightUsageError(f"{error.param_hint}: {error.message}.") from None
         config = load_config(config_path)
+        options = check_options(config, region, select=selected, ignore=ignored, columns=columns)
         settings = resolve_settings(
             to=to,
             organisation=org,
@@ -163,8 +208,6 @@ def run_preflight(
                 _usable_ca_bundle(ca_bundle)
             if interactive is None:
                 interactive = sys.stdin.isatty()
-            from motiscim_cli.commands.connect import _prompt_for_token
-
             token, origin = resolve_token(
                 token_file, prompt=_prompt_for_token if interactive else None
             )
@@ -172,27 +215,35 @@ def run_preflight(
         typer.echo(f"motiscim preflight: {error}", err=True)
         return EXIT_USAGE
 
+    # Last line of defence: whatever ends up in an output (a token pasted into the tenant URL,
+    # a server echoing it), these forms of the token, and the query and user:password of the
+    # tenant URL, are masked in everything written.
+    secrets = (*(secret_forms(token) if token is not None else ()), *url_secrets(url))
     outcome = _gather(
         exports,
         config=config,
+        options=options,
         url=url,
         token=token,
         schema=schema,
         settings=settings,
         force=force,
-        region=region,
         ca_bundle=ca_bundle,
         timeout=timeout,
     )
-    # Last line of defence: whatever ends up in an output (a token pasted into the tenant URL,
-    # a server echoing it), these forms of the token are masked in everything written.
-    secrets = secret_forms(token) if token is not None else ()
     del token  # nothing below needs it
     if isinstance(outcome, int):
         return outcome
     outcome.token_origin = origin
     outcome.fail_on = fail_on
+    outcome.redact = redact
     return _finish(outcome, settings, attachments, eml, output_format, output, no_color, secrets)
+
+
+def _prompt_for_token() -> str:
+    """Ask for the token without echoing it (only when stdin is a terminal), as `connect`."""
+    value: str = typer.prompt("Secret Token (hidden)", hide_input=True, err=True)
+    return value
 
 
 def _usable_ca_bundle(path: Path) -> None:
@@ -210,31 +261,37 @@ def _gather(
     exports: Sequence[str],
     *,
     config: Config,
+    options: CheckOptions,
     url: str | None,
     token: str | None,
     schema: str | None,
     settings: EmailSettings,
     force: bool,
-    region: str | None,
     ca_bundle: Path | None,
     timeout: float | None,
 ) -> Outcome | int:
-    from motiscim_cli.commands.email import draft_email, refusal_message, run_checked
+    # Not yet in a non-command module: owned by `connect` and `mapping` (neither imports this).
     from motiscim_cli.commands.mapping import UnreadableSchema, check_schema_file
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
     from motiscim_cli.report import ConnectionResult
 
     directory = UserDirectory(settings.test_users)
-    report, errors = run_checked(exports, config, region, directory)
+    report, errors = run_checked(exports, config, directory, options)
     for error in errors:
         typer.echo(error.line(), err=True)
 
     if url is not None and token is not None:
-        options: dict[str, Any] = {"verify": ca_bundle}
+        connect_options: dict[str, Any] = {"verify": ca_bundle}
         if timeout is not None:
-            options["timeout"] = timeout
-        report.connection = check_connection(url, token, **options)
+            connect_options["timeout"] = timeout
+        connection = check_connection(url, token, **connect_options)
+        # The URL as every output shows it: no user:password, no query (`?token=…`).
+        shown, connection.url = connection.url, public_url(url)
+        for finding in connection.findings:
+            if finding.value == shown:
+                finding.value = connection.url
+        report.connection = connection
     else:
         report.connection = ConnectionResult(url="", ok=False, skipped=SKIPPED_CONNECTION)
 
@@ -271,6 +328,18 @@ def _gather(
     )
 
 
+def _scrubbed(draft: Draft, secrets: Sequence[str]) -> Draft:
+    from motiscim_cli.connect import redact
+
+    return dataclasses.replace(
+        draft,
+        **{
+            name: scrub(redact(getattr(draft, name), secrets), secrets)
+            for name in ("to", "subject", "text", "markdown", "html")
+        },
+    )
+
+
 def _finish(
     outcome: Outcome,
     settings: EmailSettings,
@@ -281,47 +350,98 @@ def _finish(
     no_color: bool,
     secrets: Sequence[str] = (),
 ) -> int:
-    from motiscim_cli.commands.email import EmailUsageError, hints, write_eml
     from motiscim_cli.connect import redact
     from motiscim_cli.options import emit, terminal_width, use_color
 
     if outcome.draft is not None and secrets:
-        outcome.draft = dataclasses.replace(
-            outcome.draft,
-            **{
-                name: redact(getattr(outcome.draft, name), secrets)
-                for name in ("to", "subject", "text", "markdown", "html")
-            },
-        )
+        outcome.draft = _scrubbed(outcome.draft, secrets)
     if outcome.draft is not None and eml is not None:
         try:
+            # The .eml is the email to send: Motimate needs the test users' real values, so
+            # --redact (for sharing the report) does not mask them there.
             write_eml(eml, outcome.draft, attachments)
         except EmailUsageError as error:
             typer.echo(f"motiscim preflight: {error}", err=True)
             return EXIT_USAGE
         outcome.eml = eml
+    shown = redacted(outcome, settings) if outcome.redact else outcome
+    if shown.draft is not None and secrets:
+        shown.draft = _scrubbed(shown.draft, secrets)
     if output_format == "json":
         import json
 
-        text = json.dumps(preflight_json(outcome), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(preflight_json(shown), indent=2, ensure_ascii=False) + "\n"
     else:
         color = output is None and use_color(no_color)
-        text = render_table(outcome, color=color, width=terminal_width())
-    text = redact(text, secrets)
+        text = render_table(shown, color=color, width=terminal_width())
+    text = scrub(redact(text, secrets), secrets)
     try:
         emit(text, str(output) if output is not None else None)
     except OSError as error:
         typer.echo(f"motiscim preflight: cannot write {output}: {error.strerror}", err=True)
         return EXIT_USAGE
-    if output_format == "json" and outcome.selection is not None:
-        from motiscim_cli.commands.email import selection_messages
-
-        for line in selection_messages(outcome.selection):
+    if output_format == "json" and shown.selection is not None:
+        for line in selection_messages(shown.selection):
             typer.echo(line, err=True)
     if outcome.draft is not None:
         for line in hints(settings, schema_checked=outcome.report.mapping is not None):
             typer.echo(line, err=True)
     return outcome.exit_code()
+
+
+def redacted(outcome: Outcome, settings: EmailSettings) -> Outcome:
+    """The outcome as --redact shows it: the test users' UPNs and emails, the names typed with
+    --test-user and the sender's address masked (as `check --redact` masks findings); Object
+    IDs stay, as in `check`. The draft shown is composed again from the masked values."""
+    from motiscim_cli.email_users import Problem
+    from motiscim_cli.report import mask
+
+    selection = outcome.selection
+    if selection is None:
+        return dataclasses.replace(outcome)
+    originals: set[str] = set()
+    for user in (*selection.users, *selection.rejected):
+        originals.update(v for v in (user.user_principal_name, user.email) if v)
+    for problem in selection.problems:
+        originals.update([problem.wanted, *problem.closest])
+    sensitive = sorted((v for v in originals if "@" in v), key=len, reverse=True)
+
+    def hide(text: str) -> str:
+        for value in sensitive:
+            text = text.replace(value, mask(value) or "")
+        return text
+
+    def hide_user(user: Any) -> Any:
+        return dataclasses.replace(
+            user,
+            user_principal_name=mask(user.user_principal_name),
+            email=mask(user.email),
+        )
+
+    masked = dataclasses.replace(
+        selection,
+        users=[hide_user(u) for u in selection.users],
+        rejected=[hide_user(u) for u in selection.rejected],
+        problems=[
+            Problem(
+                hide(p.wanted),
+                p.reason,
+                hide(p.message),
+                closest=[hide(c) for c in p.closest],
+                rules=list(p.rules),
+            )
+            for p in selection.problems
+        ],
+        warnings=[hide(w) for w in selection.warnings],
+    )
+    draft = outcome.draft
+    if draft is not None:
+        contact = settings.contact
+        if contact is not None and "@" in contact:
+            local_domain = contact.rsplit("<", 1)[-1].rstrip(">").strip()
+            contact = contact.replace(local_domain, mask(local_domain) or "")
+        draft = draft_email(outcome.report, masked, dataclasses.replace(settings, contact=contact))
+    return dataclasses.replace(outcome, selection=masked, draft=draft)
 
 
 # ---- JSON ----------------------------------------------------------------------------------------
@@ -348,7 +468,7 @@ def _part_states(outcome: Outcome) -> dict[str, str]:
     else:
         users_state = "suggested" if selection.suggested else "ok"
     return {
-        "export": report.verdict,
+        "export": outcome.export_verdict,
         "connection": connection_state,
         "mapping": mapping_state,
         "test_users": users_state,
@@ -359,8 +479,15 @@ def _part_states(outcome: Outcome) -> dict[str, str]:
 def preflight_json(outcome: Outcome) -> dict[str, Any]:
     """The report/v1 object with `connection` filled, plus two added fields: `preflight` (the
     one verdict and the state of each part) and `email` (the draft's headers and test users)."""
-    data = outcome.report.to_json()
-    data["preflight"] = {"verdict": outcome.verdict, "parts": _part_states(outcome)}
+    data = outcome.report.to_json(redact=outcome.redact)
+    data["preflight"] = {
+        "verdict": outcome.verdict,
+        "parts": _part_states(outcome),
+        "failing": outcome.failing_parts(),
+        # --fail-on decides the exit code only; the verdict above is what was found
+        "fail_on": outcome.fail_on,
+        "exit_code": outcome.exit_code(),
+    }
     selection = outcome.selection
     draft = outcome.draft
     data["email"] = {
@@ -427,7 +554,8 @@ def render_table(outcome: Outcome, *, color: bool = False, width: int | None = N
     verdict = outcome.verdict
     title, style = {
         "ready": ("PREFLIGHT: READY", "bold green"),
-        "not-ready": ("PREFLIGHT: NOT READY", "bold red"),
+        # Name what is not ready: a mapping problem is not an export problem.
+        "not-ready": (f"PREFLIGHT: NOT READY ({', '.join(outcome.failing_parts())})", "bold red"),
     }.get(verdict, ("PREFLIGHT: CANNOT TELL", "bold red"))
     parts = Table.grid(padding=(0, 2))
     parts.add_column(style="bold", no_wrap=True)
@@ -438,16 +566,16 @@ def render_table(outcome: Outcome, *, color: bool = False, width: int | None = N
         parts.add_row(name, Text(state[1], style=state_style), Text(detail))
     console.print(Panel(parts, title=Text(title, style=style), title_align="left", box=box.HEAVY))
 
-    export_only = dataclasses.replace(report, connection=None, mapping=None)
+    export = export_only(report)
     sources = ", ".join(
         f"{s.path} ({s.format}, {s.encoding or '-'}, {s.records} users)" for s in report.sources
     )
     if sources:
         console.print(Text(f"Read: {sources}", style="dim"))
-    counts = counts_table(export_only)
+    counts = counts_table(export)
     if counts is not None:
         console.print(counts)
-    for part in findings_tables(export_only, False):
+    for part in findings_tables(export, outcome.redact):
         console.print(part)
 
     console.print()
@@ -512,15 +640,22 @@ def _part_lines(outcome: Outcome) -> list[tuple[str, tuple[str, str], str]]:
     ok, fail, todo = "ok", "fail", "todo"
     lines: list[tuple[str, tuple[str, str], str]] = []
 
+    # The export's own state: its findings, not the connection's or the mapping's.
+    export = export_only(report)
     users = report.users
-    if report.verdict == "unknown":
+    if export.verdict == "unknown":
         lines.append(("Export", (fail, "UNREADABLE"), "an export could not be read (F001)"))
-    elif report.verdict == "not-ready":
-        detail = f"{report.users_with_errors} of {users} users would fail to sync"
-        file_errors = [f for f in report.findings if f.row is None and f.severity.value == "error"]
+    elif export.verdict == "not-ready":
+        reasons = []
+        if report.users_with_errors:
+            reasons.append(f"{report.users_with_errors} of {users} users would fail to sync")
+        file_errors = [
+            f for f in export.active_findings() if f.row is None and f.severity.value == "error"
+        ]
         if file_errors:
-            detail += f"; {len(file_errors)} file error(s)"
-        lines.append(("Export", (fail, "NOT READY"), detail))
+            codes = ", ".join(dict.fromkeys(f.rule for f in file_errors))
+            reasons.append(f"{len(file_errors)} file error(s) ({codes})")
+        lines.append(("Export", (fail, "NOT READY"), "; ".join(reasons)))
     else:
         warned = report.users_with_warnings
         detail = f"all {users} users are predicted to sync"
@@ -554,8 +689,15 @@ def _part_lines(outcome: Outcome) -> list[tuple[str, tuple[str, str], str]]:
     if selection is None:
         lines.append(("Test users", (fail, "UNKNOWN"), "the export could not be read"))
     elif selection.problems:
+        reasons = ", ".join(
+            dict.fromkeys(REASON_WORDS.get(p.reason, p.reason) for p in selection.problems)
+        )
         lines.append(
-            ("Test users", (fail, "PROBLEMS"), f"{len(selection.problems)} cannot be used")
+            (
+                "Test users",
+                (fail, "PROBLEMS"),
+                f"{len(selection.problems)} cannot be used ({reasons})",
+            )
         )
     elif not selection.users:
         lines.append(("Test users", (fail, "NONE"), "no user without errors to suggest"))
@@ -570,10 +712,20 @@ def _part_lines(outcome: Outcome) -> list[tuple[str, tuple[str, str], str]]:
         lines.append(("Email", (ok, "DRAFTED"), where))
     else:
         lines.append(("Email", (fail, "NOT DRAFTED"), outcome.refusal or ""))
-    if outcome.fail_on not in ("error", "never") and report.verdict == "ready":
+    # --fail-on changes the exit code, never the verdict: say so when they differ.
+    code = outcome.exit_code()
+    if outcome.verdict == "ready" and code == EXIT_NOT_READY:
         worst = report.worst_severity()
-        if worst is not None and outcome.exit_code() == EXIT_NOT_READY:
-            lines.append(("Fail on", (fail, outcome.fail_on.upper()), f"{worst.value} findings"))
+        found = f"{worst.value} findings" if worst is not None else "findings"
+        lines.append(("Fail on", (fail, outcome.fail_on.upper()), f"exit 1: {found} (--fail-on)"))
+    elif outcome.verdict == "not-ready" and code == EXIT_OK:
+        lines.append(
+            (
+                "Fail on",
+                (todo, outcome.fail_on.upper()),
+                f"exit 0 although not ready (--fail-on {outcome.fail_on})",
+            )
+        )
     return lines
 
 
@@ -581,6 +733,8 @@ def _print_test_users(console: Any, outcome: Outcome) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
+
+    from motiscim_cli.email_draft import DISABLED_RULE
 
     selection = outcome.selection
     if selection is None:
@@ -603,7 +757,9 @@ def _print_test_users(console: Any, outcome: Outcome) -> None:
         table.add_column("Note")
         several = len(outcome.report.sources) > 1
         for user in selection.users:
-            if user.error_rules:
+            if user.error_rules == (DISABLED_RULE,):
+                note = Text(f"disabled ({DISABLED_RULE})", style="bold red")
+            elif user.error_rules:
                 note = Text(f"has errors: {', '.join(user.error_rules)}", style="bold red")
             else:
                 note = Text("SUGGESTED" if selection.suggested else "no errors")
@@ -724,6 +880,28 @@ def preflight(
             metavar="LEVEL", help="Exit 1 on findings at or above: error, warning, info, never."
         ),
     ] = "error",
+    select: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these rule codes or prefixes (P001,E); replaces rules.select."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(help="Skip these rule codes or prefixes (T001,N); replaces rules.ignore."),
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Feed a Motimate attribute from another header: phone_number=mobile "
+            "(wins over columns: in motiscim.yaml)."
+        ),
+    ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            help="Mask emails, phone numbers and UPNs in the report (not in the --eml draft: "
+            "Motimate needs the test users' values)."
+        ),
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option("--config", metavar="FILE", help="The motiscim config file.", dir_okay=False),
@@ -768,6 +946,10 @@ def preflight(
             output=output,
             region=region,
             fail_on=fail_on,
+            select=select,
+            ignore=ignore,
+            column=column,
+            redact=redact,
             config_path=config,
             ca_bundle=ca_bundle,
             timeout=timeout,
