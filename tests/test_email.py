@@ -1053,3 +1053,18 @@ def test_a_name_without_an_address_is_only_the_sign_off(tmp_path, isolated) -> N
     message = parse(eml.read_bytes())
     assert message["From"] is None
     assert message.get_body(("plain",)).get_content().endswith("Best regards,\r\nKari N.\r\n")
+
+
+def test_email_checks_the_schema_against_the_mapping_agreed_in_the_config(
+    tmp_path, isolated
+) -> None:
+    from pathlib import Path
+
+    schema = Path(__file__).resolve().parent.parent / "sample_exports"
+    schema = schema / "entra-provisioning-schema-step29-revert.json"
+    export = write_export(tmp_path)
+    args = ["email", str(export), "-u", GUIDS[0], "--schema", str(schema)]
+    assert "(M002)" in invoke(args).stderr
+    (tmp_path / "motiscim.yaml").write_text("mapping:\n  external_id: '[mailNickname]'\n")
+    agreed = invoke(args)
+    assert "M002" not in agreed.stderr + agreed.stdout

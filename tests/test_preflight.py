@@ -797,3 +797,21 @@ def test_command_modules_do_not_import_each_other_in_a_cycle() -> None:
     )
     assert "motiscim_cli.email_workflow" in imported("email") & imported("preflight")
     assert callable(report.phone_error_counts)
+
+
+def test_the_mapping_agreed_in_the_config_is_what_the_schema_is_checked_against(
+    tmp_path: Path,
+) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    (tmp_path / "motiscim.yaml").write_text("mapping:\n  employee_number: '[mail]'\n")
+    schema = str(SAMPLES / "entra-provisioning-schema-guide.json")
+    ran = preflight(tmp_path, str(export), "-u", GUIDS[0], "--schema", schema, "-f", "json")
+    assert ran.exit_code == 0, ran.stderr
+    findings = valid_report(ran.stdout)["mapping"]["findings"]
+    assert [(f["rule"], f["column"], f["value"], f["fix"]) for f in findings] == [
+        ("M010", "userName", "[userPrincipalName]", "[mail]")
+    ]
+    table = preflight(tmp_path, str(export), "-u", GUIDS[0], "--schema", schema)
+    assert "Agreed with Motimate (motiscim.yaml mapping): employee_number ← [mail]." in (
+        table.stdout
+    )

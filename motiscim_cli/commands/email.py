@@ -201,7 +201,7 @@ def run_email(
         from motiscim_cli.commands.mapping import UnreadableSchema, check_schema_file
 
         try:
-            report.mapping, _ = check_schema_file(schema)
+            report.mapping, _ = check_schema_file(schema, agreed=dict(config.mapping) or None)
         except UnreadableSchema as error:
             typer.echo(f"motiscim email: {error.line().removeprefix('motiscim: ')}", err=True)
             return EXIT_USAGE

@@ -81,6 +81,7 @@ class Outcome:
     eml: Path | None = None
     fail_on: str = "error"
     redact: bool = False
+    agreed: dict[str, str] | None = None  # the config's mapping: agreed with Motimate
 
     @property
     def test_users_ok(self) -> bool:
@@ -235,6 +236,7 @@ def run_preflight(
     if isinstance(outcome, int):
         return outcome
     outcome.token_origin = origin
+    outcome.agreed = dict(config.mapping) or None
     outcome.fail_on = fail_on
     outcome.redact = redact
     return _finish(outcome, settings, attachments, eml, output_format, output, no_color, secrets)
@@ -300,7 +302,10 @@ def _gather(
         phone_users, unfixable = phone_error_counts(report)
         try:
             report.mapping, mapping_checks = check_schema_file(
-                schema, phone_error_users=phone_users, unfixable=unfixable
+                schema,
+                phone_error_users=phone_users,
+                unfixable=unfixable,
+                agreed=dict(config.mapping) or None,
             )
         except UnreadableSchema as error:
             typer.echo(f"motiscim preflight: {error.line().removeprefix('motiscim: ')}", err=True)
@@ -594,7 +599,11 @@ def render_table(outcome: Outcome, *, color: bool = False, width: int | None = N
         console.print(Text(f"Mapping {NO_SCHEMA}.", style="yellow"))
     else:
         console.print(
-            Text(render_mapping(report.mapping, outcome.mapping_checks, width=width).rstrip())
+            Text(
+                render_mapping(
+                    report.mapping, outcome.mapping_checks, width=width, agreed=outcome.agreed
+                ).rstrip()
+            )
         )
 
     console.print()
