@@ -17,15 +17,17 @@ import codecs
 import contextlib
 import dataclasses
 import logging
+import math
 import os
+import re
 import socket
 import ssl
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -40,6 +42,7 @@ from checks.rules.connection import (
     diagnose,
     inspect_token,
     token_issue,
+    url_refused_issue,
     url_under_test,
 )
 from motiscim_cli import __version__
@@ -48,12 +51,14 @@ from motiscim_cli.report import ConnectionResult
 TOKEN_ENV = "MOTIMATE_SCIM_TOKEN"
 TENANT_URL_ENV = "MOTIMATE_SCIM_TENANT_URL"
 DEFAULT_TIMEOUT_S = 10.0
+MAX_TIMEOUT_S = 600.0  # more overflows the socket layer (inf, 1e308) and helps nobody
 DEFAULT_SLOW_AFTER_S = SLOW_AFTER_MS / 1000
 PROBE_ATTRIBUTES = ("userName", "externalId")  # Entra's Test connection; externalId matches
 SCIM_MEDIA_TYPE = "application/scim+json"
 SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 MAX_BODY_BYTES = 256 * 1024  # enough to recognise any answer; a web page is cut short
 MIN_SECRET_LENGTH = 4  # shorter "secrets" would blank out ordinary words when redacting
+MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is 32 characters; more is the wrong file (/dev/zero)
 REDACTED = "[token hidden]"
 HTTP_LOGGER_NAMES = (
     "httpx",
@@ -69,15 +74,22 @@ HTTP_LOGGER_NAMES = (
 # ---- keeping the token out of everything ----------------------------------------------------
 
 
+def _longest_first(forms: Iterable[str]) -> tuple[str, ...]:
+    kept = {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
+    return tuple(sorted(kept, key=lambda f: (-len(f), f)))
+
+
 def secret_forms(token: str) -> tuple[str, ...]:
     """The strings to hide: the token as given, trimmed, and cleaned (C003)."""
-    forms = {token, token.strip(), inspect_token(token).cleaned}
-    return tuple(sorted((f for f in forms if len(f) >= MIN_SECRET_LENGTH), key=len, reverse=True))
+    return _longest_first({token, token.strip(), inspect_token(token).cleaned})
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret masked, in any letter case: a server may echo the token
+    lower-cased (an error page, a case-insensitive lookup's message), and that is the token
+    all the same — Motimate's are letters and digits, so its case-folded form gives it away."""
     for secret in secrets:
-        text = text.replace(secret, REDACTED)
+        text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
     return text
 
 
@@ -90,8 +102,9 @@ class _ScrubSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            record.msg, record.args = redact(message, self.secrets), None
+        scrubbed = redact(message, self.secrets)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_info, record.exc_text = None, redact(text, self.secrets)
@@ -125,17 +138,35 @@ def http_logs_scrubbed(secrets: tuple[str, ...]) -> Iterator[None]:
             logger.removeFilter(scrubber)
 
 
+def _split_authority(url: str) -> tuple[str, str, str]:
+    """(everything before the authority, the authority, the rest), by plain string cutting:
+    it must work on URLs urlsplit refuses (`https://user:pw@[::1/x`) and on ones without a
+    scheme (`user:pw@host/x`), because their user info has to be masked all the same."""
+    scheme, slashes, rest = url.partition("//")
+    if not slashes:
+        scheme, rest = "", url
+    match = re.search(r"[/?#]", rest)
+    end = match.start() if match else len(rest)
+    return scheme + slashes, rest[:end], rest[end:]
+
+
+def url_password(url: str) -> str | None:
+    """The password of a `user:password@` in the URL's authority, or None."""
+    _before, authority, _rest = _split_authority(url.strip())
+    userinfo, at, _host = authority.rpartition("@")
+    if not at:
+        return None
+    _user, colon, password = userinfo.partition(":")
+    return password if colon and password else None
+
+
 def shown_url(url: str) -> str:
     """The URL as reports show it: trimmed, with any user:password@ masked."""
     trimmed = url.strip()
-    try:
-        parts = urlsplit(trimmed)
-    except ValueError:
+    before, authority, rest = _split_authority(trimmed)
+    if "@" not in authority:
         return trimmed
-    if "@" not in parts.netloc:
-        return trimmed
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+    return f"{before}***@{authority.rpartition('@')[2]}{rest}"
 
 
 # ---- reading the token ---------------------------------------------------------------------
@@ -148,17 +179,36 @@ class TokenUnavailable(Exception):
 def read_token_file(path: Path) -> str:
     """The token in a file, as text: UTF-8 (with or without BOM) or UTF-16 with BOM (what
     Windows PowerShell 5's `>` writes). One final line break is the file's, not the token's,
-    so it is dropped silently; anything else stays for C003 to report."""
+    so it is dropped silently; anything else stays for C003 to report.
+
+    A directory, a file of more than 64 KiB (the wrong file, or /dev/zero) or bytes that are
+    not text are usage errors, said in one line that never quotes the file's content. A pipe
+    (`--token-file <(pass motimate)`) is read like a file.
+    """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_TOKEN_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise TokenUnavailable(
+            f"Cannot read the token file {path}: it is a directory, not a file."
+        ) from None
     except OSError as error:
         raise TokenUnavailable(
             f"Cannot read the token file {path}: {error.strerror or type(error).__name__}."
         ) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", errors="replace")
-    else:
-        text = data.decode("utf-8-sig", errors="replace")
+    if len(data) > MAX_TOKEN_FILE_BYTES:
+        raise TokenUnavailable(
+            f"The token file {path} is larger than {MAX_TOKEN_FILE_BYTES // 1024} KiB: not a "
+            "token (Motimate's Secret Token is 32 letters and digits)."
+        )
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    try:
+        text = data.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError:
+        raise TokenUnavailable(
+            f"The token file {path} is not text: not UTF-8{', nor UTF-16' if utf16 else ''} "
+            "(save it as plain UTF-8 text)."
+        ) from None
     for ending in ("\r\n", "\n", "\r"):
         if text.endswith(ending):
             text = text[: -len(ending)]
@@ -206,6 +256,22 @@ def resolve_tenant_url(
 
 
 # ---- TLS -----------------------------------------------------------------------------------
+
+
+def ca_bundle_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` cannot serve as --ca-bundle (a short phrase for a one-line usage error), or
+    None when it loads."""
+    try:
+        tls_context(path)
+    except IsADirectoryError:
+        return "it is a directory, not a file"
+    except ssl.SSLError as error:
+        return f"it holds no PEM certificate that loads ({error.reason or error})"
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    except ValueError as error:  # an embedded NUL in the path, from a config or a caller
+        return str(error)
+    return None
 
 
 def tls_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
@@ -294,12 +360,15 @@ def fetch(
     timeout_s: float | None = None,
 ) -> HttpOutcome:
     """GET one URL and describe what happened. Never raises for network trouble."""
-    shown = str(httpx.URL(url, params=params))
     started = time.perf_counter()
 
     def elapsed() -> int:
         return round((time.perf_counter() - started) * 1000)
 
+    try:
+        shown = str(httpx.URL(url, params=params))
+    except (httpx.InvalidURL, ValueError):
+        shown = url  # the request below fails the same way, and is classified
     try:
         with client.stream("GET", url, params=params, headers=headers) as response:
             body = _read_body(response)
@@ -314,9 +383,10 @@ def fetch(
                 elapsed_ms=elapsed(),
                 timeout_s=timeout_s,
             )
-    except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as error:
         # Only the classification leaves this block: the exception holds the request, and
-        # the request holds the Authorization header.
+        # the request holds the Authorization header. ValueError: the resolver's IDNA codec
+        # (UnicodeError) on a host the URL rules missed; never a traceback.
         kind, detail = classify_error(error)
     return HttpOutcome(
         url=shown,
@@ -368,6 +438,27 @@ def _service_provider_config(
     return value
 
 
+def _printable(text: str) -> str:
+    """Lone surrogates (bytes of a non-UTF-8 argument) as U+FFFD: every writer can encode it."""
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+
+
+def _client_accepts(base_url: str) -> bool:
+    """Whether httpx can build the request and the resolver can encode its host.
+
+    The C001 rules mirror both; this catches what they might miss, so that a URL ends as a
+    C001 finding rather than a traceback (httpx raises InvalidURL or idna's IDNAError, and
+    socket.getaddrinfo UnicodeError, for hosts it cannot use).
+    """
+    try:
+        request_url = httpx.URL(f"{base_url}/Users")
+        _ = request_url.host  # decodes `xn--` labels: raises on a broken one
+        request_url.raw_host.decode("ascii").encode("idna")  # what getaddrinfo does with it
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return True
+
+
 def check_connection(
     url: str,
     token: str,
@@ -383,10 +474,13 @@ def check_connection(
     proxies). `slow_after_s` is C012's threshold. The result is ok when both filter requests
     got 200 with an empty SCIM ListResponse and no error was found.
     """
-    secrets = secret_forms(token)
+    # A password in the URL (`https://user:pw@…`) is hidden like the token.
+    secrets = _longest_first([*secret_forms(token), url_password(url) or ""])
     findings: list[Finding] = []
     # A token pasted into the URL (`?token=…`) must not reach the report through the URL.
-    display = redact(shown_url(url), secrets)
+    display = _printable(redact(shown_url(url), secrets))
+    timeout = min(max(timeout, 0.001), MAX_TIMEOUT_S) if math.isfinite(timeout) else MAX_TIMEOUT_S
+    slow_after_ms = round(slow_after_s * 1000) if math.isfinite(slow_after_s) else sys.maxsize
 
     def add(code: str, issue: Issue | None, value: str | None = None) -> None:
         if issue is not None:
@@ -394,6 +488,9 @@ def check_connection(
 
     add("C001", c001_tenant_url_unusable(url), display)
     base_url = url_under_test(url)
+    if base_url is not None and not _client_accepts(base_url):
+        add("C001", url_refused_issue(), display)
+        base_url = None
     if base_url is not None:
         add("C002", c002_tenant_url_not_motimate_form(url), display)
     inspection = inspect_token(token)
@@ -439,7 +536,7 @@ def check_connection(
         inspection = dataclasses.replace(inspection, shape=None)
     add("C003", token_issue(inspection))
     for outcome in outcomes:
-        for code, issue in diagnose(outcome, slow_after_ms=round(slow_after_s * 1000)):
+        for code, issue in diagnose(outcome, slow_after_ms=slow_after_ms):
             add(code, issue)
     if config is not None:
         add("C013", c013_service_provider_config(config))

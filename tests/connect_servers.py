@@ -225,11 +225,28 @@ def serve_shape(responder: Responder, cert: trustme.LeafCert | None = None) -> R
     return _start(server, _tls_wrap(server, cert), recorder)
 
 
+def _bound_not_listening() -> socket.socket:
+    """A TCP socket bound to a free loopback port and never listening: on Linux, connecting
+    to that port is refused (RST) for as long as the socket stays open, and no other socket
+    can take the port meanwhile (no SO_REUSEADDR), so the refusal is guaranteed."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+_HELD: list[socket.socket] = []  # closed_port()'s sockets: held until the test process ends
+
+
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port where connections are refused, for the whole test session.
+
+    The port used to be bound and released, which let another server (or a parallel test)
+    take it before the test connected: the port's socket is now kept, bound and not
+    listening. The `refused_port` fixture does the same for one test.
+    """
+    sock = _bound_not_listening()
+    _HELD.append(sock)
+    return int(sock.getsockname()[1])
 
 
 # ---- fixtures ------------------------------------------------------------------------------
@@ -265,6 +282,16 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
             not_after=now - dt.timedelta(days=1),
         ),
     )
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the duration of the test."""
+    sock = _bound_not_listening()
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        sock.close()
 
 
 @pytest.fixture

@@ -8,21 +8,30 @@ records the requests it saw: only GETs, and /ServiceProviderConfig without the t
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import re
+import socket
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from checks.rules.connection import split_message
 from motiscim_cli.app import app
+from motiscim_cli.commands.connect import render_connection
 from motiscim_cli.connect import REDACTED, check_connection
+from motiscim_cli.report import Report
 from tests.connect_servers import (
     LIST_RESPONSE,
     MOUNT,
@@ -30,7 +39,6 @@ from tests.connect_servers import (
     Pki,
     Reply,
     RunningServer,
-    closed_port,
     fixed,
     json_reply,
     serve_scim,
@@ -38,12 +46,36 @@ from tests.connect_servers import (
 
 SCHEMA = Path(__file__).resolve().parent.parent / "motiscim_cli/schemas/report-v1.schema.json"
 LOOPBACK_HTTP = "C002"  # every loopback URL is, rightly, not the Motimate form
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 ShapeServer = Callable[..., RunningServer]
 
 
 def assert_no_token(text: str, where: str, token: str = TOKEN) -> None:
+    """Neither the token nor half of it appears in `text`, in any letter case (a server may
+    echo it lower-cased)."""
+    folded = text.casefold()
     for piece in (token, token[:16], token[16:]):
-        assert piece not in text, f"the token (or half of it) appears in {where}"
+        if len(piece) >= 4:  # a shorter "half" of a short secret is an ordinary word
+            assert piece.casefold() not in folded, f"the token (or half of it) appears in {where}"
+
+
+@pytest.fixture(autouse=True)
+def only_loopback_is_resolved(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """No test here asks a real resolver about a real name: any other host fails to resolve
+    (as the stdlib would, after the same IDNA encoding) and fails the test at teardown."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode("ascii") if isinstance(host, bytes) else host
+        if name in LOOPBACK_NAMES:
+            return real(host, *args, **kwargs)
+        asked.append(name)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield asked
+    assert asked == [], f"a test tried to resolve {asked}: tests reach only loopback"
 
 
 @dataclass
@@ -80,7 +112,8 @@ def run_connect(
     env: dict[str, str | None] | None = None,
     secret: str = TOKEN,
 ) -> Ran:
-    """Run `motiscim connect` as table and as JSON, and check the token leaked nowhere."""
+    """Run `motiscim connect` as table and as JSON, and check the secret (and the test
+    token) leaked nowhere, in any letter case."""
     caplog.set_level(logging.DEBUG)
     runner = CliRunner()
     environment: dict[str, str | None] = {
@@ -108,12 +141,19 @@ def run_connect(
         ("the json run's exception", _exception_text(as_json)),
         ("the captured log", caplog.text),
     ]:
-        assert_no_token(text, name, secret)
+        for hidden in {secret, TOKEN}:
+            assert_no_token(text, name, hidden)
     for record in caplog.records:
-        assert_no_token(record.getMessage(), f"log record {record.name}", secret)
-        assert_no_token(str(record.exc_text or ""), f"log record {record.name}", secret)
+        for hidden in {secret, TOKEN}:
+            assert_no_token(record.getMessage(), f"log record {record.name}", hidden)
+            assert_no_token(str(record.exc_text or ""), f"log record {record.name}", hidden)
     for path in out.rglob("*"):
-        assert_no_token(path.read_text(encoding="utf-8"), str(path), secret)
+        for hidden in {secret, TOKEN}:
+            assert_no_token(path.read_text(encoding="utf-8"), str(path), hidden)
+    for result in (table, as_json):  # a traceback is never the answer
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            _exception_text(result)
+        )
     report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
     if report:
         jsonschema.validate(report, json.loads(SCHEMA.read_text(encoding="utf-8")))
@@ -323,6 +363,30 @@ def test_a_token_that_cannot_go_in_a_header_is_not_sent(
         ("http://acme.motimateapp.com/scim/v1", "The tenant URL uses plain http"),
         ("https://{identifier}.motimateapp.com/scim/v1", "{identifier} placeholder"),
         ("https://acme.motimateapp.com/scim/v1?token=x", "has a query"),
+        # each of these used to be a traceback from httpx, the resolver or urlsplit
+        (
+            "https://acme..motimateapp.com/scim/v1",
+            "The tenant URL's host name has an empty part: two dots in a row",
+        ),
+        (
+            f"https://{'a' * 300}.motimateapp.com/scim/v1",
+            "The tenant URL's host name has a part of 300 characters; a part between dots has "
+            "at most 63.",
+        ),
+        ("https://[::1/scim", "The tenant URL's host has a '[' without its ']'"),
+        (
+            "https://[zz]/scim/v1",
+            "The tenant URL's host in square brackets is not a valid IPv6 address.",
+        ),
+        (
+            "https://xn--zz.motimateapp.com/scim/v1",
+            "a part starting with 'xn--' that is not a valid encoded international name",
+        ),
+        ("https://ａｃｍｅ.motimateapp.com/scim/v1", "characters a domain name cannot have"),
+        ("https://[::1]x/scim/v1", "something other than ':' and a port after its ']'"),
+        ("http://127.0.0.999/scim/v1", "is not a valid IPv4 address"),
+        ("http://127.0.0.1:1/scim/v1\x01", "a control character (U+0001) inside it"),
+        ("http://127.0.0.1:1/scim/v1\udcff", "bytes that are not text (not UTF-8)"),
     ],
 )
 def test_c001_stops_before_sending_anything(
@@ -332,6 +396,8 @@ def test_c001_stops_before_sending_anything(
     assert ran.exit_code == 1
     assert ran.codes == ["C001"]
     assert cause in ran.message("C001")
+    remedy = split_message(ran.message("C001"))[1]
+    assert remedy and f"Fix: {remedy}" in " ".join(ran.table.split())  # a cause and a fix line
     assert ran.connection["status"] is None and ran.connection["elapsed_ms"] is None
     assert "FAILED  nothing sent (C001)." in ran.table
     assert not any(r.name.startswith("httpcore") for r in caplog.records)
@@ -348,6 +414,33 @@ def test_user_and_password_in_the_url_are_masked_in_the_report(
     assert ran.codes == ["C001"]
     assert ran.connection["url"] == "https://***@acme.motimateapp.com/scim/v1"
     assert "hunter2secret" not in json.dumps(ran.report) + ran.table
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # urlsplit refuses this one (unbalanced '['): the password was shown as typed
+        ("https://admin:Hunter2Secret@[::1/scim", "https://***@[::1/scim"),
+        # no scheme: urlsplit took 'admin' for the scheme and showed the rest
+        (
+            "admin:Hunter2Secret@acme.motimateapp.com/scim/v1",
+            "***@acme.motimateapp.com/scim/v1",
+        ),
+        # the password again in the path: hidden there too, like the token
+        (
+            "https://admin:Hunter2Secret@acme.motimateapp.com/hunter2secret",
+            "https://***@acme.motimateapp.com/[token hidden]",
+        ),
+    ],
+)
+def test_a_password_in_the_url_is_masked_like_the_token(
+    url: str, shown: str, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    ran = run_connect(url, caplog=caplog, tmp_path=tmp_path, secret="Hunter2Secret")
+    assert ran.exit_code == 1
+    assert ran.codes == ["C001"]
+    assert ran.connection["url"] == shown
+    assert f"Tenant URL  {shown}\n" in ran.table
 
 
 # ---- the SCIM server says no ---------------------------------------------------------------
@@ -557,19 +650,24 @@ def test_c009_filter_on_external_id_refused_after_username_worked(
 def test_c012_slow_answer_is_a_warning(
     shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    # The threshold is lowered to 0.1 s (the default is 5 s); the first request waits 0.3 s.
+    # Deterministic on a loaded machine: the threshold is lowered to 0.1 s (the default is
+    # 5 s) and *every* filter request waits 0.6 s, so both are slow whatever else runs (a
+    # fast request that happened to take 0.1 s would have added a C012), and 0.6 s is far
+    # from the 10 s timeout.
     def answer(method: str, path: str, headers: dict[str, str]) -> Reply:
-        delay = 0.3 if "filter=userName" in path else 0.0
+        delay = 0.6 if "/Users?filter=" in path else 0.0
         return Reply(200, json.dumps(LIST_RESPONSE).encode(), delay_s=delay)
 
     server = shape_server(answer)
     ran = run_connect(server.base + MOUNT, "--slow-after", "0.1", caplog=caplog, tmp_path=tmp_path)
     assert ran.exit_code == 0
-    assert ran.codes == [LOOPBACK_HTTP, "C012"]
-    assert ran.message("C012").endswith(
-        "(more than 0.1 s); Entra may time out. Fix: Retry; if it stays slow, tell Motimate "
-        "the time and how long it took."
-    )
+    assert ran.codes == [LOOPBACK_HTTP, "C012", "C012"]  # userName, then externalId
+    for finding in ran.connection["findings"][1:]:
+        assert finding["severity"] == "warning"
+        assert finding["message"].endswith(
+            "(more than 0.1 s); Entra may time out. Fix: Retry; if it stays slow, tell "
+            "Motimate the time and how long it took."
+        )
     assert ran.connection["ok"] is True
 
 
@@ -587,8 +685,10 @@ def test_c005_read_timeout(
     assert "FAILED  no answer in" in ran.table
 
 
-def test_c005_closed_port(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
-    port = closed_port()
+def test_c005_closed_port(
+    refused_port: int, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    port = refused_port  # bound and not listening for the whole test: always refused
     ran = run_connect(f"http://127.0.0.1:{port}{MOUNT}", caplog=caplog, tmp_path=tmp_path)
     assert ran.exit_code == 1
     assert ran.codes == [LOOPBACK_HTTP, "C005"]
@@ -597,13 +697,28 @@ def test_c005_closed_port(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> N
     )
 
 
-def test_c004_dns(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
-    # .invalid never resolves (RFC 6761): resolvers answer NXDOMAIN at once, no server is
-    # asked for the name. (httpx's timeout does not bound name resolution.)
+def test_c004_dns(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # The machine's resolver is not asked: getaddrinfo (what the HTTP client calls) answers
+    # "no such name" for nothing.invalid, as a resolver would (RFC 6761), and records it.
+    asked: list[str] = []
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     ran = run_connect("https://nothing.invalid/scim/v1", caplog=caplog, tmp_path=tmp_path)
     assert ran.exit_code == 1
     assert ran.codes == ["C002", "C004"]
-    assert ran.message("C004").startswith("The host name nothing.invalid does not resolve")
+    assert ran.message("C004") == (
+        "The host name nothing.invalid does not resolve (Name or service not known). Fix: "
+        "Check the host in the tenant URL letter by letter against what Motimate sent "
+        "(https://{identifier}.motimateapp.com/scim/v1); if it is right, check this machine's "
+        "DNS or proxy."
+    )
+    assert asked == ["nothing.invalid", "nothing.invalid"]  # one lookup per run, no other
 
 
 # ---- C006: TLS -------------------------------------------------------------------------------
@@ -696,6 +811,161 @@ def test_a_server_echoing_the_token_does_not_make_it_leak(
     assert any(REDACTED in r.getMessage() for r in caplog.records if r.name.startswith("httpcore"))
 
 
+def _scim_error(status: int, detail: str) -> bytes:
+    return json.dumps(
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": str(status),
+            "detail": detail,
+        }
+    ).encode()
+
+
+def _token_of(headers: dict[str, str]) -> str:
+    return headers.get("Authorization", "").removeprefix("Bearer ")
+
+
+@pytest.mark.parametrize(
+    ("echo", "code", "said"),
+    [
+        (
+            lambda token: Reply(
+                401,
+                _scim_error(401, f"Unknown credentials {token.lower()} (also {token.upper()})"),
+                (("Content-Type", "application/scim+json"), ("X-Echo", token.lower())),
+            ),
+            "C007",
+            f"(401 Unauthorized: Unknown credentials {REDACTED} (also {REDACTED}))",
+        ),
+        (
+            lambda token: Reply(
+                200,
+                f"<html><title>Welcome {token.upper()}</title></html>".encode(),
+                (("Content-Type", "text/html"),),
+            ),
+            "C009",
+            f"(titled 'Welcome {REDACTED}')",
+        ),
+        (
+            lambda token: Reply(
+                302, b"", (("Location", f"https://login.example.com/?t={token.swapcase()}"),)
+            ),
+            "C011",
+            f"to https://login.example.com/?t={REDACTED};",
+        ),
+    ],
+)
+def test_a_server_echoing_the_token_in_another_case_does_not_make_it_leak(
+    echo: Callable[[str], Reply],
+    code: str,
+    said: str,
+    shape_server: ShapeServer,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    # Masking compared case-sensitively, so a lower-cased echo went into every output.
+    server = shape_server(lambda method, path, headers: echo(_token_of(headers)))
+    ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)  # no leak, any case
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, code]
+    assert said in ran.message(code)
+    assert said.split(" ", 1)[1] in " ".join(ran.table.split())  # the table masks it too
+
+
+def test_the_log_scrubber_masks_any_case(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    server = shape_server(
+        lambda method, path, headers: Reply(401, b"", (("X-Echo", _token_of(headers).lower()),))
+    )
+    run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)  # asserts no leak
+    echoed = [r.getMessage() for r in caplog.records if "x-echo" in r.getMessage().lower()]
+    assert echoed and all(REDACTED in message for message in echoed)
+
+
+# ---- any URL: a report, never a traceback ----------------------------------------------------
+
+
+def _resolver_that_knows_nothing(host: Any, *args: Any, **kwargs: Any) -> Any:
+    """getaddrinfo as the stdlib's is for an unknown name: the host is IDNA-encoded first
+    (where the real one raised UnicodeError on an empty or over-long label), then no answer."""
+    if isinstance(host, str):
+        host.encode("idna")
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            lambda scheme, host, tail: f"{scheme}{host}{tail}",
+            st.sampled_from(["https://", "http://", "https://user:pw@"]),
+            st.text(
+                alphabet=st.sampled_from([*"[]:.-_%aZ09xn", "ø", "ａ", "\udcff", "\x7f"]),
+                max_size=24,
+            ),
+            st.sampled_from(["", "/scim/v1", ":8443/scim/v1", ":99999/scim/v1", "/scim/v1?x"]),
+        ),
+    )
+)
+def test_any_text_as_tenant_url_gives_a_report(url: str) -> None:
+    with mock.patch.object(socket, "getaddrinfo", _resolver_that_knows_nothing):
+        result = check_connection(url, TOKEN, timeout=1)
+    codes = [f.rule for f in result.findings]
+    assert result.ok is False  # nothing resolves here
+    assert codes and set(codes) <= {"C001", "C002", "C004", "C005"}, codes
+    for finding in result.findings:
+        assert split_message(finding.message)[1], finding.message  # cause and fix
+    # every writer takes it
+    table = io.StringIO()
+    render_connection(result, "a test", table, terminal=False)
+    as_json = json.dumps(Report(connection=result).to_json(), ensure_ascii=False)
+    for text in (table.getvalue(), as_json):
+        text.encode("utf-8")
+        assert_no_token(text, "the report")
+
+
+def test_a_url_the_rules_miss_but_the_client_refuses_is_c001(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The last line of defence: were the C001 host checks to miss a host httpx or the
+    # resolver cannot use, it is still C001, and nothing is sent.
+    import checks.rules.connection as rules
+
+    monkeypatch.setattr(rules, "_host_problem", lambda netloc, host: None)
+    result = check_connection("https://acme..motimateapp.com/scim/v1", TOKEN)
+    assert [f.rule for f in result.findings] == ["C001"]
+    assert result.findings[0].message == (
+        "The tenant URL is not a URL an HTTP client can use (its host or path is malformed). "
+        "Fix: Enter the URL in the form https://{identifier}.motimateapp.com/scim/v1."
+    )
+    assert result.status is None and result.elapsed_ms is None
+
+
+def test_fetch_classifies_a_url_the_client_refuses() -> None:
+    import httpx
+
+    from motiscim_cli.connect import fetch
+
+    with (
+        mock.patch.object(socket, "getaddrinfo", _resolver_that_knows_nothing),
+        httpx.Client() as client,
+    ):
+        outcome = fetch(client, "https://acme..motimateapp.com/scim/v1/Users")
+        broken = fetch(client, "https://[zz]/scim/v1/Users")
+    assert outcome.error == "network" and outcome.error_detail == "UnicodeError"
+    assert broken.error == "network" and broken.status is None
+
+
+def test_infinite_timeout_and_threshold_do_not_overflow(scim_http: RunningServer) -> None:
+    # --timeout inf (or 1e308) overflowed socket.settimeout; --slow-after inf, round().
+    result = check_connection(
+        scim_http.base + MOUNT, TOKEN, timeout=float("inf"), slow_after_s=float("inf")
+    )
+    assert result.ok and [f.rule for f in result.findings] == [LOOPBACK_HTTP, "C013"]
+
+
 # ---- usage errors: exit 2, one line ------------------------------------------------------------
 
 
@@ -734,7 +1004,54 @@ def test_a_server_echoing_the_token_does_not_make_it_leak(
         (
             ["https://acme.motimateapp.com/scim/v1", "--ca-bundle", "{tmp}/empty.txt"],
             {},
-            "motiscim connect: Cannot use the CA bundle {tmp}/empty.txt: ",
+            "motiscim connect: Cannot use the CA bundle {tmp}/empty.txt: it holds no PEM "
+            "certificate that loads (NO_CERTIFICATE_OR_CRL_FOUND).\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--ca-bundle", "{tmp}/garbage.pem"],
+            {},
+            "motiscim connect: Cannot use the CA bundle {tmp}/garbage.pem: it holds no PEM "
+            "certificate that loads (",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--ca-bundle", "{tmp}"],
+            {},
+            "motiscim connect: Cannot use the CA bundle {tmp}: it is a directory, not a file.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--ca-bundle", "{tmp}/missing.pem"],
+            {},
+            "motiscim connect: Cannot use the CA bundle {tmp}/missing.pem: No such file or "
+            "directory.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "{tmp}"],
+            {},
+            "motiscim connect: Cannot read the token file {tmp}: it is a directory, not a file.\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "{tmp}/latin1.txt"],
+            {},
+            "motiscim connect: The token file {tmp}/latin1.txt is not text: not UTF-8 (save it "
+            "as plain UTF-8 text).\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "{tmp}/odd-utf16.txt"],
+            {},
+            "motiscim connect: The token file {tmp}/odd-utf16.txt is not text: not UTF-8, nor "
+            "UTF-16 (save it as plain UTF-8 text).\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "{tmp}/big.txt"],
+            {},
+            "motiscim connect: The token file {tmp}/big.txt is larger than 64 KiB: not a token "
+            "(Motimate's Secret Token is 32 letters and digits).\n",
+        ),
+        (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "/dev/zero"],
+            {},
+            "motiscim connect: The token file /dev/zero is larger than 64 KiB: not a token "
+            "(Motimate's Secret Token is 32 letters and digits).\n",
         ),
     ],
 )
@@ -742,6 +1059,10 @@ def test_usage_errors_exit_2_with_one_line(
     args: list[str], env: dict[str, str | None], message: str, tmp_path: Path
 ) -> None:
     (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "garbage.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\n\xc3(\xff\n")
+    (tmp_path / "latin1.txt").write_bytes(TOKEN[:31].encode() + b"\xf8\n")  # cp1252 'ø'
+    (tmp_path / "odd-utf16.txt").write_bytes(b"\xff\xfe" + TOKEN.encode("utf-16-le")[:-1])
+    (tmp_path / "big.txt").write_bytes(TOKEN.encode() * 4096)
     environment: dict[str, str | None] = {
         "MOTIMATE_SCIM_TOKEN": TOKEN,
         "MOTIMATE_SCIM_TENANT_URL": None,
@@ -754,7 +1075,52 @@ def test_usage_errors_exit_2_with_one_line(
     assert result.stdout == ""
     assert result.stderr.startswith(message.replace("{tmp}", str(tmp_path)))
     assert result.stderr.count("\n") == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
     assert_no_token(result.output, "usage error output")
+
+
+def test_a_timeout_out_of_range_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    from motiscim_cli.commands.connect import run_connect as run
+
+    for value in ("inf", "1e308", "nan", "0"):
+        result = CliRunner().invoke(
+            app,
+            ["connect", "https://acme.motimateapp.com/scim/v1", "--timeout", value],
+            env={"MOTIMATE_SCIM_TOKEN": TOKEN, "MOTIMATE_SCIM_TENANT_URL": None},
+        )
+        assert result.exit_code == 2, (value, result.output)
+        assert isinstance(result.exception, SystemExit), value
+        assert "Invalid value for '--timeout'" in result.stderr
+    # and for callers of the function, which Typer's range does not guard
+    code = run(
+        "https://acme.motimateapp.com/scim/v1",
+        timeout=float("inf"),
+        environ={"MOTIMATE_SCIM_TOKEN": TOKEN},
+        interactive=False,
+    )
+    assert code == 2
+
+
+def test_a_token_file_that_is_a_pipe_is_read(scim_http: RunningServer, tmp_path: Path) -> None:
+    # `--token-file <(pass show motimate)`: a pipe, read to its end (the size limit reads
+    # in a bounded way, it must not stop early).
+    import threading
+
+    from motiscim_cli.connect import read_token_file
+
+    fifo = tmp_path / "token.fifo"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with fifo.open("wb") as stream:
+            stream.write(TOKEN[:10].encode())
+            stream.flush()
+            stream.write(TOKEN[10:].encode() + b"\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    assert read_token_file(fifo) == TOKEN
+    writer.join(timeout=5)
 
 
 def test_there_is_no_token_option() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import enum
 import io
 import json
+import math
 import os
-import ssl
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,13 +18,14 @@ import typer
 from motiscim_cli.connect import (
     DEFAULT_SLOW_AFTER_S,
     DEFAULT_TIMEOUT_S,
+    MAX_TIMEOUT_S,
     TENANT_URL_ENV,
     TOKEN_ENV,
     TokenUnavailable,
+    ca_bundle_problem,
     check_connection,
     resolve_tenant_url,
     resolve_token,
-    tls_context,
 )
 from motiscim_cli.report import ConnectionResult, Report
 
@@ -70,10 +71,11 @@ def run_connect(
         if chosen_url is None:
             raise UsageError(f"No tenant URL: pass it as the argument or set {TENANT_URL_ENV}.")
         if ca_bundle is not None:
-            try:
-                tls_context(ca_bundle)
-            except (OSError, ssl.SSLError) as error:
-                raise UsageError(f"Cannot use the CA bundle {ca_bundle}: {error}.") from None
+            problem = ca_bundle_problem(ca_bundle)
+            if problem is not None:
+                raise UsageError(f"Cannot use the CA bundle {ca_bundle}: {problem}.")
+        if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
+            raise UsageError(f"--timeout: a number of seconds up to {MAX_TIMEOUT_S:g}.")
         if interactive is None:
             interactive = sys.stdin.isatty()
         try:
@@ -220,7 +222,6 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--token-file",
                 help="Read the Secret Token from this file (one final line break is ignored).",
-                dir_okay=False,
                 metavar="FILE",
                 show_default=False,
             ),
@@ -243,7 +244,11 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[
             float,
             typer.Option(
-                "--timeout", help="Seconds to wait for each answer.", min=0.1, metavar="SECONDS"
+                "--timeout",
+                help="Seconds to wait for each answer.",
+                min=0.1,
+                max=MAX_TIMEOUT_S,
+                metavar="SECONDS",
             ),
         ] = DEFAULT_TIMEOUT_S,
         ca_bundle: Annotated[
@@ -254,7 +259,6 @@ def register(app: typer.Typer) -> None:
                     "Trust the CAs in this PEM file instead of the system's, e.g. the CA of a "
                     "corporate TLS-inspecting proxy."
                 ),
-                dir_okay=False,
                 metavar="FILE",
                 show_default=False,
             ),
