@@ -347,7 +347,12 @@ def _read_body(response: httpx.Response) -> str:
         if size >= MAX_BODY_BYTES:
             break
     data = b"".join(chunks)[:MAX_BODY_BYTES]
-    return data.decode(response.charset_encoding or "utf-8", errors="replace")
+    charset = response.charset_encoding or "utf-8"
+    try:
+        codecs.lookup(charset)
+    except LookupError:  # `charset=nonsense` in a server's Content-Type: read it as UTF-8
+        charset = "utf-8"
+    return data.decode(charset, errors="replace")
 
 
 def fetch(
@@ -443,6 +448,22 @@ def _printable(text: str) -> str:
     return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
 
 
+def _client(verify: str | os.PathLike[str] | None, timeout: float) -> httpx.Client:
+    return httpx.Client(
+        verify=tls_context(verify),
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": f"motiscim/{__version__} (read-only connection test)"},
+    )
+
+
+def _proxy_problem(error: Exception) -> str:
+    where = "the proxy set in HTTPS_PROXY, HTTP_PROXY or ALL_PROXY is not usable"
+    if isinstance(error, ImportError):
+        return f"{where}: a SOCKS proxy needs motiscim installed with httpx[socks]"
+    return f"{where}: it is not a valid http:// or https:// proxy URL"
+
+
 def _client_accepts(base_url: str) -> bool:
     """Whether httpx can build the request and the resolver can encode its host.
 
@@ -504,29 +525,37 @@ def check_connection(
     }
     outcomes: list[HttpOutcome] = []
     config: dict[str, Any] | None = None
-    with (
-        http_logs_scrubbed(secrets),
-        httpx.Client(
-            verify=tls_context(verify),
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": f"motiscim/{__version__} (read-only connection test)"},
-        ) as client,
-    ):
-        for attribute in PROBE_ATTRIBUTES:
-            outcome = fetch(
-                client,
-                f"{base_url}/Users",
-                params={"filter": f'{attribute} eq "{uuid.uuid4()}"'},
-                headers=headers,
-                filter_attribute=attribute,
+    try:
+        client = _client(verify, timeout)
+    except (ImportError, ValueError, httpx.InvalidURL) as error:
+        # httpx builds its proxies from HTTP(S)_PROXY/ALL_PROXY here and raises on one it
+        # cannot use; the proxy URL may hold a password, so only the kind of problem is said.
+        outcomes.append(
+            HttpOutcome(
+                url=f"{base_url}/Users",
+                filter_attribute=PROBE_ATTRIBUTES[0],
+                error="network",
+                error_detail=_proxy_problem(error),
                 timeout_s=timeout,
             )
-            outcomes.append(outcome)
-            if not outcome.is_empty_list_response():
-                break  # Entra stops at the first failure; the next request would repeat it
-        if read_service_provider_config and any(o.speaks_scim for o in outcomes):
-            config = _service_provider_config(client, base_url, timeout)
+        )
+        client = None
+    if client is not None:
+        with http_logs_scrubbed(secrets), client:
+            for attribute in PROBE_ATTRIBUTES:
+                outcome = fetch(
+                    client,
+                    f"{base_url}/Users",
+                    params={"filter": f'{attribute} eq "{uuid.uuid4()}"'},
+                    headers=headers,
+                    filter_attribute=attribute,
+                    timeout_s=timeout,
+                )
+                outcomes.append(outcome)
+                if not outcome.is_empty_list_response():
+                    break  # Entra stops at the first failure; the next would repeat it
+            if read_service_provider_config and any(o.speaks_scim for o in outcomes):
+                config = _service_provider_config(client, base_url, timeout)
 
     accepted = len(outcomes) == len(PROBE_ATTRIBUTES) and all(
         o.is_empty_list_response() for o in outcomes

@@ -958,6 +958,51 @@ def test_fetch_classifies_a_url_the_client_refuses() -> None:
     assert broken.error == "network" and broken.status is None
 
 
+def test_an_unknown_charset_in_the_answer_is_read_as_utf8(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # `charset=nonsense` made the body's decode raise LookupError: a traceback.
+    body = _scim_error(401, "Token ukjent for kunde Bjørn")
+    server = shape_server(
+        fixed(Reply(401, body, (("Content-Type", "application/scim+json; charset=nonsense"),)))
+    )
+    ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C007"]
+    assert ran.message("C007").startswith(
+        "The server refused the token (401 Unauthorized: Token ukjent for kunde Bjørn)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("proxy", "why"),
+    [
+        ("ftp://proxy.example:21", "it is not a valid http:// or https:// proxy URL"),
+        ("http://user:Pr0xyPassw0rd@[::1", "it is not a valid http:// or https:// proxy URL"),
+    ],
+)
+def test_an_unusable_proxy_setting_is_c005_not_a_traceback(
+    proxy: str, why: str, refused_port: int, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # httpx builds its proxies from the environment when the client is made, and raised
+    # ValueError/InvalidURL (ImportError for socks5:// without socksio) out of the check.
+    ran = run_connect(
+        f"http://127.0.0.1:{refused_port}{MOUNT}",
+        caplog=caplog,
+        tmp_path=tmp_path,
+        env={"HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "ALL_PROXY": None, "NO_PROXY": None},
+        secret="Pr0xyPassw0rd",
+    )
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C005"]
+    assert ran.message("C005") == (
+        f"Could not reach 127.0.0.1:{refused_port} (the proxy set in HTTPS_PROXY, HTTP_PROXY "
+        f"or ALL_PROXY is not usable: {why}). Fix: Check this machine's network and proxy "
+        "settings (HTTPS_PROXY), then retry."
+    )
+    assert "FAILED  nothing sent (C005)." in ran.table
+
+
 def test_infinite_timeout_and_threshold_do_not_overflow(scim_http: RunningServer) -> None:
     # --timeout inf (or 1e308) overflowed socket.settimeout; --slow-after inf, round().
     result = check_connection(
