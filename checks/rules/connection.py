@@ -303,7 +303,11 @@ def url_refused_issue() -> Issue:
 def c001_tenant_url_unusable(url: str) -> Issue | None:
     """The tenant URL cannot be used: not absolute https, or a query, fragment or whitespace.
 
-    Also a user name or password in it, or a leftover `{identifier}` placeholder.
+    Also a user name or password in it, a leftover `{identifier}` placeholder, or a host no
+    client can connect to: an empty part (`acme..motimateapp.com`), a part longer than 63
+    characters, a `[` without its `]`, square brackets around something that is not an IPv6
+    address, an IPv4 address with a part above 255, characters a domain name cannot have,
+    control characters or bytes that are not text. The message says which.
 
     Entra's Test connection fails on such a URL, and motiscim does not send the token to it.
     Examples: `acme.motimateapp.com/scim/v1` (no scheme), `https://{identifier}.motimateapp.com/scim/v1`,
