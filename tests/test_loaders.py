@@ -431,7 +431,7 @@ def test_malformed_identity_from_the_right_when_the_stray_comma_comes_first(
     assert odd.malformed is not None
 
 
-def test_unclosed_quote_names_the_swallowed_lines(tmp_path: Path) -> None:
+def test_unclosed_quote_names_the_swallowed_lines_and_reads_them_again(tmp_path: Path) -> None:
     text = (
         "userPrincipalName,objectId,givenName\n"
         f"a@example.com,{KARI_ID},Anna\n"
@@ -439,16 +439,111 @@ def test_unclosed_quote_names_the_swallowed_lines(tmp_path: Path) -> None:
         f"c@example.com,{ASE_ID},Cato\n"
         f"d@example.com,{ASE_ID},Dag\n"
     )
-    _, records, _ = read_all(write(tmp_path, "u.csv", text.encode()))
-    assert [(r.row, r.line) for r in records] == [(1, 2), (2, 3)]
+    export, records, _ = read_all(write(tmp_path, "u.csv", text.encode()))
+    assert [(r.row, r.line, r.user_principal_name) for r in records] == [
+        (1, 2, "a@example.com"),
+        (2, 3, "b@example.com"),
+        (3, 4, "c@example.com"),
+        (4, 5, "d@example.com"),
+    ]
+    assert export.info.records == 4
     broken = records[1]
     assert broken.malformed == (
-        "An opening double quote is never closed: lines 3–5 were read as one row, so the users "
-        "on them were not checked. Remove or close the stray quote."
+        "An opening double quote in this row is never closed: it swallowed the next 2 lines "
+        "(lines 4–5) into one value. Those lines were read again on their own, so their users "
+        "are checked; this row was not. Remove the stray quote, or quote the whole value and "
+        'double the quote inside it ("").'
     )
     assert broken.values == {}
-    # the cells before the runaway quote are still in place
     assert (broken.user_principal_name, broken.object_id) == ("b@example.com", OLA_ID)
+    # the swallowed users are read as the file has them, and checked
+    assert [r.malformed for r in records[2:]] == [None, None]
+    assert [r.values["first_name"] for r in records[2:]] == ["Cato", "Dag"]
+
+
+def test_stray_quote_closed_by_a_later_quote_in_a_crlf_file(tmp_path: Path) -> None:
+    # The portal does not quote: a title that starts with '"' runs on to the next '"', here in
+    # a display name four lines later; every line in between is a user of its own.
+    header = "userPrincipalName,objectId,displayName,jobTitle,mobile"
+    rows = [
+        f'a@example.com,{KARI_ID},Anna,"Acting" lead,+4791234567',  # closed in its own value
+        f'b@example.com,{OLA_ID},Bo,"Boss,+4791234568',
+        f"c@example.com,{ASE_ID},Cato,CTO,+4791234569",
+        f"d@example.com,{KARI_ID},Dag,CEO,98765432",
+        f'e@example.com,{OLA_ID},Kari "KJ" Nordmann,CFO,+4791234560',
+        f"f@example.com,{ASE_ID},Frida,COO,+4791234561",
+    ]
+    text = "\r\n".join([header, *rows]) + "\r\n"
+    export, records, _ = read_all(write(tmp_path, "q.csv", text.encode()))
+    assert [(r.row, r.line, r.malformed is None) for r in records] == [
+        (1, 2, True),
+        (2, 3, False),
+        (3, 4, True),
+        (4, 5, True),
+        (5, 6, True),
+        (6, 7, True),
+    ]
+    assert records[1].malformed is not None
+    assert "it swallowed the next 3 lines (lines 4–6)" in records[1].malformed
+    assert records[3].values["phone_number"] == "98765432"  # checked, so P001 will fire
+    assert records[4].raw is not None and records[4].raw["displayName"] == 'Kari "KJ" Nordmann'
+    assert export.info.records == 6
+
+
+def test_quote_left_open_at_the_end_of_the_file(tmp_path: Path) -> None:
+    text = (
+        "userPrincipalName,objectId,givenName\n"
+        f"a@example.com,{KARI_ID},Anna\n"
+        f'b@example.com,{OLA_ID},"Bo\n'
+        f"c@example.com,{ASE_ID}\n"  # too few fields even on its own
+    )
+    _, records, _ = read_all(write(tmp_path, "eof.csv", text.encode()))
+    assert [(r.row, r.line) for r in records] == [(1, 2), (2, 3), (3, 4)]
+    assert records[1].malformed is not None
+    assert "swallowed the next 1 line (line 4)" in records[1].malformed
+    assert records[2].malformed is not None
+    assert records[2].malformed.startswith("Row has 2 fields, the header has 3")
+
+
+def test_a_quoted_multi_line_value_is_not_a_stray_quote(tmp_path: Path) -> None:
+    # Export-Csv quotes every value: a line break (even one that ends the value, or a line
+    # with a row's worth of commas) inside quotes is part of the value.
+    header = '"userPrincipalName","objectId","streetAddress","givenName"'
+    rows = [
+        f'"a@example.com","{KARI_ID}","Box 1\n","Anna"',
+        f'"b@example.com","{OLA_ID}","x,y,z\n1,2,3","Bo"',
+        f'"c@example.com","{ASE_ID}","Gate 2\nOslo","Cato"',
+    ]
+    text = "\n".join([header, *rows]) + "\n"
+    _, records, _ = read_all(write(tmp_path, "ml.csv", text.encode()))
+    assert [(r.row, r.line, r.malformed) for r in records] == [
+        (1, 2, None),
+        (2, 4, None),
+        (3, 6, None),
+    ]
+    assert records[1].raw is not None and records[1].raw["streetAddress"] == "x,y,z\n1,2,3"
+
+
+def test_a_huge_swallowed_region_is_read_again(tmp_path: Path) -> None:
+    # No quote closes it: the value passes the reader's 131072-character limit first.
+    rows = [f"u{i}@example.com,{KARI_ID},Name{i}" for i in range(3000)]
+    text = (
+        "userPrincipalName,objectId,givenName\n"
+        f'a@example.com,{OLA_ID},"Anna\n' + "\n".join(rows) + "\n"
+    )
+    export, records, _ = read_all(write(tmp_path, "huge.csv", text.encode()))
+    assert export.info.records == len(records) == 3001
+    first = records[0]
+    assert (first.row, first.line, first.user_principal_name) == (1, 2, "a@example.com")
+    assert first.malformed is not None
+    assert "more than 131,072 characters" in first.malformed
+    assert [r.malformed for r in records[1:]] == [None] * 3000
+    assert [(r.row, r.line) for r in records[1:3]] == [(2, 3), (3, 4)]
+    assert (records[-1].row, records[-1].line, records[-1].values["first_name"]) == (
+        3001,
+        3002,
+        "Name2999",
+    )
 
 
 def test_a_huge_unterminated_value_does_not_stop_the_file(tmp_path: Path) -> None:
@@ -462,6 +557,123 @@ def test_a_huge_unterminated_value_does_not_stop_the_file(tmp_path: Path) -> Non
     assert records[0].malformed is not None and "longer than 131072" in records[0].malformed
     assert records[0].line == 2
     assert (records[1].line, records[1].values["first_name"]) == (3, "Bo")
+
+
+def test_unquoted_line_break_is_one_user_not_a_phantom(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            PORTAL_HEADER,
+            portal_row(KARI_ID, "kari@example.com", "Kari", "Nordmann", title="Head of\nSales"),
+            portal_row(OLA_ID, "ola@example.com", "Ola", "N", title="Three\nline\ntitle"),
+            portal_row(ASE_ID, "ase@example.com", "Åse", "Ødegård", mobile="+4791234569"),
+        ]
+    ) + "\n"  # fmt: skip
+    export, records, _ = read_all(write(tmp_path, "split.csv", text.encode()))
+    assert [(r.row, r.line, r.user_principal_name, r.object_id) for r in records] == [
+        (1, 2, "kari@example.com", KARI_ID),
+        (2, 4, "ola@example.com", OLA_ID),
+        (3, 7, "ase@example.com", ASE_ID),
+    ]
+    assert export.info.records == 3
+    kari, ola, ase = records
+    assert kari.malformed == (
+        "This row is split over lines 2–3 by a line break inside the unquoted value of "
+        "'jobTitle': its lines have 8 + 22 fields, the header's 29 once that value is joined. "
+        "It was read as one user, but its fields were not checked: remove the line break from "
+        "the value (or quote it), or export with Graph or PowerShell Export-Csv."
+    )
+    assert kari.values == {}
+    assert ola.malformed is not None
+    assert ola.malformed.startswith("This row is split over lines 4–6 by a line break")
+    assert "its lines have 8 + 1 + 22 fields" in ola.malformed
+    assert ase.malformed is None and ase.values["phone_number"] == "+4791234569"
+
+
+def test_short_rows_that_do_not_add_up_stay_separate(tmp_path: Path) -> None:
+    header = "userPrincipalName,objectId,givenName,surname"
+    rows = [
+        f"a@example.com,{KARI_ID}",  # 2 fields
+        f"b@example.com,{OLA_ID},Bo",  # 3 fields: 2 + 3 - 1 = 4, but it starts a user
+        f"c@example.com,{ASE_ID},Cato,Berg",
+        "x,y",  # 2 + 2 - 1 = 3: not a split of one row
+        "z,w",
+        f"d@example.com,{ASE_ID},Dag,Dahl",
+    ]
+    text = header + "\n" + "\n".join(rows) + "\n"
+    export, records, _ = read_all(write(tmp_path, "short.csv", text.encode()))
+    assert [(r.row, r.line, r.malformed is None) for r in records] == [
+        (1, 2, False),
+        (2, 3, False),
+        (3, 4, True),
+        (4, 5, False),
+        (5, 6, False),
+        (6, 7, True),
+    ]
+    assert records[0].malformed is not None
+    assert records[0].malformed.startswith("Row has 2 fields, the header has 4")
+    assert (records[0].user_principal_name, records[0].object_id) == ("a@example.com", KARI_ID)
+    assert records[2].values["last_name"] == "Berg"  # read again after the look-ahead
+    assert records[5].values["last_name"] == "Dahl"
+    assert export.info.records == 6
+
+
+def test_repeated_header_rows_are_not_users(tmp_path: Path) -> None:
+    first = codecs.BOM_UTF8.decode() + PORTAL_HEADER
+    one = portal_row(KARI_ID, "kari@example.com", "Kari", "Nordmann")
+    two = portal_row(OLA_ID, "ola@example.com", "Ola", "Nordmann")
+    three = portal_row(ASE_ID, "ase@example.com", "Åse", "Berg")
+    # `cat a.csv b.csv c.csv` of three portal downloads, each with its BOM
+    text = "\r\n".join([first, one, first, two, first, three]) + "\r\n"
+    export, records, findings = read_all(write(tmp_path, "cat.csv", text.encode()))
+    assert [(r.row, r.line, r.user_principal_name) for r in records] == [
+        (1, 2, "kari@example.com"),
+        (2, 4, "ola@example.com"),
+        (3, 6, "ase@example.com"),
+    ]
+    assert all(r.malformed is None for r in records)
+    assert export.info.records == 3
+    f008 = [f for f in findings if f.rule == "F008"]
+    assert [(f.line, f.row, f.severity.value) for f in f008] == [
+        (3, None, "warning"),
+        (5, None, "warning"),
+    ]
+    assert f008[0].message == (
+        "Line 3 repeats the header row of line 1: two exports were joined into one file. It is "
+        "not a user and was skipped; the rows after it were read. Delete the line, or check the "
+        "exports one by one."
+    )
+
+
+def test_repeated_powershell_header_with_its_type_line(tmp_path: Path) -> None:
+    type_line = "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser"
+    header = '"Id","UserPrincipalName","GivenName","Surname","Mail","MobilePhone"'
+    kari = f'"{KARI_ID}","kari@example.com","Kari","Nordmann","kari@example.com","+4791234567"'
+    ola = f'"{OLA_ID}","ola@example.com","Ola","Hansen","ola@example.com","+4791234568"'
+    other = '"displayName","userPrincipalName","mail"'  # a different export joined after
+    ase = '"Åse Berg","ase@example.com","ase@example.com"'
+    text = "\r\n".join([type_line, header, kari, type_line, header, ola, other, ase]) + "\r\n"
+    export, records, findings = read_all(write(tmp_path, "ps.csv", text.encode()))
+    assert export.info.format == "mggraph-csv"
+    assert [(r.row, r.line, r.malformed is None) for r in records] == [
+        (1, 3, True),
+        (2, 6, True),
+        (3, 8, False),  # lined up with the first header it is not: F004
+    ]
+    f008 = [(f.line, f.message) for f in findings if f.rule == "F008"]
+    assert f008 == [
+        (
+            5,
+            "Line 5 repeats the header row of line 2 (after the #TYPE or sep= line on line 4): "
+            "two exports were joined into one file. It is not a user and was skipped; the rows "
+            "after it were read. Delete the line, or check the exports one by one.",
+        ),
+        (
+            7,
+            "Line 7 is a header row with other columns than the header on line 2: two different "
+            "exports were joined, and the rows under it do not line up with the first header. "
+            "Check the exports one by one.",
+        ),
+    ]
 
 
 def test_many_rows_stream_and_are_all_counted(tmp_path: Path) -> None:
@@ -918,3 +1130,11 @@ def test_m365_admin_center_block_credential_means_disabled(tmp_path: Path) -> No
     assert export.info.columns["first_name"] == "First name"
     assert export.info.columns["position"] == "Title"
     assert "active" not in export.info.columns  # only accountEnabled/Enabled feed `active`
+
+
+def test_a_user_with_an_error_property_is_a_user(tmp_path: Path) -> None:
+    # found by the property test: `{"id": …, "error": {}}` was taken for a Graph error response
+    line = f'{{"id": "{KARI_ID}", "userPrincipalName": "kari@example.com", "error": {{}}}}\n'
+    export, records, _ = read_all(write(tmp_path, "e.jsonl", line.encode()))
+    assert [(r.row, r.object_id, r.malformed) for r in records] == [(1, KARI_ID, None)]
+    assert export.info.format == "graph-jsonl"

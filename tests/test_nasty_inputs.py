@@ -45,13 +45,17 @@ UNREADABLE = {
 # name -> (exit code, users, findings by rule, encoding)
 READABLE = {
     "mixed-endings.csv": (0, 3, {}, "utf-8"),
-    "unterminated-quote.csv": (1, 2, {"F004": 1}, "utf-8"),
+    "unterminated-quote.csv": (1, 3, {"F004": 1}, "utf-8"),
+    "unquoted-line-break.csv": (1, 3, {"F004": 1}, "utf-8"),
+    "concatenated.csv": (0, 3, {"F008": 1}, "utf-8-sig"),
     "duplicate-headers.csv": (0, 3, {"F006": 1}, "utf-8"),
     "thousand-columns.csv": (0, 3, {}, "utf-8"),
     "utf16-no-bom.csv": (0, 3, {}, "utf-16-le"),
     "utf16be-no-bom.csv": (0, 3, {}, "utf-16-be"),
     "bom.json": (0, 1, {}, "utf-8-sig"),
     "deep-in-page.json": (1, 1, {"F004": 1}, "utf-8"),
+    "graph-first-page-only.json": (1, 2, {"F007": 1}, "utf-8"),
+    "nulls.jsonl": (1, 5, {"F004": 3}, "utf-8"),
 }
 
 
@@ -99,10 +103,67 @@ def test_unterminated_quote_names_the_lines_it_swallowed(workdir: Path) -> None:
     _, _, report = check("q.csv")
     [finding] = report["findings"]
     assert (finding["rule"], finding["row"], finding["line"]) == ("F004", 2, 3)
+    assert finding["user"]["user_principal_name"] == "ola@example.com"
     assert finding["message"] == (
-        "An opening double quote is never closed: lines 3–4 were read as one row, so the users "
-        "on them were not checked. Remove or close the stray quote."
+        "An opening double quote in this row is never closed: it swallowed the next 1 line "
+        "(line 4) into one value. That line was read again on its own, so its user is checked; "
+        "this row was not. Remove the stray quote, or quote the whole value and double the quote "
+        'inside it ("").'
     )
+    assert report["summary"]["users"] == 3  # kari, ola (F004) and åse, read again
+
+
+def test_unquoted_line_break_is_one_finding_and_no_phantom_user(workdir: Path) -> None:
+    (workdir / "lb.csv").write_bytes(NASTY["unquoted-line-break.csv"]())
+    _, _, report = check("lb.csv")
+    [finding] = report["findings"]
+    assert (finding["rule"], finding["row"], finding["line"]) == ("F004", 2, 3)
+    assert finding["user"]["user_principal_name"] == "ola@example.com"
+    assert finding["message"].startswith(
+        "This row is split over lines 3–4 by a line break inside the unquoted value of "
+        "'jobTitle': its lines have 7 + 3 fields, the header's 9 once that value is joined."
+    )
+    assert report["summary"]["users"] == 3
+
+
+def test_concatenated_exports_name_the_repeated_header(workdir: Path) -> None:
+    (workdir / "cat.csv").write_bytes(NASTY["concatenated.csv"]())
+    _, _, report = check("cat.csv")
+    [finding] = report["findings"]
+    assert (finding["rule"], finding["severity"], finding["row"], finding["line"]) == (
+        "F008",
+        "warning",
+        None,
+        4,
+    )
+    assert finding["message"].startswith("Line 4 repeats the header row of line 1:")
+
+
+def test_first_graph_page_only_is_incomplete(workdir: Path) -> None:
+    (workdir / "page.json").write_bytes(NASTY["graph-first-page-only.json"]())
+    code, _, report = check("page.json")
+    [finding] = report["findings"]
+    assert (code, finding["rule"], finding["severity"], finding["line"]) == (1, "F007", "error", 27)
+    assert finding["message"] == (
+        "The export is incomplete: it stops after 1 page (2 users), and its last page still has "
+        "an @odata.nextLink (https://graph.microsoft.com/v1.0/users), so the rest of the users "
+        "were never downloaded and are not checked. Export all pages: Get-MgUser -All, or "
+        "follow @odata.nextLink until a page has none and save every page."
+    )
+
+
+def test_json_lines_null_lines_are_findings_with_their_lines(workdir: Path) -> None:
+    (workdir / "n.jsonl").write_bytes(NASTY["nulls.jsonl"]())
+    _, _, report = check("n.jsonl")
+    assert report["sources"][0]["format"] == "graph-jsonl"
+    assert [
+        (f["rule"], f["row"], f["message"].split(" instead")[0]) for f in report["findings"]
+    ] == [
+        ("F004", 1, "Line 1 holds null"),
+        ("F004", 3, "Line 3 holds null"),
+        ("F004", 4, "Line 4 holds a string or number"),
+    ]
+    assert report["summary"]["users"] == 5
 
 
 def test_json_nested_too_deeply_after_a_user_is_f004_not_a_crash(workdir: Path) -> None:
@@ -183,4 +244,6 @@ def test_stdin_through_a_real_process(workdir: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stderr) == (1, b"")
-    assert json.loads(done.stdout)["summary"]["by_rule"] == {"F004": 1}
+    summary = json.loads(done.stdout)["summary"]
+    # the swallowed line is read again from the copy of the pipe
+    assert (summary["by_rule"], summary["users"]) == ({"F004": 1}, 3)

@@ -1,4 +1,4 @@
-"""File rules (F001–F007): what is wrong with an export as a file, before any user is judged.
+"""File rules (F001–F008): what is wrong with an export as a file, before any user is judged.
 
 These rules see plain data that the loaders hand them (a reason, header names, counts, line
 numbers) and word the `Issue`; the loader turns it into a file-level `Finding` with
@@ -9,6 +9,7 @@ the helpers below, stores it on `UserRecord.malformed`, and the engine reports i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 from urllib.parse import urlsplit
 
 from checks.model import Finding, Issue, Severity, get_rule, rule
@@ -171,9 +172,16 @@ def f004_malformed_row(fields: int, expected: int, delimiter: str = ",") -> Issu
     (`Head of Sales, Nordics`) or a display name (`Nordmann, Kari`) splits one value into two
     and shifts every later column. Checking the shifted fields would blame the wrong columns,
     so this user is reported once, here, with its line; the user principal name and object ID
-    are shown only when they can still be told reliably. The same rule covers an opening
-    double quote that is never closed (the rows after it are swallowed into one value) and,
-    for JSON, an element of the users array that is not an object or JSON that breaks off.
+    are shown only when they can still be told reliably. The same rule covers:
+
+    - an opening double quote that is never closed: it swallows the following lines into one
+      value. That row is reported with the lines it swallowed, and those lines are read again
+      as rows of their own, so their users are counted and checked;
+    - a line break inside an unquoted value (a job title typed on two lines): the short pieces
+      whose fields add up to the header's are one user, reported once with its lines, not a
+      user and a phantom one;
+    - for JSON, an element of the users array (or a line of JSON Lines) that is not an object,
+      and JSON that breaks off.
 
     Fix: put the value in double quotes or remove the comma in the file, or better, export
     with Microsoft Graph / PowerShell `Export-Csv`, which quote every value.
@@ -192,13 +200,42 @@ def f004_malformed_row(fields: int, expected: int, delimiter: str = ",") -> Issu
     )
 
 
-def unclosed_quote_issue(first_line: int, last_line: int) -> Issue:
-    """F004 wording when a quoted value swallows the following lines and they cannot be re-read
-    as rows of their own."""
+def swallowed_lines_issue(
+    first_line: int, last_line: int, *, oversized: int | None = None
+) -> Issue:
+    """F004 wording for the row whose opening double quote is never closed, when the lines it
+    swallowed were read again on their own (`oversized`: the reader's value limit it ran into)."""
+    count = last_line - first_line
+    if count == 1:
+        span, again = (
+            f"line {first_line + 1}",
+            "That line was read again on its own, so its user is",
+        )
+    else:
+        span = f"lines {first_line + 1}–{last_line}"
+        again = "Those lines were read again on their own, so their users are"
+    lines = "line" if count == 1 else "lines"
+    limit = f", more than {oversized:,} characters," if oversized is not None else ""
     return Issue(
         message=(
-            f"An opening double quote is never closed: lines {first_line}–{last_line} were read "
-            "as one row, so the users on them were not checked. Remove or close the stray quote."
+            f"An opening double quote in this row is never closed: it swallowed the next {count} "
+            f"{lines} ({span}){limit} into one value. {again} checked; this row was not. Remove "
+            'the stray quote, or quote the whole value and double the quote inside it ("").'
+        )
+    )
+
+
+def split_row_issue(first_line: int, last_line: int, parts: Sequence[int], column: str) -> Issue:
+    """F004 wording for one row split over several lines by an unquoted line break."""
+    counts = " + ".join(str(n) for n in parts)
+    expected = sum(parts) - len(parts) + 1
+    return Issue(
+        message=(
+            f"This row is split over lines {first_line}–{last_line} by a line break inside the "
+            f"unquoted value of '{column}': its lines have {counts} fields, the header's "
+            f"{expected} once that value is joined. It was read as one user, but its fields were "
+            "not checked: remove the line break from the value (or quote it), or export with "
+            "Graph or PowerShell Export-Csv."
         )
     )
 
@@ -344,6 +381,50 @@ def f007_incomplete_graph_export(next_link: str, users: int, pages: int) -> Issu
             f"page still has an @odata.nextLink ({shown}), so the rest of the users were never "
             "downloaded and are not checked. Export all pages: Get-MgUser -All, or follow "
             "@odata.nextLink until a page has none and save every page."
+        )
+    )
+
+
+@rule("F008", Severity.WARNING, scope="file")
+def f008_repeated_header(
+    line: int,
+    header_line: int,
+    kind: Literal["same", "other", "preamble"] = "same",
+    type_line: int | None = None,
+) -> Issue:
+    """The header row appears again inside the file: two exports joined into one.
+
+    `cat a.csv b.csv > all.csv`, `Get-Content *.csv | Set-Content`, or pasting a second export
+    under the first repeats the header row (and a PowerShell `#TYPE` or Excel `sep=` line before
+    it). That row is not a user: it is skipped, reported here with its line, and the rows after
+    it are read as usual. If the joined exports overlap, their users appear twice, and
+    U003/X003 name them. A repeated header with *other* columns (two kinds of export joined)
+    cannot be lined up with the first header: its rows are F004 findings.
+
+    Fix: keep one header row (delete this line), or check the exports one by one.
+    """
+    after = f" (after the #TYPE or sep= line on line {type_line})" if type_line is not None else ""
+    if kind == "preamble":
+        return Issue(
+            message=(
+                f"Line {line} is a PowerShell #TYPE or Excel sep= line inside the file, the start "
+                "of a second export joined to the first: it is not a user and was skipped. Delete "
+                "the line, or check the exports one by one."
+            )
+        )
+    if kind == "other":
+        return Issue(
+            message=(
+                f"Line {line} is a header row{after} with other columns than the header on line "
+                f"{header_line}: two different exports were joined, and the rows under it do not "
+                "line up with the first header. Check the exports one by one."
+            )
+        )
+    return Issue(
+        message=(
+            f"Line {line} repeats the header row of line {header_line}{after}: two exports were "
+            "joined into one file. It is not a user and was skipped; the rows after it were read. "
+            "Delete the line, or check the exports one by one."
         )
     )
 

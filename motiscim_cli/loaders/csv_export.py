@@ -8,13 +8,27 @@ physical line where the record starts, counting a `#TYPE` or `sep=` line before 
 the line breaks inside quoted values (a quoted multi-line street address makes the next record
 start two lines later).
 
-Malformed rows (F004): a row whose field count differs from the header, or an opening quote
-that swallows the following lines, is still yielded as a record, with `malformed` set and
-`values` empty so that no rule judges misaligned fields. Its UPN and object ID are filled only
-when they can be told reliably: the cells are lined up with the header from the left (right
-for the fields before a stray comma) and from the right (right for the fields after it); a
-value is used when exactly one of the two lines-ups gives a plausible one (an address with `@`
-for the UPN, a GUID for the object ID).
+Malformed rows (F004): a row whose field count differs from the header is still yielded as a
+record, with `malformed` set and `values` empty so that no rule judges misaligned fields. Its
+UPN and object ID are filled only when they can be told reliably: the cells are lined up with
+the header from the left (right for the fields before a stray comma) and from the right (right
+for the fields after it); a value is used when exactly one of the two lines-ups gives a
+plausible one (an address with `@` for the UPN, a GUID for the object ID).
+
+Every user line is accounted for, including the ones a broken row would hide:
+
+- an opening double quote that is never closed swallows the following lines into one value
+  (up to the next quote, or to the end of the file, or until the value passes the reader's
+  field size limit). Its row is one F004 record; the lines it swallowed are read again on
+  their own, from a second pass over the same bytes (`_Lines`), so their users are checked;
+- a line break inside an unquoted value (the portal download does not quote) cuts one row
+  into short ones whose fields add up to the header's: they are one user, one F004 record
+  naming the lines, not a user and a phantom one;
+- a header row repeated further down (two exports joined with `cat`), and a PowerShell
+  `#TYPE` or Excel `sep=` line before it, are not users: F008 names their lines.
+
+All of this runs only on irregular rows; a well-formed row costs one more string comparison
+(is its first cell the first header?) and nothing else.
 """
 
 from __future__ import annotations
@@ -23,14 +37,17 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping
-from itertools import chain
-from typing import BinaryIO
+from itertools import chain, islice
+from typing import BinaryIO, Literal, Protocol
 
 from checks.model import MOTIMATE_ATTRIBUTES, Finding, UserRecord
 from checks.rules.file import (
     f004_malformed_row,
+    f008_repeated_header,
+    file_finding,
     oversized_value_issue,
-    unclosed_quote_issue,
+    split_row_issue,
+    swallowed_lines_issue,
 )
 from motiscim_cli.loaders.columns import ColumnMap, detect_csv_format, resolve_columns
 from motiscim_cli.loaders.observe import FileObserver, truthy
@@ -43,6 +60,9 @@ _SEP_LINE = re.compile(r'"?sep=([^"\r\n])"?[,;\t]*', re.IGNORECASE)
 _GUID = re.compile(
     r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
 )
+# How many lines one unquoted value may be cut over before the pieces are not joined.
+_SPLIT_PARTS = 6
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # how the reader splits lines (newline="")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -51,6 +71,78 @@ def sniff_delimiter(header_line: str) -> str:
     counts = {delimiter: bare.count(delimiter) for delimiter in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
+
+
+_HeaderKind = Literal["same", "other", "preamble"]  # F008: what the line is
+
+
+class _CsvReader(Protocol):
+    """What `csv.reader` returns: rows, and how many lines it has read."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+class _Rewound(io.RawIOBase):
+    """The same file again from `offset`, through the handle the main decoder reads: every read
+    moves the handle there and back, so the main stream never notices (also for a pipe, which
+    `open_binary` copied to a temporary file)."""
+
+    def __init__(self, handle: BinaryIO, offset: int) -> None:
+        self._handle = handle
+        self._offset = offset
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        handle = self._handle
+        saved = handle.tell()
+        try:
+            handle.seek(self._offset)
+            count = handle.readinto(buffer)  # type: ignore[attr-defined]
+        finally:
+            handle.seek(saved)
+        self._offset += count or 0
+        return count or 0
+
+
+class _Lines:
+    """The file's physical lines by number, decoded and split exactly as the main reader does.
+
+    Used only for irregular rows: to read again the lines a broken row swallowed, or to check
+    the quoting of a suspect one. Requests never go back to an earlier first line, so one
+    forward pass serves them all and only the lines from the last request on are kept."""
+
+    def __init__(self, handle: BinaryIO, encoding: Encoding) -> None:
+        self._text = io.TextIOWrapper(
+            io.BufferedReader(_Rewound(handle, encoding.skip)),
+            encoding=encoding.codec,
+            errors=encoding.errors,
+            newline="",
+        )
+        self._next = 1  # the number of the line the next readline() returns
+        self._kept: dict[int, str] = {}
+
+    def get(self, first: int, last: int) -> list[str]:
+        for number in [n for n in self._kept if n < first]:
+            del self._kept[number]
+        while self._next < first:  # skip to `first` in batches, not a Python step per line
+            skipped = len(list(islice(self._text, min(first - self._next, 4096))))
+            if not skipped:
+                break
+            self._next += skipped
+        while self._next <= last:
+            line = self._text.readline()
+            if not line:
+                break
+            if self._next >= first:
+                self._kept[self._next] = line
+            self._next += 1
+        return [self._kept[n] for n in range(first, last + 1) if n in self._kept]
 
 
 class CsvRow(Mapping[str, str]):
@@ -93,6 +185,13 @@ class CsvExport:
     ) -> None:
         self.path = path
         self._handle = handle
+        self._encoding = encoding
+        self._lines: _Lines | None = None  # opened at the first row that swallowed lines
+        self._frontier = 0  # the last physical line the main decoder has handed out
+        self._repeats: list[
+            tuple[int, _HeaderKind, int | None]
+        ] = []  # F008: (line, kind, #TYPE line)
+        self._type_lines: list[int] = []  # #TYPE / sep= lines after the header
         handle.seek(encoding.skip)
         self._text = io.TextIOWrapper(
             handle, encoding=encoding.codec, errors=encoding.errors, newline=""
@@ -101,7 +200,9 @@ class CsvExport:
         if header_line is None:
             raise NotAnExport("the file contains no data (only blank lines)")
         self.delimiter = delimiter or sniff_delimiter(header_line)
-        self._reader = csv.reader(chain([header_line], self._text), delimiter=self.delimiter)
+        self._reader: _CsvReader = csv.reader(
+            chain([header_line], self._text), delimiter=self.delimiter
+        )
         self._base = preamble  # physical lines before the header
         self.header_line_number = preamble + 1
         try:
@@ -172,6 +273,9 @@ class CsvExport:
         synced_at = context.get("directory_synced", -1)
         lossy_at = self.map.lossy_index
         header_index = self.map.header_index
+        # A row whose first cell is the first header may be the header again (F008).
+        # (a tuple: `in` compares with ==, which fails fast on length, and hashes nothing)
+        header_firsts = (self.header[0], "\ufeff" + self.header[0])
         row = 0
         next_line = base + reader.line_num + 1
         while True:
@@ -184,12 +288,17 @@ class CsvExport:
                 end = base + reader.line_num
                 next_line = end + 1
                 row += 1
-                if "field larger than field limit" in str(error):
-                    reason = oversized_value_issue(start, end, csv.field_size_limit()).message
-                else:
+                if "field larger than field limit" not in str(error):
                     reason = (
                         f"The row cannot be read as CSV ({error}). Its fields were not checked."
                     )
+                elif end > start:  # a runaway quote swallowed whole lines: read them again
+                    record, reader, base = self._recover(reader, base, row, start, end, True)
+                    next_line = start + 1
+                    yield record
+                    continue
+                else:
+                    reason = oversized_value_issue(start, end, csv.field_size_limit()).message
                 yield UserRecord(
                     source=path, row=row, line=start, columns=columns, malformed=reason
                 )
@@ -198,11 +307,14 @@ class CsvExport:
             next_line = end + 1
             if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                 continue  # blank lines and Excel's empty ';;;;' rows are not users
+            if cells[0] in header_firsts and self._header_again(cells, start):
+                continue
             row += 1
-            if len(cells) != expected or (
-                end > start and self._swallowing_cell(cells, start, end, expected) is not None
-            ):
-                yield self._malformed(cells, row, start, end, expected)
+            if len(cells) != expected or (end > start and self._broken_quote(cells, start, end)):
+                records, reader, base, next_line, row = self._irregular(
+                    reader, base, cells, row, start, end
+                )
+                yield from records
                 continue
             values = {a: (cells[i] or None) if i >= 0 else None for a, i in plan}
             enabled = truthy(cells[enabled_at]) if enabled_at >= 0 else None
@@ -229,14 +341,151 @@ class CsvExport:
             observer.lossy([cells[i] for i in lossy_at], cells, start)
             yield record
 
-    def _malformed(
-        self, cells: list[str], row: int, start: int, end: int, expected: int
-    ) -> UserRecord:
-        swallowed = self._swallowing_cell(cells, start, end, expected)
-        if swallowed is not None:
-            reason = unclosed_quote_issue(start, end).message
+    # ---- irregular rows (never on the path of a well-formed row) -----------------------------
+
+    def _irregular(
+        self, reader: _CsvReader, base: int, cells: list[str], row: int, start: int, end: int
+    ) -> tuple[list[UserRecord], _CsvReader, int, int, int]:
+        """A row that does not line up with the header: what it is, and where to read on.
+
+        Returns the records to yield, the reader and line base to go on with, the next line
+        and the row count (one less when the row turned out not to be a user)."""
+        expected = len(self.header)
+        if end > start and self._broken_quote(cells, start, end):
+            record, reader, base = self._recover(reader, base, row, start, end, False)
+            return [record], reader, base, start + 1, row
+        if end == start and self._preamble_again(cells, start):
+            return [], reader, base, end + 1, row - 1
+        if self._header_again(cells, start):
+            return [], reader, base, end + 1, row - 1
+        if len(cells) < expected and end == start:
+            return self._short(reader, base, cells, row, start)
+        reason = f004_malformed_row(len(cells), expected, self.delimiter).message
+        return [self._malformed(cells, row, start, reason)], reader, base, end + 1, row
+
+    def _short(
+        self, reader: _CsvReader, base: int, cells: list[str], row: int, start: int
+    ) -> tuple[list[UserRecord], _CsvReader, int, int, int]:
+        """A row with too few fields: joined with the next short lines when an unquoted line
+        break cut one value (the fields then add up to the header's), else F004 on its own."""
+        expected = len(self.header)
+        parts, total, last, peeked = [cells], len(cells), start, False
+        while total < expected and len(parts) < _SPLIT_PARTS:
+            try:
+                more = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                peeked = True
+                break
+            peeked = True
+            more_end = base + reader.line_num
+            if (
+                more_end != last + 1
+                or not more
+                or len(more) >= expected
+                or self._starts_a_row(more)
+                or (more[0] in self.header and self._is_header_row(more))
+            ):
+                break
+            parts.append(more)
+            total += len(more) - 1
+            last = more_end
+            peeked = False
+        if len(parts) > 1 and total == expected and not peeked:
+            joined = list(parts[0])
+            for part in parts[1:]:
+                joined[-1] += "\n" + part[0]
+                joined.extend(part[1:])
+            column = self.header[len(parts[0]) - 1]
+            issue = split_row_issue(start, last, [len(p) for p in parts], column)
+            record = self._malformed(joined, row, start, issue.message, aligned=True)
+            return [record], reader, base, last + 1, row
+        reason = f004_malformed_row(len(cells), expected, self.delimiter).message
+        record = self._malformed(cells, row, start, reason)
+        if last > start or peeked:  # lines were read ahead: read them again as rows of their own
+            reader, base = self._rewind(reader, base, start + 1)
+        return [record], reader, base, start + 1, row
+
+    def _starts_a_row(self, cells: list[str]) -> bool:
+        """The cells hold a user of their own where the header has the UPN or the object ID."""
+        context = self.map.context_index
+        for name, plausible in (
+            ("user_principal_name", _looks_like_upn),
+            ("object_id", _looks_like_guid),
+        ):
+            index = context.get(name)
+            if index is not None and index < len(cells) and plausible(cells[index]):
+                return True
+        return False
+
+    def _recover(
+        self, reader: _CsvReader, base: int, row: int, start: int, end: int, oversized: bool
+    ) -> tuple[UserRecord, _CsvReader, int]:
+        """The row on line `start` opened a quote that swallowed lines up to `end`: F004 for
+        it, and a reader that reads the swallowed lines again as rows of their own."""
+        self._frontier = max(self._frontier, base + reader.line_num)
+        lines = self._physical_lines(start, self._frontier)
+        stray = lines[0] if lines else ""
+        # The quote taken as a character: the row's own cells, for its UPN and object ID
+        # (without the stray quote, which may stand right before either).
+        cells = next(
+            csv.reader([stray.rstrip("\r\n")], delimiter=self.delimiter, quoting=csv.QUOTE_NONE),
+            [],
+        )
+        cells = [cell.strip('"') for cell in cells]
+        limit = csv.field_size_limit() if oversized else None
+        issue = swallowed_lines_issue(start, end, oversized=limit)
+        record = self._malformed(cells, row, start, issue.message)
+        reader = csv.reader(chain(lines[1:], self._text), delimiter=self.delimiter)
+        return record, reader, start
+
+    def _rewind(self, reader: _CsvReader, base: int, first: int) -> tuple[_CsvReader, int]:
+        """A reader that goes on from physical line `first`, already handed out once."""
+        self._frontier = max(self._frontier, base + reader.line_num)
+        lines = self._physical_lines(first, self._frontier)
+        return csv.reader(chain(lines, self._text), delimiter=self.delimiter), first - 1
+
+    def _is_header_row(self, cells: list[str]) -> bool:
+        return [cell.replace("\ufeff", "") for cell in cells] == self.header
+
+    def _header_again(self, cells: list[str], line: int) -> bool:
+        """The header row again (F008), or a header row with other columns."""
+        kind: _HeaderKind
+        if self._is_header_row(cells):
+            kind = "same"
+        elif self._looks_like_header(cells):
+            kind = "other"
         else:
-            reason = f004_malformed_row(len(cells), expected, self.delimiter).message
+            return False
+        before = line - 1 if line - 1 in self._type_lines else None
+        if before is not None:
+            self._type_lines.remove(before)
+        self._repeats.append((line, kind, before))
+        return True
+
+    def _looks_like_header(self, cells: list[str]) -> bool:
+        """Names motiscim maps, and no value a user row would have (an address, a GUID)."""
+        probe = resolve_columns([cell.replace("\ufeff", "") for cell in cells], None)
+        return (
+            len(probe.value_index) >= 2
+            and "employee_number" in probe.value_index
+            and not any("@" in cell or _looks_like_guid(cell) for cell in cells)
+        )
+
+    def _preamble_again(self, cells: list[str], line: int) -> bool:
+        """A PowerShell `#TYPE` or Excel `sep=` line after the header: a second export."""
+        text = self.delimiter.join(cells).lstrip("\ufeff").strip()
+        if not (text.lower().startswith("#type") or _SEP_LINE.fullmatch(text)):
+            return False
+        self._type_lines.append(line)
+        return True
+
+    def _malformed(
+        self, cells: list[str], row: int, start: int, reason: str, *, aligned: bool = False
+    ) -> UserRecord:
+        """An F004 record; UPN and object ID only when the cells tell them reliably."""
+        expected = len(self.header)
         context = self.map.context_index
         upn = object_id = None
         for name, plausible in (
@@ -246,10 +495,10 @@ class CsvExport:
             index = context.get(name)
             if index is None:
                 continue
-            if swallowed is None:
+            if aligned or len(cells) == expected:
+                value = cells[index] if plausible(cells[index]) else None
+            else:
                 value = _aligned(cells, expected, index, plausible)
-            else:  # cells before the runaway quote are still in place
-                value = cells[index] if index < swallowed and plausible(cells[index]) else None
             if name == "user_principal_name":
                 upn = value
             else:
@@ -267,24 +516,38 @@ class CsvExport:
             raw=CsvRow(self.map.header_index, cells),
         )
 
-    def _swallowing_cell(self, cells: list[str], start: int, end: int, expected: int) -> int | None:
-        """The index of a quoted value that ran on over whole rows, if the row has one.
+    def _broken_quote(self, cells: list[str], start: int, end: int) -> bool:
+        """Whether the row spans lines because a quote was opened and never closed.
 
-        A quoted value may hold line breaks (a street address); one whose later lines carry
-        as many delimiters as a row does, or a row with the wrong field count that spans
-        lines, is an opening quote that was never closed.
+        A quoted value may hold line breaks (a street address). One that ends in a line break
+        (the quote still open at the end of the file) or whose later lines carry a row's worth
+        of delimiters is suspect; then the row's own lines are read again and parsed strictly:
+        quoting that is valid CSV and gives the same cells is a real multi-line value, unless
+        it is row-like in a row that does not line up. (A stray quote whose swallowed lines are
+        all short and that a later quote closes is not caught: the row is an F004 of its own.)
         """
-        if end <= start:
-            return None
-        for index, cell in enumerate(cells):
+        delimiter, expected = self.delimiter, len(self.header)
+        suspect = row_like = False
+        for cell in cells:
             if "\n" not in cell and "\r" not in cell:
                 continue
-            later = cell.splitlines()[1:]
-            if len(cells) != expected or any(
-                line.count(self.delimiter) >= expected - 1 for line in later
-            ):
-                return index
-        return None
+            if cell.endswith(("\n", "\r")):
+                suspect = True
+            if any(line.count(delimiter) >= expected - 1 for line in _LINE_BREAK.split(cell)[1:]):
+                suspect = row_like = True
+        if not suspect:
+            return False  # (a quoted street address): no second look, which costs a re-read
+        lines = self._physical_lines(start, end)
+        try:
+            valid = list(csv.reader(lines, delimiter=delimiter, strict=True)) == [cells]
+        except csv.Error:
+            valid = False
+        return not valid or (row_like and len(cells) != expected)
+
+    def _physical_lines(self, first: int, last: int) -> list[str]:
+        if self._lines is None:
+            self._lines = _Lines(self._handle, self._encoding)
+        return self._lines.get(first, last)
 
     # ---- file findings ---------------------------------------------------------------------
 
@@ -292,12 +555,18 @@ class CsvExport:
         duplicates = [
             (self.header[indices[0]], indices) for indices in self.map.duplicates.values()
         ]
-        return self.observer.findings(
+        found = self.observer.findings(
             self.map.columns,
             self.map.overrides,
             duplicates,
             header_line=self.header_line_number,
         )
+        repeats = [*self._repeats]
+        repeats += [(line, "preamble", None) for line in self._type_lines]
+        for line, kind, before in sorted(repeats):
+            issue = f008_repeated_header(line, self.header_line_number, kind, before)
+            found.append(file_finding("F008", issue, source=self.path, line=line))
+        return sorted(found, key=lambda f: (f.rule, f.line or 0))
 
     def close(self) -> None:
         self._text.close()

@@ -361,7 +361,9 @@ class _Scanner:
     @staticmethod
     def _classify(obj: dict[str, Any], pointer: str, line: int, document: bool) -> _Item:
         error = obj.get("error")
-        if isinstance(error, dict):
+        if isinstance(error, dict) and not any(
+            _normalized(key) in _USER_KEYS for key in obj if key != "error"
+        ):  # a user may have a property called "error" (found by the property test)
             return _Item("problem", graph_error_reason(error), pointer, line, document)
         if (
             "userPrincipalName" in obj

@@ -77,6 +77,49 @@ def unterminated_quote() -> bytes:
     return (HEADER + "\n" + ROWS[0] + "\n" + '"' + ROWS[1] + "\n" + ROWS[2] + "\n").encode()
 
 
+def unquoted_line_break() -> bytes:
+    """The portal download does not quote: a job title with a line break in it."""
+    broken = ROWS[1].replace(",Engineer,", ",Head of\nSales,")
+    return "\n".join([HEADER, ROWS[0], broken, ROWS[2], ""]).encode()
+
+
+def concatenated_exports() -> bytes:
+    """`cat a.csv b.csv` of two downloads, each with a UTF-8 BOM and CRLF line ends."""
+    first = "\r\n".join([HEADER, ROWS[0], ROWS[1], ""])
+    second = "\r\n".join([HEADER, ROWS[2], ""])
+    return b"\xef\xbb\xbf" + first.encode() + b"\xef\xbb\xbf" + second.encode()
+
+
+def graph_first_page_only() -> bytes:
+    """Only the first response of a paged Graph call was saved: it still has a nextLink."""
+    users = [
+        dict(GRAPH_USER),
+        {
+            **GRAPH_USER,
+            "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "userPrincipalName": "ola@example.com",
+            "mail": "ola@example.com",
+        },
+    ]
+    page = {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+        "value": users,
+        "@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$top=2&$skiptoken=RFNwdAIAAQ",
+    }
+    return json.dumps(page, indent=2).encode()
+
+
+def json_lines_with_nulls() -> bytes:
+    ola = {
+        **GRAPH_USER,
+        "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "userPrincipalName": "ola@example.com",
+        "mail": "ola@example.com",
+    }
+    lines = ["null", json.dumps(GRAPH_USER), "null", "42", json.dumps(ola)]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def duplicate_and_blank_headers() -> bytes:
     header = HEADER + ",mail,,"
     return "\n".join([header, *(row + ",other@example.com,," for row in ROWS), ""]).encode()
@@ -112,6 +155,8 @@ NASTY: dict[str, Callable[[], bytes]] = {
     "nul.csv": lambda: good_csv().replace(b"Kari,", b"Ka\x00\x00ri,"),
     "mixed-endings.csv": mixed_line_endings,
     "unterminated-quote.csv": unterminated_quote,
+    "unquoted-line-break.csv": unquoted_line_break,
+    "concatenated.csv": concatenated_exports,
     "duplicate-headers.csv": duplicate_and_blank_headers,
     "thousand-columns.csv": thousand_columns,
     "utf16-no-bom.csv": lambda: good_csv().decode().encode("utf-16-le"),
@@ -119,6 +164,8 @@ NASTY: dict[str, Callable[[], bytes]] = {
     "deep.json": deeply_nested,
     "deep-in-page.json": deeply_nested_in_page,
     "bom.json": lambda: b"\xef\xbb\xbf" + graph_page(),
+    "graph-first-page-only.json": graph_first_page_only,
+    "nulls.jsonl": json_lines_with_nulls,
     "graph-error.json": lambda: json.dumps(GRAPH_ERROR).encode(),
     "graph-no-value.json": lambda: json.dumps(
         {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users"}
