@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
-[ -x /tmp/v0/bin/python ] && python="${PYTHON:-/tmp/v0/bin/python}"
+[ -x .venv/bin/python ] && python="${PYTHON:-.venv/bin/python}"
 report="${1:-}"
 png="${2:-/tmp/report.png}"
 if [ -z "$report" ]; then
