@@ -1077,7 +1077,7 @@ def test_cli_config_mapping_mistakes_exit_2_with_the_line(tmp_path: Path) -> Non
 
 
 def test_check_schema_file_takes_the_agreed_mapping() -> None:
-    from motiscim_cli.commands.mapping import check_schema_file
+    from motiscim_cli.mapping_run import check_schema_file
 
     result, checks = check_schema_file(str(GUIDE), agreed={"email": "Coalesce([mail],[upn])"})
     assert result.ok is True

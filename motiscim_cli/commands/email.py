@@ -198,7 +198,7 @@ def run_email(
         typer.echo("motiscim email: no email drafted: an export could not be read.", err=True)
         return EXIT_USAGE
     if schema is not None:
-        from motiscim_cli.commands.mapping import UnreadableSchema, check_schema_file
+        from motiscim_cli.mapping_run import UnreadableSchema, check_schema_file
 
         try:
             report.mapping, _ = check_schema_file(schema, agreed=dict(config.mapping) or None)

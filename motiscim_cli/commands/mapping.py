@@ -1,253 +1,25 @@
 """`motiscim mapping SCHEMA.json`: the Entra provisioning schema against the guide (M001–M010).
 
-`read_schema(path)` and `check_schema_file(path)` are the pieces `preflight --schema` reuses.
+The reading and checking live in `motiscim_cli.mapping_run` (shared with `preflight --schema`
+and `email --schema`), the terminal report in `motiscim_cli.render.mapping_table`; this module
+is the command's options and exit code.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from checks.mapping_schema import ProvisioningSchema
-    from checks.rules.mapping import MappingCheck
-    from motiscim_cli.report import MappingResult
+from motiscim_cli.mapping_run import (
+    ExportUnreadable,
+    UnreadableSchema,
+    export_phone_errors,
+    mapping_result,
+    read_schema,
+)
 
 FORMATS = ("table", "json")
-
-
-class UnreadableSchema(Exception):
-    """The schema file cannot be used: missing, not JSON, or not a provisioning schema."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
-
-    def line(self) -> str:
-        return f"motiscim: cannot read {self.path}: {self.reason}"
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 with or without BOM; UTF-16 with a BOM (Windows PowerShell's Out-File)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    if data.startswith(b"PK\x03\x04"):
-        raise ValueError("it is a ZIP archive (an .xlsx workbook?), not JSON")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
-        ) from None
-
-
-def read_schema(path: str) -> ProvisioningSchema:
-    """Read and parse a schema file; every failure is an `UnreadableSchema` with one reason."""
-    from checks.mapping_schema import SchemaError, parse_schema
-
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UnreadableSchema(path, "no such file") from None
-    except IsADirectoryError:
-        raise UnreadableSchema(path, "it is a directory, not a file") from None
-    except PermissionError:
-        raise UnreadableSchema(path, "permission denied") from None
-    except OSError as error:
-        raise UnreadableSchema(path, error.strerror or str(error)) from None
-    try:
-        text = _decode(data)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UnreadableSchema(path, str(error)) from None
-    if not text.strip():
-        raise UnreadableSchema(path, "the file is empty")
-    try:
-        value: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UnreadableSchema(
-            path, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    except RecursionError:
-        raise UnreadableSchema(path, "not usable JSON (nested too deeply)") from None
-    try:
-        return parse_schema(value)
-    except SchemaError as error:
-        raise UnreadableSchema(path, f"not an Entra provisioning schema: {error.reason}") from None
-
-
-def check_schema_file(
-    path: str,
-    *,
-    phone_error_users: int | None = None,
-    unfixable: int = 0,
-    agreed: Mapping[str, str] | None = None,
-) -> tuple[MappingResult, list[MappingCheck]]:
-    """Run the schema rules (and M008 given an export's phone-error counts) on a schema file.
-
-    `agreed` is the config's `mapping:` (the sources agreed with Motimate). Raises
-    `UnreadableSchema`. `MappingResult.ok` is False when any finding is an error.
-    """
-    return mapping_result(
-        path,
-        read_schema(path),
-        phone_error_users=phone_error_users,
-        unfixable=unfixable,
-        agreed=agreed,
-    )
-
-
-def mapping_result(
-    path: str,
-    schema: ProvisioningSchema,
-    *,
-    phone_error_users: int | None = None,
-    unfixable: int = 0,
-    agreed: Mapping[str, str] | None = None,
-) -> tuple[MappingResult, list[MappingCheck]]:
-    from checks.model import Severity
-    from checks.rules.mapping import evaluate
-    from motiscim_cli.report import MappingResult
-
-    checks = evaluate(
-        schema,
-        source=path,
-        phone_error_users=phone_error_users,
-        unfixable=unfixable,
-        agreed=agreed,
-    )
-    findings = [check.finding for check in checks]
-    ok = not any(f.severity is Severity.ERROR for f in findings)
-    return MappingResult(path=path, ok=ok, findings=findings), checks
-
-
-def export_phone_errors(path: str, region: str | None = None) -> tuple[int, int]:
-    """(users whose phone number will fail, of whom without a suggested fix) in an export.
-
-    Runs only the phone rules (P001–P006 are errors). Raises `ExportUnreadable` with the
-    loader's one-line reason when the file cannot be read.
-    """
-    from motiscim_cli.commands.preflight import phone_error_counts
-    from motiscim_cli.run import CheckOptions, run_check
-
-    report, errors = run_check([path], CheckOptions(region=region, select=["P"]))
-    if errors:
-        raise ExportUnreadable(errors[0].line())
-    return phone_error_counts(report)
-
-
-class ExportUnreadable(Exception):
-    """The --export file could not be read; `line` is the one-line message."""
-
-    def __init__(self, line: str) -> None:
-        super().__init__(line)
-        self.line = line
-
-
-def render_table(
-    result: MappingResult,
-    checks: list[MappingCheck],
-    *,
-    color: bool = False,
-    width: int | None = None,
-    agreed: Mapping[str, str] | None = None,
-) -> str:
-    """The verdict (the exit code's, in words), then one block per finding: code, severity,
-    target attribute, now, guide, fix."""
-    import io
-
-    from rich import box
-    from rich.console import Console
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    from checks.model import Severity
-
-    style = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width or 100,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-    )
-    counts = {s: sum(1 for c in checks if c.finding.severity is s) for s in Severity}
-    title, title_style, verdict = _verdict(result.ok, counts, agreed=bool(agreed))
-    if agreed:
-        # Say so: these rows pass because of motiscim.yaml, not because they are the guide's.
-        pairs = "; ".join(f"{name} ← {expression}" for name, expression in agreed.items())
-        verdict += f"\nAgreed with Motimate (motiscim.yaml mapping): {pairs}."
-    body = f"{result.path}\n{verdict}"
-    console.print(
-        Panel(Text(body), title=Text(title, style=title_style), title_align="left", box=box.HEAVY)
-    )
-    for check in checks:
-        finding, issue = check.finding, check.issue
-        heading = Text()
-        heading.append(finding.rule, style="bold")
-        heading.append("  ")
-        heading.append(finding.severity.value, style=style[finding.severity])
-        heading.append("  ")
-        heading.append(issue.target, style="bold")
-        console.print(heading)
-        block = Table.grid(padding=(0, 2))
-        block.add_column(style="bold", no_wrap=True)
-        block.add_column(overflow="fold")
-        block.add_row(Text("  Now"), Text(issue.now))
-        block.add_row(Text("  Guide"), Text(issue.wanted))
-        block.add_row(Text("  Fix"), Text(issue.where))
-        console.print(block)
-        console.print()
-    # Rich pads grid cells to the full width; a report file should not end lines in spaces.
-    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
-
-
-def _verdict(ok: bool, counts: Mapping[Any, int], *, agreed: bool) -> tuple[str, str, str]:
-    """(title, its style, the sentence): the same verdict as the exit code, never softer.
-
-    NOT READY exactly when the command exits 1 (an error finding); READY otherwise, like
-    `motiscim check`, saying how many warnings remain.
-    """
-    from checks.model import Severity
-
-    tally = ", ".join(_count(counts[s], s.value) for s in Severity)
-    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
-    if not ok:
-        return (
-            "MAPPING: NOT READY",
-            "bold red",
-            f"{_count(errors, 'error').capitalize()} to fix before provisioning starts ({tally}).",
-        )
-    if warnings:
-        return (
-            "MAPPING: READY",
-            "bold green",
-            f"No errors; {_count(warnings, 'warning')} to look at before provisioning starts "
-            f"({tally}).",
-        )
-    if any(counts.values()):
-        return "MAPPING: READY", "bold green", f"No errors or warnings ({tally})."
-    if agreed:
-        return (
-            "MAPPING: READY",
-            "bold green",
-            "The attribute mappings are as the guide asks, and as agreed with Motimate.",
-        )
-    return "MAPPING: READY", "bold green", "The attribute mappings are as the guide asks."
-
-
-def _count(number: int, severity: str) -> str:
-    if severity == "info" or number == 1:
-        return f"{number} {severity}"
-    return f"{number} {severity}s"
 
 
 def mapping(
@@ -303,6 +75,7 @@ def mapping(
     from motiscim_cli.config import ConfigError, load_config
     from motiscim_cli.options import emit, refuse_unsafe_output, terminal_width, use_color
     from motiscim_cli.render.json_report import render as render_json
+    from motiscim_cli.render.mapping_table import render_mapping
     from motiscim_cli.report import Report
 
     if output_format not in FORMATS:
@@ -339,7 +112,7 @@ def mapping(
         text = render_json(Report(mapping=result))
     else:
         color = output is None and use_color(no_color)
-        text = render_table(
+        text = render_mapping(
             result, checks, color=color, width=terminal_width(), agreed=settings.mapping
         )
     try:

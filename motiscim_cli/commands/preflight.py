@@ -35,9 +35,6 @@ from motiscim_cli.email_workflow import (
     url_secrets,
     write_eml,
 )
-
-# Re-exported for `commands/mapping.py`, which imported it from here before it moved to
-# report.py; new code imports it from motiscim_cli.report.
 from motiscim_cli.report import phone_error_counts
 
 if TYPE_CHECKING:
@@ -48,7 +45,7 @@ if TYPE_CHECKING:
     from motiscim_cli.report import Report, Verdict
     from motiscim_cli.run import CheckOptions
 
-__all__ = ["phone_error_counts", "preflight", "register", "run_preflight"]
+__all__ = ["preflight", "register", "run_preflight"]
 
 FORMATS = ("table", "json")
 EXIT_OK, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
@@ -272,10 +269,9 @@ def _gather(
     ca_bundle: Path | None,
     timeout: float | None,
 ) -> Outcome | int:
-    # Not yet in a non-command module: owned by `connect` and `mapping` (neither imports this).
-    from motiscim_cli.commands.mapping import UnreadableSchema, check_schema_file
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
+    from motiscim_cli.mapping_run import UnreadableSchema, check_schema_file
     from motiscim_cli.report import ConnectionResult
 
     directory = UserDirectory(settings.test_users)
@@ -542,8 +538,8 @@ def render_table(outcome: Outcome, *, color: bool = False, width: int | None = N
     from rich.table import Table
     from rich.text import Text
 
-    from motiscim_cli.commands.connect import render_connection
-    from motiscim_cli.commands.mapping import render_table as render_mapping
+    from motiscim_cli.render.connection_table import render_connection
+    from motiscim_cli.render.mapping_table import render_mapping
     from motiscim_cli.render.table import counts_table, findings_tables
 
     report = outcome.report

@@ -1,0 +1,148 @@
+"""Reading and checking an Entra provisioning schema: the work `motiscim mapping`, `preflight
+--schema` and `email --schema` share (the commands only add options and output).
+
+`read_schema(path)` parses a file (every failure is one `UnreadableSchema` line),
+`check_schema_file(path)` runs the mapping rules on it, `export_phone_errors(path)` counts an
+export's phone errors for M008.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from checks.mapping_schema import ProvisioningSchema
+    from checks.rules.mapping import MappingCheck
+    from motiscim_cli.report import MappingResult
+
+
+class UnreadableSchema(Exception):
+    """The schema file cannot be used: missing, not JSON, or not a provisioning schema."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def line(self) -> str:
+        return f"motiscim: cannot read {self.path}: {self.reason}"
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 with or without BOM; UTF-16 with a BOM (Windows PowerShell's Out-File)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if data.startswith(b"PK\x03\x04"):
+        raise ValueError("it is a ZIP archive (an .xlsx workbook?), not JSON")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+
+
+def read_schema(path: str) -> ProvisioningSchema:
+    """Read and parse a schema file; every failure is an `UnreadableSchema` with one reason."""
+    from checks.mapping_schema import SchemaError, parse_schema
+
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UnreadableSchema(path, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableSchema(path, "it is a directory, not a file") from None
+    except PermissionError:
+        raise UnreadableSchema(path, "permission denied") from None
+    except OSError as error:
+        raise UnreadableSchema(path, error.strerror or str(error)) from None
+    try:
+        text = _decode(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UnreadableSchema(path, str(error)) from None
+    if not text.strip():
+        raise UnreadableSchema(path, "the file is empty")
+    try:
+        value: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableSchema(
+            path, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    except RecursionError:
+        raise UnreadableSchema(path, "not usable JSON (nested too deeply)") from None
+    try:
+        return parse_schema(value)
+    except SchemaError as error:
+        raise UnreadableSchema(path, f"not an Entra provisioning schema: {error.reason}") from None
+
+
+def check_schema_file(
+    path: str,
+    *,
+    phone_error_users: int | None = None,
+    unfixable: int = 0,
+    agreed: Mapping[str, str] | None = None,
+) -> tuple[MappingResult, list[MappingCheck]]:
+    """Run the schema rules (and M008 given an export's phone-error counts) on a schema file.
+
+    `agreed` is the config's `mapping:` (the sources agreed with Motimate). Raises
+    `UnreadableSchema`. `MappingResult.ok` is False when any finding is an error.
+    """
+    return mapping_result(
+        path,
+        read_schema(path),
+        phone_error_users=phone_error_users,
+        unfixable=unfixable,
+        agreed=agreed,
+    )
+
+
+def mapping_result(
+    path: str,
+    schema: ProvisioningSchema,
+    *,
+    phone_error_users: int | None = None,
+    unfixable: int = 0,
+    agreed: Mapping[str, str] | None = None,
+) -> tuple[MappingResult, list[MappingCheck]]:
+    from checks.model import Severity
+    from checks.rules.mapping import evaluate
+    from motiscim_cli.report import MappingResult
+
+    checks = evaluate(
+        schema,
+        source=path,
+        phone_error_users=phone_error_users,
+        unfixable=unfixable,
+        agreed=agreed,
+    )
+    findings = [check.finding for check in checks]
+    ok = not any(f.severity is Severity.ERROR for f in findings)
+    return MappingResult(path=path, ok=ok, findings=findings), checks
+
+
+def export_phone_errors(path: str, region: str | None = None) -> tuple[int, int]:
+    """(users whose phone number will fail, of whom without a suggested fix) in an export.
+
+    Runs only the phone rules (P001–P006 are errors). Raises `ExportUnreadable` with the
+    loader's one-line reason when the file cannot be read.
+    """
+    from motiscim_cli.report import phone_error_counts
+    from motiscim_cli.run import CheckOptions, run_check
+
+    report, errors = run_check([path], CheckOptions(region=region, select=["P"]))
+    if errors:
+        raise ExportUnreadable(errors[0].line())
+    return phone_error_counts(report)
+
+
+class ExportUnreadable(Exception):
+    """The --export file could not be read; `line` is the one-line message."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
