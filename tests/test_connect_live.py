@@ -1203,4 +1203,45 @@ def test_a_token_pasted_into_the_url_is_hidden_in_every_output(
     ran = run_connect(url, caplog=caplog, tmp_path=tmp_path)
     assert ran.exit_code == 1
     assert [f["rule"] for f in ran.connection["findings"]] == ["C001"]
-    assert ran.connection["url"] == f"https://acme.motimateapp.com/scim/v1?token={REDACTED}"
+    # the whole query is masked, as preflight and email show the tenant URL
+    assert ran.connection["url"] == "https://acme.motimateapp.com/scim/v1?***"
+
+
+def test_the_url_query_and_fragment_are_masked_in_every_output(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """A query can carry a secret of its own (`?token=…`, not the Secret Token): connect shows
+    the URL as preflight does, with the query and fragment masked, and their values appear in
+    no output: stdout, stderr, the JSON report, the table file, any log record."""
+    query_secret, fragment_secret = "QuerySecret0042", "FragmentSecret77"
+    url = f"{scim_http.base}{MOUNT}?token={query_secret}&tenant=acme#{fragment_secret}"
+    masked = f"{scim_http.base}{MOUNT}?***#***"
+    ran = run_connect(url, caplog=caplog, tmp_path=tmp_path, secret=query_secret)
+    assert ran.exit_code == 1
+    assert ran.codes == ["C001"]
+    assert ran.connection["url"] == masked
+    assert ran.connection["findings"][0]["value"] == masked
+    assert f"Tenant URL  {masked}\n" in ran.table
+    table_file = tmp_path / "out" / "connect.txt"
+    as_table = CliRunner().invoke(
+        app,
+        ["connect", url, "--output", str(table_file)],
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN, "MOTIMATE_SCIM_TENANT_URL": None},
+    )
+    assert as_table.exit_code == 1
+    assert as_table.stdout == ""
+    assert as_table.stderr == f"Connection report written to {table_file}.\n"
+    assert f"Tenant URL  {masked}\n" in table_file.read_text(encoding="utf-8")
+    outputs = [
+        ran.table,
+        ran.stderr,
+        json.dumps(ran.report),
+        as_table.stdout,
+        as_table.stderr,
+        caplog.text,
+        *(path.read_text(encoding="utf-8") for path in (tmp_path / "out").rglob("*")),
+    ]
+    for text in outputs:
+        assert query_secret.casefold() not in text.casefold()
+        assert fragment_secret.casefold() not in text.casefold()
+    assert scim_http.recorder.requests == []  # C001: nothing was sent to the server
