@@ -26,8 +26,16 @@ With `--spreadsheet-safe` every cell goes through `motiscim_cli.spreadsheet.spre
 and the summary counts, by column, the cells changed that way: that file is for reading in a
 spreadsheet, not for importing anywhere.
 
-Rows the loader found malformed (F004) get no fixes; they are written back byte for byte
-(with --spreadsheet-safe: unless a cell needs neutralising, in which case only that changes).
+Users are matched to the file by the line they start on (`UserRecord.line`), not by counting
+records: behind a broken row the loader reads lines again on their own (the users a stray
+quote swallowed), joins lines (a value cut by an unquoted line break) or skips them (a header
+repeated mid-file, F008). A user row gets its fixes only when it reads here exactly as in the
+check run (else the corrected CSV is refused: the file changed). Everything else — rows the
+loader found malformed (F004, no fixes), the pieces of a split row, repeated headers, blank
+lines — is written back byte for byte, so the corrected CSV has the input's users on the
+input's lines (with --spreadsheet-safe: unless a cell needs neutralising, in which case only
+that changes; a row whose stray quote runs into the users after it is then written as the
+loader read it, the quote as a character, so that the spreadsheet shows the same rows).
 """
 
 from __future__ import annotations
@@ -451,42 +459,103 @@ def _ending(line: str) -> str:
     return line[len(line.rstrip("\r\n")) :] or "\r\n"
 
 
-def _records(lines: Sequence[str], delimiter: str) -> Iterator[tuple[list[str] | None, int, int]]:
-    """Each CSV record with the span of physical lines it came from; None for unreadable ones."""
-    position = [0]
+class _RecordReader:
+    """CSV records read from any physical line on, as the loader reads them from there.
 
-    def feed() -> Iterator[str]:
-        while position[0] < len(lines):
-            position[0] += 1
-            yield lines[position[0] - 1]
+    The loader starts a reader again after a broken row (at the line after a stray quote, at
+    the lines a look-ahead read), so a record is read here from the line it starts on, not as
+    the n-th record of one pass. Consecutive records share one reader, as in one pass."""
 
-    reader = csv.reader(feed(), delimiter=delimiter)
-    start = 0
-    while True:
+    def __init__(self, lines: Sequence[str], delimiter: str) -> None:
+        self._lines = lines
+        self._delimiter = delimiter
+        self._position = 0  # index of the next line the reader takes
+        self._reader: Iterator[list[str]] | None = None
+
+    def _feed(self) -> Iterator[str]:
+        while self._position < len(self._lines):
+            self._position += 1
+            yield self._lines[self._position - 1]
+
+    def read(self, first: int) -> tuple[list[str] | None, int]:
+        """The record that starts on line index `first` (None when it is not readable as CSV)
+        and the index of the line after it."""
+        if self._reader is None or first != self._position:
+            self._position = first
+            self._reader = csv.reader(self._feed(), delimiter=self._delimiter)
         try:
-            cells = next(reader)
-        except StopIteration:
+            return next(self._reader, []), self._position
+        except csv.Error:  # a value past the field size limit: start afresh next time
+            self._reader = None
+            return None, self._position
+
+
+def _quote_as_character(line: str, delimiter: str) -> list[str]:
+    """The cells of one line with every `"` taken as a character (how the loader reads a row
+    whose opening quote runs into lines that are users of their own)."""
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+
+
+@dataclass(slots=True)
+class _Writer:
+    """The corrected CSV being written: lines out, and the spreadsheet counts."""
+
+    result: FixedCsv
+    delimiter: str
+    quote_all: bool
+    spreadsheet_safe: bool
+    out: list[str] = field(default_factory=list)
+
+    def row(
+        self, cells: list[str], new: list[str], names: Sequence[str] | None, original: str
+    ) -> None:
+        """One record: `original` (its lines as read) when nothing changes, else `new` written
+        as CSV with the original's line end. `names` label the counts (None: the header)."""
+        for index, cell in enumerate(new):
+            if needs_neutralising(cell) and not is_e164(cell):
+                self.result.formula_cells[_column_name(names, index)] += 1
+        if self.spreadsheet_safe:
+            written = [spreadsheet_cell(cell) for cell in new]
+            for index, (cell, safe) in enumerate(zip(new, written, strict=True)):
+                if cell != safe:
+                    self.result.neutralised[_column_name(names, index)] += 1
+            new = written
+        if new == cells:
+            self.out.append(original)
             return
-        except csv.Error:
-            yield None, start, position[0]
-            start = position[0]
-            continue
-        yield cells, start, position[0]
-        start = position[0]
+        self.write(new, _ending(original))
+
+    def write(self, cells: list[str], ending: str) -> None:
+        # Written with CRLF so that csv quotes any cell holding a CR or LF (it only quotes the
+        # characters of its own line terminator), then given the record's own line end.
+        buffer = io.StringIO()
+        csv.writer(
+            buffer,
+            delimiter=self.delimiter,
+            lineterminator="\r\n",
+            quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL,
+        ).writerow(cells)
+        self.out.append(buffer.getvalue()[:-2] + ending)
 
 
 def fixed_csv_bytes(
     plan: FixPlan, data: bytes, encoding: str | None = None, *, spreadsheet_safe: bool = False
 ) -> FixedCsv:
     """The export as read, with the plan's changes applied; with `spreadsheet_safe`, every cell
-    written for a spreadsheet (see the module notes)."""
+    written for a spreadsheet (see the module notes).
+
+    Users are found by the line they start on (`record.line`), as the loader numbered them:
+    after a broken row the loader reads the file again from a line of its own choosing, so
+    counting records would pair users with the wrong rows. A user row is written with its
+    changes only when it reads here exactly as in the check run; every other line (preamble,
+    blank lines, a repeated header, a broken row and the pieces of a split one) is copied as
+    it is. The output has the same users on the same lines as the input."""
     result = FixedCsv(b"")
     source = plan.report.sources[0]
     label = source.encoding or "utf-8"
     delimiter = source.delimiter or ","
     text, bom = _decode(data, label)
     lines = _LINES.findall(text)
-    out: list[str] = []
     index = 0
     while index < len(lines):  # the preamble: blank lines, #TYPE and sep= before the header
         bare = lines[index].rstrip("\r\n").lstrip("\ufeff")
@@ -497,66 +566,98 @@ def fixed_csv_bytes(
         )
         if not preamble:
             break
-        out.append(lines[index])
         index += 1
-    body = lines[index:]
-    quote_all = bool(body) and body[0].lstrip("\ufeff").startswith('"')
-    users = {u.record.row: u for u in plan.users}
-    header: list[str] | None = None
-    row = 0
-    for cells, start, end in _records(body, delimiter):
-        original = "".join(body[start:end])
-        if cells is None:  # unreadable as CSV: the loader reported it (F004); keep it
-            row += 1
-            out.append(original)
+    quote_all = index < len(lines) and lines[index].lstrip("\ufeff").startswith('"')
+    writer = _Writer(result, delimiter, quote_all, spreadsheet_safe, out=lines[:index])
+    reader = _RecordReader(lines, delimiter)
+    header: list[str] = []
+    if index < len(lines):
+        cells, end = reader.read(index)
+        if cells is None:
+            raise FixedCsvError(
+                "the header row reads differently from the check run: the file changed while it "
+                "was read?"
+            )
+        header = [cell.replace("\ufeff", "") for cell in cells]
+        writer.row(cells, cells, None, "".join(lines[index:end]))
+        index = end
+    # users by the index of the line they start on; len(lines) ends the walk
+    users: dict[int, UserFixes] = {}
+    for user in plan.users:
+        line = user.record.line
+        if line is None or line - 1 < index or line - 1 >= len(lines) or line - 1 in users:
+            raise FixedCsvError(_differs(user.record))
+        users[line - 1] = user
+    starts = [*sorted(users), len(lines)]
+    for position, start in enumerate(starts[:-1]):
+        while index < start:  # lines that are no user's start: copied as they are
+            index = _other_lines(writer, reader, lines, header, index, start)
+        user = users[start]
+        if user.record.malformed is not None:  # F004: its lines are copied, never fixed
+            index = _other_lines(writer, reader, lines, header, index, starts[position + 1])
             continue
-        names = header  # None while this is the header row itself
-        if header is None:
-            header = [cell.replace("\ufeff", "") for cell in cells]
-            new = cells
-        elif not cells or (not cells[0].strip() and not "".join(cells).strip()):
-            out.append(original)  # blank lines are not records
-            continue
-        else:
-            row += 1
-            user = users.get(row)
-            if user is None or (user.record.raw is not None and _cells(user.record) != cells):
-                raise FixedCsvError(
-                    f"row {row} reads differently from the check run: the file changed while it "
-                    "was read?"
-                )
-            new = list(cells)
-            if user.record.malformed is not None:
-                names = []  # its cells are not under their headers: counted as "column N"
-            for change in user.changes:
-                new[header.index(change.column)] = change.new
-        for index, cell in enumerate(new):
-            if needs_neutralising(cell) and not is_e164(cell):
-                result.formula_cells[_column_name(names, index)] += 1
-        if spreadsheet_safe:
-            written = [spreadsheet_cell(cell) for cell in new]
-            for index, (cell, safe) in enumerate(zip(new, written, strict=True)):
-                if cell != safe:
-                    result.neutralised[_column_name(names, index)] += 1
-            new = written
-        if new == cells:
-            out.append(original)
-            continue
-        # Written with CRLF so that csv quotes any cell holding a CR or LF (it only quotes the
-        # characters of its own line terminator), then given the record's own line end.
-        buffer = io.StringIO()
-        csv.writer(
-            buffer,
-            delimiter=delimiter,
-            lineterminator="\r\n",
-            quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
-        ).writerow(new)
-        out.append(buffer.getvalue()[:-2] + _ending(body[end - 1]))
+        cells, end = reader.read(start)
+        if cells is None or cells != _cells(user.record) or end > starts[position + 1]:
+            raise FixedCsvError(_differs(user.record))
+        new = list(cells)
+        for change in user.changes:
+            new[header.index(change.column)] = change.new
+        writer.row(cells, new, header, "".join(lines[start:end]))
+        index = end
+    while index < len(lines):
+        index = _other_lines(writer, reader, lines, header, index, len(lines))
     target = encoding or label
     if target == "utf-8-sig" and label != "utf-8-sig":
         bom = True
-    result.data = _encode("".join(out), target, bom, same=target == label)
+    result.data = _encode("".join(writer.out), target, bom, same=target == label)
     return result
+
+
+def _other_lines(
+    writer: _Writer,
+    reader: _RecordReader,
+    lines: Sequence[str],
+    header: list[str],
+    index: int,
+    limit: int,
+) -> int:
+    """Copy the record on line `index` that is not a user row the check run read (a broken
+    row, a piece of a split one, a repeated header, a blank line) and that ends before line
+    `limit`, where the next user starts; returns the index after it. Its cells are counted
+    under "column N" (they are not under their headers), a repeated header's as the header."""
+    cells, end = reader.read(index)
+    if cells is not None and end <= limit:
+        if not cells or (not cells[0].strip() and not "".join(cells).strip()):
+            writer.out.extend(lines[index:end])  # blank lines are not records
+            return end
+        names = None if [c.replace("\ufeff", "") for c in cells] == header else []
+        writer.row(cells, cells, names, "".join(lines[index:end]))
+        return end
+    # Its opening quote runs on into lines the check run read as users of their own (or past
+    # the field size limit): this line alone, read as the loader did, with the quote taken as
+    # a character.
+    line = lines[index]
+    cells = _quote_as_character(line, writer.delimiter)
+    for number, cell in enumerate(cells):
+        bare = cell.strip('"')  # a spreadsheet reads what follows the stray quote
+        if needs_neutralising(bare) and not is_e164(bare):
+            writer.result.formula_cells[_column_name([], number)] += 1
+    if not writer.spreadsheet_safe:
+        writer.out.append(line)
+        return index + 1
+    # For a spreadsheet the line is written as motiscim read it, the stray quote quoted as a
+    # character, so that the spreadsheet shows the same rows and does not run what follows it.
+    written = [spreadsheet_cell(cell) for cell in cells]
+    for number, (cell, safe) in enumerate(zip(cells, written, strict=True)):
+        if cell != safe:
+            writer.result.neutralised[_column_name([], number)] += 1
+    writer.write(written, _ending(line))
+    return index + 1
+
+
+def _differs(record: UserRecord) -> str:
+    where = f"row {record.row}" + (f" (line {record.line})" if record.line is not None else "")
+    return f"{where} reads differently from the check run: the file changed while it was read?"
 
 
 def _cells(record: UserRecord) -> list[str]:
