@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from checks.engine import Checker, select_rules
 from checks.model import CheckContext, Finding, Severity, UserRecord
 from checks.rules.file import f001_unreadable_export, file_finding
 from motiscim_cli.report import Report, SourceInfo
+
+if TYPE_CHECKING:
+    from motiscim_cli.loaders.columns import SchemaColumn
 
 
 @dataclass(slots=True)
@@ -20,6 +24,9 @@ class CheckOptions:
     column_overrides: Mapping[str, str] = field(default_factory=dict)
     input_format: str | None = None
     severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
+    # The provisioning schema's column choices (preflight --schema, mapping --export);
+    # column_overrides win over them.
+    schema_columns: Mapping[str, SchemaColumn] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -55,7 +62,10 @@ def run_check(
     for path in paths:
         try:
             export = open_export(
-                path, format=options.input_format, column_overrides=options.column_overrides
+                path,
+                format=options.input_format,
+                column_overrides=options.column_overrides,
+                schema_columns=options.schema_columns,
             )
             for record in export.records():
                 if on_record is not None:

@@ -153,3 +153,70 @@ def test_external_id_from_the_step_29_revert_sample() -> None:
         "mailNickname",
         "[mailNickname]",
     )
+
+
+# ---- the loaders look for the schema's columns -------------------------------------------------
+
+
+def read(path: Path, **options: Any) -> tuple[list[Any], list[Any], dict[str, str]]:
+    from motiscim_cli.loaders import open_export
+
+    with open_export(str(path), **options) as export:
+        records = list(export.records())
+        return records, export.file_findings(), dict(export.info.columns)
+
+
+@pytest.mark.parametrize("name", ["users-username-from-mail.csv", "users-username-from-mail.json"])
+def test_loaders_take_the_schema_column_and_an_override_wins(name: str) -> None:
+    from motiscim_cli.loaders.columns import SchemaColumn
+
+    schema = {"employee_number": SchemaColumn.fed_by("userName", "mail")}
+    assert schema["employee_number"].names == ("mail", "emailAddress")
+    records, findings, columns = read(DATA / name, schema_columns=schema)
+    assert columns["employee_number"] == "mail"
+    assert [r.values["employee_number"] for r in records] == [
+        "kari.nordmann@example.no",
+        "kari.nordmann@example.no",
+        "per.berg@example.no ",
+        "liv.dahl@example.no",
+    ]
+    assert [r.user_principal_name for r in records][:2] == [
+        "kari.nordmann@example.no",
+        "ola.hansen@example.no",
+    ]  # the user is still named by the UPN
+    assert findings == []
+    records, _, columns = read(
+        DATA / name,
+        schema_columns=schema,
+        column_overrides={"employee_number": "userPrincipalName"},
+    )
+    assert columns["employee_number"] == "userPrincipalName"
+    assert records[1].values["employee_number"] == "ola.hansen@example.no"
+
+
+@pytest.mark.parametrize(
+    ("name", "noun"),
+    [("users-username-from-mail.csv", "column"), ("users-username-from-mail.json", "property")],
+)
+def test_a_schema_column_the_export_lacks_is_f003_not_f002(name: str, noun: str) -> None:
+    from motiscim_cli.loaders.columns import SchemaColumn
+
+    schema = {
+        "external_id": SchemaColumn.fed_by("externalId", "mailNickname"),
+        "phone_number": SchemaColumn.fed_by(MOBILE, None),  # not mapped: nothing is sent
+    }
+    records, findings, columns = read(DATA / name, schema_columns=schema)
+    assert "external_id" not in columns and "phone_number" not in columns
+    assert {r.values["external_id"] for r in records} == {None}
+    assert [(f.rule, f.severity.value, f.column, f.row, f.message) for f in findings] == [
+        (
+            "F003",
+            "warning",
+            None,
+            None,
+            "The provisioning schema feeds externalId (external_id) from mailNickname, and the "
+            f"export has no 'mailNickname' {noun}: what Entra sends as externalId cannot be "
+            f"checked. Export again with mailNickname, or name the {noun} that holds it with "
+            "--column external_id=HEADER.",
+        )
+    ]

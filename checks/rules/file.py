@@ -122,6 +122,7 @@ def f003_attribute_unchecked(
     users: int = 0,
     override: str | None = None,
     noun: str = "column",
+    schema: tuple[str, str] | None = None,
 ) -> Issue:
     """A mapped attribute has no column, or its column is empty for every user.
 
@@ -134,10 +135,26 @@ def f003_attribute_unchecked(
     Bad: no `mobilePhone` column; `mobilePhone` present but empty in all 1 250 rows. Good: the
     column present and filled for the users who have the value.
 
+    With a provisioning schema (`preflight --schema`, `mapping --export`) the column is the one
+    the schema feeds the attribute from: `[mail]` → userName makes the employee number rules
+    read `mail`, and an export without a `mail` column leaves them unchecked — for
+    employee_number and external_id too, which then have no F002: the export is not broken,
+    it lacks what this schema sends.
+
     Fix: export again with the column (Graph: add it to `$select`; use an account with
     User.Read.All), or name the column with `--column ATTRIBUTE=HEADER`. If the attribute is
     truly unused, ignore this rule for the file.
     """
+    if schema is not None and column is None:
+        target, source = schema
+        return Issue(
+            message=(
+                f"The provisioning schema feeds {target} ({attribute}) from {source}, and the "
+                f"export has no {_quoted_list(looked_for)} {noun}: what Entra sends as "
+                f"{target} cannot be checked. Export again with {source}, or name the {noun} "
+                f"that holds it with --column {attribute}=HEADER."
+            )
+        )
     consequence = _UNCHECKED.get(attribute, f"{attribute} cannot be checked")
     if override is not None and column is None:
         return Issue(

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 from checks.model import Finding, UserRecord
-from motiscim_cli.loaders.columns import JSON_FORMATS, validate_overrides
+from motiscim_cli.loaders.columns import JSON_FORMATS, SchemaColumn, validate_overrides
 from motiscim_cli.loaders.sniff import (
     HEAD_BYTES,
     NotAnExport,
@@ -124,8 +124,12 @@ def open_export(
     *,
     format: str | None = None,
     column_overrides: Mapping[str, str] | None = None,
+    schema_columns: Mapping[str, SchemaColumn] | None = None,
 ) -> LoadedExport:
     """Open an export, detect its shape and encoding, and read its header (or first user).
+
+    `schema_columns`: the columns a provisioning schema feeds Motimate attributes from, looked
+    for instead of the default mapping's (`column_overrides` still win).
 
     Raises `UnreadableExport` (F001) when the file is missing, a directory, not text (an Excel
     workbook, a ZIP, a PDF …), empty, a header without users, a Graph error response or not a
@@ -140,7 +144,7 @@ def open_export(
     except NotAnExport as error:
         raise UnreadableExport(path, str(error)) from None
     try:
-        reader = _open_reader(path, handle, format, overrides)
+        reader = _open_reader(path, handle, format, overrides, dict(schema_columns or {}))
     except NotAnExport as error:
         handle.close()
         raise UnreadableExport(path, str(error)) from None
@@ -172,7 +176,11 @@ def _json_lines_after_a_scalar(start: str) -> bool:
 
 
 def _open_reader(
-    path: str, handle: BinaryIO, format: str | None, overrides: dict[str, str]
+    path: str,
+    handle: BinaryIO,
+    format: str | None,
+    overrides: dict[str, str],
+    schema: dict[str, SchemaColumn],
 ) -> _Reader:
     from motiscim_cli.loaders.csv_export import CsvExport
     from motiscim_cli.loaders.json_export import JsonExport
@@ -193,5 +201,9 @@ def _open_reader(
     if not is_json:
         refuse_non_export_text(start)
     if is_json:
-        return JsonExport(path, handle, encoding, format_override=format, overrides=overrides)
-    return CsvExport(path, handle, encoding, format_override=format, overrides=overrides)
+        return JsonExport(
+            path, handle, encoding, format_override=format, overrides=overrides, schema=schema
+        )
+    return CsvExport(
+        path, handle, encoding, format_override=format, overrides=overrides, schema=schema
+    )

@@ -16,7 +16,10 @@ the names the same Entra attribute has in the shapes we read, in order of prefer
 Names are compared ignoring case, spaces, NBSP, a BOM and invisible marks, so
 "User principal name" and "\ufeffuserPrincipalName" both match.
 
-`--column ATTRIBUTE=HEADER` replaces the list for that attribute. Columns that feed nothing
+`--column ATTRIBUTE=HEADER` replaces the list for that attribute. With a provisioning schema,
+an attribute the schema feeds from another Entra attribute (`[mail]` → userName) is looked for
+under that attribute's names (`SchemaColumn`, `entra_names`), unless `--column` names one: the
+user's choice wins. Columns that feed nothing
 (telephoneNumber, businessPhones, authenticationPhoneNumber, displayName …) are never put in
 `UserRecord.values`. The context fields (UPN, object ID, accountEnabled, userType,
 usageLocation, country, directorySynced) always come from their own columns, whatever the
@@ -61,6 +64,37 @@ LOSSY_EXTRA_SOURCES: tuple[str, ...] = ("displayName",)
 
 REQUIRED_ATTRIBUTES: tuple[str, ...] = ("employee_number", "external_id")
 
+# An Entra attribute as a provisioning schema names it → the names its value has in the export
+# shapes we read (the same lists as the default mapping's). Any other attribute (employeeId,
+# mailNickname, department …) is looked for under its own name.
+ENTRA_NAMES: dict[str, tuple[str, ...]] = {
+    "userprincipalname": ATTRIBUTE_SOURCES["employee_number"],
+    "givenname": ATTRIBUTE_SOURCES["first_name"],
+    "surname": ATTRIBUTE_SOURCES["last_name"],
+    "mail": ATTRIBUTE_SOURCES["email"],
+    "mobile": ATTRIBUTE_SOURCES["phone_number"],
+    "jobtitle": ATTRIBUTE_SOURCES["position"],
+    "objectid": ATTRIBUTE_SOURCES["external_id"],
+}
+
+
+def entra_names(attribute: str) -> tuple[str, ...]:
+    """The export names of an Entra attribute: `mobile` → ('mobile', 'mobilePhone')."""
+    return ENTRA_NAMES.get(normalize_header(attribute), (attribute.strip(),))
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaColumn:
+    """The column a provisioning schema chooses for one Motimate attribute."""
+
+    target: str  # the SCIM attribute it feeds: "userName"
+    source: str | None  # the Entra attribute the schema sends; None: the schema maps nothing
+    names: tuple[str, ...]  # the export names that hold it, in order; () when not mapped
+
+    @classmethod
+    def fed_by(cls, target: str, source: str | None) -> SchemaColumn:
+        return cls(target, source, entra_names(source) if source is not None else ())
+
 
 def normalize_header(name: str) -> str:
     """The comparison key of a header: no whitespace, NBSP, BOM or invisible marks; casefolded."""
@@ -84,6 +118,7 @@ class ColumnMap:
     context_index: dict[str, int] = field(default_factory=dict)  # context field -> index
     lossy_index: tuple[int, ...] = ()
     overrides: dict[str, str] = field(default_factory=dict)  # attribute -> requested header
+    schema: dict[str, SchemaColumn] = field(default_factory=dict)  # followed, not overridden
 
     @property
     def recognised(self) -> bool:
@@ -97,8 +132,13 @@ class ColumnMap:
         return None
 
 
-def resolve_columns(headers: Sequence[str], overrides: Mapping[str, str] | None) -> ColumnMap:
-    """Match headers to attributes: overrides first, then the default names in order."""
+def resolve_columns(
+    headers: Sequence[str],
+    overrides: Mapping[str, str] | None,
+    schema: Mapping[str, SchemaColumn] | None = None,
+) -> ColumnMap:
+    """Match headers to attributes: overrides first, then the schema's choice, then the
+    default names in order."""
     positions: dict[str, int] = {}
     seen: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
@@ -116,13 +156,10 @@ def resolve_columns(headers: Sequence[str], overrides: Mapping[str, str] | None)
         header_index=header_index,
         duplicates={key: indices for key, indices in seen.items() if len(indices) > 1},
         overrides=dict(overrides or {}),
+        schema=followed_schema(schema, overrides),
     )
     for attribute in MOTIMATE_ATTRIBUTES:
-        wanted = (
-            (mapping.overrides[attribute],)
-            if attribute in mapping.overrides
-            else ATTRIBUTE_SOURCES[attribute]
-        )
+        wanted = wanted_names(attribute, mapping.overrides, mapping.schema)
         index = _first_present(wanted, positions)
         if index is not None:
             mapping.value_index[attribute] = index
@@ -140,6 +177,26 @@ def resolve_columns(headers: Sequence[str], overrides: Mapping[str, str] | None)
 
 
 _LOSSY_ATTRIBUTES = ("employee_number", "first_name", "last_name", "email", "position")
+
+
+def followed_schema(
+    schema: Mapping[str, SchemaColumn] | None, overrides: Mapping[str, str] | None
+) -> dict[str, SchemaColumn]:
+    """The schema's column choices that apply: an attribute named with --column (or the
+    config's columns:) keeps the user's choice."""
+    return {a: c for a, c in (schema or {}).items() if a not in (overrides or {})}
+
+
+def wanted_names(
+    attribute: str, overrides: Mapping[str, str], schema: Mapping[str, SchemaColumn]
+) -> tuple[str, ...]:
+    """The header names to look for, in order: the override, else the schema's, else the
+    default mapping's. () when the schema maps nothing to the attribute."""
+    if attribute in overrides:
+        return (overrides[attribute],)
+    if attribute in schema:
+        return schema[attribute].names
+    return ATTRIBUTE_SOURCES[attribute]
 
 
 def _first_present(names: Iterable[str], positions: Mapping[str, int]) -> int | None:

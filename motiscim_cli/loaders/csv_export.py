@@ -49,7 +49,12 @@ from checks.rules.file import (
     split_row_issue,
     swallowed_lines_issue,
 )
-from motiscim_cli.loaders.columns import ColumnMap, detect_csv_format, resolve_columns
+from motiscim_cli.loaders.columns import (
+    ColumnMap,
+    SchemaColumn,
+    detect_csv_format,
+    resolve_columns,
+)
 from motiscim_cli.loaders.observe import FileObserver, truthy
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
 
@@ -182,6 +187,7 @@ class CsvExport:
         *,
         format_override: str | None,
         overrides: Mapping[str, str],
+        schema: Mapping[str, SchemaColumn] | None = None,
     ) -> None:
         self.path = path
         self._handle = handle
@@ -216,7 +222,7 @@ class CsvExport:
             raise NotAnExport(f"the header row cannot be read as CSV ({error})") from None
         # A BOM inside a header cell (a BOM'd file saved again with a BOM) is never meant.
         self.header = header = [cell.replace("\ufeff", "") for cell in header]
-        self.map: ColumnMap = resolve_columns(header, overrides)
+        self.map: ColumnMap = resolve_columns(header, overrides, schema)
         self.format = format_override or detect_csv_format(header, type_line)
         if not self.map.recognised:
             raise NotAnExport(
@@ -560,6 +566,7 @@ class CsvExport:
             self.map.overrides,
             duplicates,
             header_line=self.header_line_number,
+            schema=self.map.schema,
         )
         repeats = [*self._repeats]
         repeats += [(line, "preamble", None) for line in self._type_lines]

@@ -45,10 +45,12 @@ from checks.rules.file import (
     json_syntax_issue,
 )
 from motiscim_cli.loaders.columns import (
-    ATTRIBUTE_SOURCES,
     CONTEXT_SOURCES,
     LOSSY_EXTRA_SOURCES,
+    SchemaColumn,
+    followed_schema,
     normalize_header,
+    wanted_names,
 )
 from motiscim_cli.loaders.observe import FileObserver, truthy
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
@@ -434,6 +436,7 @@ class JsonExport:
         *,
         format_override: str | None,
         overrides: Mapping[str, str],
+        schema: Mapping[str, SchemaColumn] | None = None,
     ) -> None:
         self.path = path
         self.encoding_label = encoding.label
@@ -444,6 +447,7 @@ class JsonExport:
         self._items = self._scanner.items()
         self.observer = FileObserver(path)
         self.overrides = dict(overrides)
+        self.schema = followed_schema(schema, overrides)  # the schema's column choices
         self.columns: dict[str, str] = {}  # attribute -> property name (shared with records)
         self._context: dict[str, str] = {}  # context field -> property name
         self._lossy_extra: str | None = None
@@ -548,12 +552,7 @@ class JsonExport:
         for attribute in MOTIMATE_ATTRIBUTES:
             if attribute in self.columns:
                 continue
-            wanted = (
-                (self.overrides[attribute],)
-                if attribute in self.overrides
-                else ATTRIBUTE_SOURCES[attribute]
-            )
-            for name in wanted:
+            for name in wanted_names(attribute, self.overrides, self.schema):
                 key = names.get(normalize_header(name))
                 if key is not None:
                     self.columns[attribute] = key
@@ -615,7 +614,9 @@ class JsonExport:
         return record
 
     def file_findings(self) -> list[Finding]:
-        found = self.observer.findings(self.columns, self.overrides, noun="property")
+        found = self.observer.findings(
+            self.columns, self.overrides, noun="property", schema=self.schema
+        )
         scanner = self._scanner
         if scanner.next_link is not None:
             issue = f007_incomplete_graph_export(scanner.next_link, self._users, scanner.pages)

@@ -17,7 +17,7 @@ from checks.rules.file import (
     f006_duplicate_header,
     file_finding,
 )
-from motiscim_cli.loaders.columns import REQUIRED_ATTRIBUTES, display_names
+from motiscim_cli.loaders.columns import REQUIRED_ATTRIBUTES, SchemaColumn, display_names
 
 # `?` standing where a letter was: between two letters (`J?rgen`, `M??ller` from a two-byte
 # UTF-8 letter), or a run of them (`???` for a name in a script the code page lacks).
@@ -85,21 +85,38 @@ class FileObserver:
         duplicates: Sequence[tuple[str, list[int]]] = (),
         header_line: int | None = None,
         noun: str = "column",
+        schema: Mapping[str, SchemaColumn] | None = None,
     ) -> list[Finding]:
-        """F002, F003, F005, F006 for this file, from what was seen so far."""
+        """F002, F003, F005, F006 for this file, from what was seen so far.
+
+        `schema`: the provisioning schema's column choices (not overridden). An attribute the
+        schema maps nothing to is not sent, so its missing column is no finding; a column the
+        schema names and the export lacks is F003, for every attribute (see F003)."""
         found: list[Finding] = []
+        schema = schema or {}
         for attribute in REQUIRED_ATTRIBUTES:
-            if attribute not in columns:
+            if attribute not in columns and attribute not in schema:
                 issue = f002_required_column_missing(
                     attribute, display_names(attribute), overrides.get(attribute), noun=noun
                 )
                 found.append(file_finding("F002", issue, source=self.source))
         unseen = self._unseen or set()
         for attribute in MOTIMATE_ATTRIBUTES:
-            if attribute in REQUIRED_ATTRIBUTES:
-                continue  # F002 covers their absence; U001/X001 their emptiness, user by user
             column = columns.get(attribute)
-            if column is None:
+            chosen = schema.get(attribute)
+            if chosen is not None and column is None:
+                if chosen.source is None:
+                    continue  # the schema sends nothing to it: nothing to check
+                issue = f003_attribute_unchecked(
+                    attribute,
+                    None,
+                    chosen.names,
+                    noun=noun,
+                    schema=(chosen.target, chosen.source),
+                )
+            elif attribute in REQUIRED_ATTRIBUTES:
+                continue  # F002 covers their absence; U001/X001 their emptiness, user by user
+            elif column is None:
                 issue = f003_attribute_unchecked(
                     attribute,
                     None,
