@@ -597,7 +597,11 @@ def fixed_csv_bytes(
             index = _other_lines(writer, reader, lines, header, index, starts[position + 1])
             continue
         cells, end = reader.read(start)
-        if cells is None or cells != _cells(user.record) or end > starts[position + 1]:
+        if (
+            cells is None
+            or not _reads_as(cells, _cells(user.record), label)
+            or end > starts[position + 1]
+        ):
             raise FixedCsvError(_differs(user.record))
         new = list(cells)
         for change in user.changes:
@@ -662,6 +666,28 @@ def _differs(record: UserRecord) -> str:
 
 def _cells(record: UserRecord) -> list[str]:
     return list(getattr(record.raw, "cells", []))
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _reads_as(cells: list[str], checked: list[str], label: str) -> bool:
+    """True when `cells`, read here, are the cells the check run read.
+
+    Bytes that are not text in the export's encoding (0x81 in cp1252, a stray 0xFF after a
+    UTF-8 BOM) are kept here as surrogates, to be written back as they were; the loader read
+    each as U+FFFD. Those cells are compared as the loader decoded them."""
+    if cells == checked:
+        return True
+    if len(cells) != len(checked) or label not in ("cp1252", "utf-8-sig"):
+        return False
+    codec = "utf-8" if label == "utf-8-sig" else label
+    return [
+        cell.encode(codec, "surrogateescape").decode(codec, "replace")
+        if _UNDECODED.search(cell)
+        else cell
+        for cell in cells
+    ] == checked
 
 
 # ---- output paths --------------------------------------------------------------------------

@@ -605,6 +605,30 @@ def test_utf16_export_is_written_back_as_utf16_with_its_bom(tmp_path: Path) -> N
     ).encode("utf-16-le")
 
 
+@pytest.mark.parametrize(
+    ("bom", "name"),
+    [
+        (b"", "An\x81na L\xe6rling".encode("latin-1")),  # cp1252: 0x81 is no character
+        (codecs.BOM_UTF8, b"An\xffna L\xc3\xa6rling"),  # UTF-8 promised, one byte is not
+    ],
+)
+def test_bytes_that_are_not_text_are_kept_and_do_not_stop_the_csv(
+    tmp_path: Path, bom: bytes, name: bytes
+) -> None:
+    # The check run reads such a byte as U+FFFD (F005); the corrected CSV keeps the byte as it
+    # was, and the row is not taken for one that changed since the check.
+    export = tmp_path / "users.csv"
+    export.write_bytes(
+        bom + b"id;userPrincipalName;givenName;mobilePhone\r\n"
+        b"7c9e6679-7425-40de-944b-e07fc1f90ae7;kari@example.com;" + name + b";+47 987 65 432\r\n"
+    )
+    code, _, err = _fix(str(export), "--csv", "fixed.csv")
+    assert (code, err) == (0, "")
+    assert (tmp_path / "fixed.csv").read_bytes() == export.read_bytes().replace(
+        b"+47 987 65 432", b"+4798765432"
+    )
+
+
 def test_an_encoding_that_cannot_hold_the_data_is_refused_in_one_line(tmp_path: Path) -> None:
     export = _write(
         tmp_path / "users.csv",
