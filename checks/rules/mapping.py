@@ -671,6 +671,7 @@ def m008_mobile_mapped_with_phone_errors(
         if target_key(mapping.target) != target_key(MOBILE_TARGET) and not mapping.reads("mobile"):
             continue
         users = "1 user" if phone_error_users == 1 else f"{phone_error_users} users"
+        have = "has" if phone_error_users == 1 else "have"
         if unfixable:
             can_fix = phone_error_users - unfixable
             detail = f" ({can_fix} with a suggested fix, {unfixable} without one)"
@@ -681,7 +682,7 @@ def m008_mobile_mapped_with_phone_errors(
                 target=mapping.target,
                 now=(
                     f"Users: {mapping.shown} → {mapping.target} is mapped, and {users} in "
-                    f"the export have a phone number that will fail{detail}."
+                    f"the export {have} a phone number that will fail{detail}."
                 ),
                 wanted=(
                     "The guide: fix the numbers (+, country code, digits only) or delete the "
