@@ -3,7 +3,7 @@
 
 `read_schema(path)` parses a file (every failure is one `UnreadableSchema` line),
 `check_schema_file(path)` runs the mapping rules on it, `export_phone_errors(path)` counts an
-export's phone errors for M008.
+export's phone errors for M008 (on the column the schema feeds phoneNumbers from).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from checks.mapping_schema import ProvisioningSchema
     from checks.rules.mapping import MappingCheck
-    from motiscim_cli.report import MappingResult
+    from motiscim_cli.report import MappingResult, SourceInfo
+    from motiscim_cli.schema_columns import SchemaPlan
 
 
 class UnreadableSchema(Exception):
@@ -125,19 +126,30 @@ def mapping_result(
     return MappingResult(path=path, ok=ok, findings=findings), checks
 
 
-def export_phone_errors(path: str, region: str | None = None) -> tuple[int, int]:
-    """(users whose phone number will fail, of whom without a suggested fix) in an export.
+def export_phone_errors(
+    path: str,
+    region: str | None = None,
+    plan: SchemaPlan | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[int, int, list[SourceInfo]]:
+    """(users whose phone number will fail, of whom without a suggested fix, the export as
+    read) for M008.
 
-    Runs only the phone rules (P001–P006 are errors). Raises `ExportUnreadable` with the
-    loader's one-line reason when the file cannot be read.
+    Runs only the phone rules (P001–P006 are errors), on the column the schema feeds
+    phoneNumbers from when a `plan` is given, unless `columns` (the config's columns:) names
+    one. Raises `ExportUnreadable` with the loader's one-line reason when the file cannot be
+    read.
     """
     from motiscim_cli.report import phone_error_counts
     from motiscim_cli.run import CheckOptions, run_check
 
-    report, errors = run_check([path], CheckOptions(region=region, select=["P"]))
+    options = CheckOptions(region=region, select=["P"], column_overrides=dict(columns or {}))
+    if plan is not None:
+        options = plan.options(options)
+    report, errors = run_check([path], options)
     if errors:
         raise ExportUnreadable(errors[0].line())
-    return phone_error_counts(report)
+    return (*phone_error_counts(report), report.sources)
 
 
 class ExportUnreadable(Exception):

@@ -39,10 +39,42 @@ class ConnectionResult:
 
 
 @dataclass(slots=True)
+class UserSource:
+    """How the provisioning schema moved a Motimate attribute's rules off the guide's column
+    (`preflight --schema`, `mapping --export`): what the schema sends, and the column checked
+    in each export."""
+
+    attribute: str  # the Motimate attribute: "employee_number"
+    target: str  # the SCIM attribute: "userName"
+    expression: str | None  # the schema's source expression; None when nothing is mapped
+    source: str | None  # the one Entra attribute sent, when there is one
+    # "attribute": checked on `source`'s column; "not-mapped": nothing sent, not checked;
+    # "not-followed": not one column, the guide's column checked; "overridden": --column or
+    # the config's columns: named the column instead
+    state: str
+    columns: dict[str, str | None]  # export path -> the column checked (None: none)
+    note: str  # the same, in one sentence for people
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "attribute": self.attribute,
+            "target": self.target,
+            "expression": self.expression,
+            "source": self.source,
+            "state": self.state,
+            "columns": dict(self.columns),
+            "note": self.note,
+        }
+
+
+@dataclass(slots=True)
 class MappingResult:
     path: str
     ok: bool
     findings: list[Finding] = field(default_factory=list)
+    # Set when an export was checked with the schema: the attributes whose column the schema
+    # decided (empty when the schema feeds every attribute as the guide does).
+    user_sources: list[UserSource] | None = None
 
 
 @dataclass(slots=True)
@@ -163,14 +195,20 @@ class Report:
                 "skipped": self.connection.skipped,
                 "findings": [finding_json(f, redact=redact) for f in self.connection.findings],
             },
-            "mapping": None
-            if self.mapping is None
-            else {
-                "path": self.mapping.path,
-                "ok": self.mapping.ok,
-                "findings": [finding_json(f, redact=redact) for f in self.mapping.findings],
-            },
+            "mapping": None if self.mapping is None else mapping_json(self.mapping, redact),
         }
+
+
+def mapping_json(mapping: MappingResult, redact: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "path": mapping.path,
+        "ok": mapping.ok,
+        "findings": [finding_json(f, redact=redact) for f in mapping.findings],
+    }
+    if mapping.user_sources is not None:
+        # additive (v1 allows new fields): which columns the user rules ran on by the schema
+        data["user_sources"] = [source.to_json() for source in mapping.user_sources]
+    return data
 
 
 # --redact masks emails and phone numbers, and the employee number too: it is the UPN, which is

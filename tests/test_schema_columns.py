@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+from typer.testing import CliRunner
 
 from checks.mapping_schema import parse_schema
 from checks.mapping_sources import AttributeFeed, user_feeds
+from motiscim_cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -25,6 +30,13 @@ SAMPLES = ROOT / "sample_exports"
 GUIDE = SAMPLES / "entra-provisioning-schema-guide.json"
 MOBILE = 'phoneNumbers[type eq "mobile"].value'
 EMAIL = 'emails[type eq "work"].value'
+REPORT_SCHEMA = json.loads((ROOT / "motiscim_cli/schemas/report-v1.schema.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in tmp_path, where no motiscim.yaml is found unless a test writes one."""
+    monkeypatch.chdir(tmp_path)
 
 
 def guide_with(changes: dict[str, Any]) -> dict[str, Any]:
@@ -219,4 +231,393 @@ def test_a_schema_column_the_export_lacks_is_f003_not_f002(name: str, noun: str)
             f"checked. Export again with mailNickname, or name the {noun} that holds it with "
             "--column external_id=HEADER.",
         )
+    ]
+
+
+# ---- the commands --------------------------------------------------------------------------------
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, Any]:
+        data = json.loads(self.stdout)
+        jsonschema.validate(data, REPORT_SCHEMA)
+        return data
+
+
+def motiscim(*args: str) -> Ran:
+    env = {"NO_COLOR": "1", "COLUMNS": "200", "MOTIMATE_SCIM_TENANT_URL": None}
+    result = CliRunner().invoke(app, list(args), env=env)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def here(*names: str) -> None:
+    """Copy files from tests/data (or sample_exports) into the working directory, so that
+    reports name them as a user would."""
+    for name in names:
+        source = DATA / name if (DATA / name).exists() else SAMPLES / name
+        shutil.copy(source, Path.cwd() / name)
+
+
+def write_schema(name: str, changes: dict[str, Any]) -> str:
+    Path(name).write_text(json.dumps(guide_with(changes), indent=2), encoding="utf-8")
+    return name
+
+
+def panel(stdout: str) -> list[str]:
+    """The lines of the first panel of a table report, unwrapped: Rich wraps a long line
+    inside the panel, and a wrapped line goes on without a capital."""
+    lines: list[str] = []
+    for line in stdout[: stdout.index("┗")].splitlines()[1:]:
+        text = line.strip("┃ ")
+        if lines and text[:1].islower():
+            lines[-1] += " " + text
+        else:
+            lines.append(text)
+    return lines
+
+
+def user_findings(data: dict[str, Any]) -> list[tuple]:
+    return [
+        (f["rule"], f["row"], f["column"], f["value"], f["fix"], f["related_rows"])
+        for f in data["findings"]
+    ]
+
+
+KARI = "kari.nordmann@example.no"
+PER = "per.berg@example.no "
+# users-username-from-mail.csv read with the guide's columns: the shared and the spaced mail
+# are email findings only; every UPN is clean and unique.
+GUIDE_COLUMN_FINDINGS = [
+    ("E004", 1, "mail", KARI, None, [2]),
+    ("E004", 2, "mail", KARI, None, [1]),
+    ("E002", 3, "mail", PER, PER.strip(), []),
+]
+USER_NAME_FROM_MAIL = {
+    "attribute": "employee_number",
+    "target": "userName",
+    "expression": "[mail]",
+    "source": "mail",
+    "state": "attribute",
+    "columns": {"users-username-from-mail.csv": "mail"},
+    "note": "userName (employee_number) checked on column mail (from the schema).",
+}
+
+
+def test_preflight_checks_user_name_on_the_mail_column_the_schema_feeds_it_from() -> None:
+    here("users-username-from-mail.csv", "schema-username-from-mail.json")
+    export, schema = "users-username-from-mail.csv", "schema-username-from-mail.json"
+
+    without = motiscim("preflight", export, "-f", "json")
+    assert without.exit_code == 1  # per.berg's mail has a trailing space (E002)
+    assert user_findings(without.json()) == GUIDE_COLUMN_FINDINGS
+
+    ran = motiscim("preflight", export, "--schema", schema, "-f", "json")
+    assert ran.exit_code == 1
+    data = ran.json()
+    assert user_findings(data) == [
+        ("E004", 1, "mail", KARI, None, [2]),
+        ("U003", 1, "mail", KARI, None, [2]),
+        ("E004", 2, "mail", KARI, None, [1]),
+        ("U003", 2, "mail", KARI, None, [1]),
+        ("E002", 3, "mail", PER, PER.strip(), []),
+        ("U002", 3, "mail", PER, PER.strip(), []),
+    ]
+    assert [f["user"]["user_principal_name"] for f in data["findings"][1:4:2]] == [
+        KARI,
+        "ola.hansen@example.no",
+    ]  # the users are still named by their UPN
+    assert data["summary"]["users_with_errors"] == 3
+    assert data["sources"][0]["columns"]["employee_number"] == "mail"
+    mapping = data["mapping"]
+    assert mapping["user_sources"] == [USER_NAME_FROM_MAIL]
+    assert [(f["rule"], f["column"], f["value"]) for f in mapping["findings"]] == [
+        ("M010", "userName", "[mail]")
+    ]
+    assert data["email"]["test_users"][0]["user_principal_name"] == "liv.dahl@example.no"
+    assert len(data["email"]["test_users"]) == 1  # kari now has an error (U003)
+
+    table = motiscim("preflight", export, "--schema", schema)
+    assert table.exit_code == 1
+    assert "┃ Export      NOT READY  3 of 4 users would fail to sync" in table.stdout
+    assert (
+        "Read: users-username-from-mail.csv (entra-portal-csv, utf-8, 4 users)\n"
+        "Columns from the schema schema-username-from-mail.json:\n"
+        "  userName (employee_number) checked on column mail (from the schema).\n"
+    ) in table.stdout
+
+
+def test_graph_json_export_follows_the_schema_too() -> None:
+    here("users-username-from-mail.json", "schema-username-from-mail.json")
+    ran = motiscim(
+        "preflight",
+        "users-username-from-mail.json",
+        "--schema",
+        "schema-username-from-mail.json",
+        "-f",
+        "json",
+    )
+    assert ran.exit_code == 1
+    data = ran.json()
+    assert [
+        (f["rule"], f["pointer"], f["column"], f["value"])
+        for f in data["findings"]
+        if f["attribute"] == "employee_number"
+    ] == [
+        ("U003", "/value/0", "mail", KARI),
+        ("U003", "/value/1", "mail", KARI),
+        ("U002", "/value/2", "mail", PER),
+    ]
+    assert data["mapping"]["user_sources"][0]["columns"] == {
+        "users-username-from-mail.json": "mail"
+    }
+
+
+def test_an_explicit_column_wins_over_the_schema(tmp_path: Path) -> None:
+    here("users-username-from-mail.csv", "schema-username-from-mail.json")
+    export, schema = "users-username-from-mail.csv", "schema-username-from-mail.json"
+    overridden = {
+        **USER_NAME_FROM_MAIL,
+        "state": "overridden",
+        "columns": {export: "userPrincipalName"},
+        "note": "userName (employee_number) is fed by [mail] in the schema, but checked on "
+        "column userPrincipalName, as --column or the config's columns: say.",
+    }
+    ran = motiscim(
+        "preflight", export, "--schema", schema, "--column", "employee_number=userPrincipalName"
+    )
+    assert ran.exit_code == 1
+    assert f"  {overridden['note']}\n" in ran.stdout
+    ran = motiscim(
+        "preflight",
+        export,
+        "--schema",
+        schema,
+        "--column",
+        "employee_number=userPrincipalName",
+        "-f",
+        "json",
+    )
+    assert ran.exit_code == 1
+    data = ran.json()
+    assert user_findings(data) == GUIDE_COLUMN_FINDINGS
+    assert data["mapping"]["user_sources"] == [overridden]
+    # The config's columns: is the user's choice as well.
+    (tmp_path / "motiscim.yaml").write_text(
+        "columns:\n  employee_number: userPrincipalName\n", encoding="utf-8"
+    )
+    data = motiscim("preflight", export, "--schema", schema, "-f", "json").json()
+    assert user_findings(data) == GUIDE_COLUMN_FINDINGS
+    assert data["mapping"]["user_sources"] == [overridden]
+
+
+def test_external_id_fed_by_the_upn_is_checked_for_uniqueness_and_emptiness_on_upns() -> None:
+    here("users-externalid-from-upn.csv", "schema-externalid-from-upn.json")
+    export = "users-externalid-from-upn.csv"
+    ran = motiscim("preflight", export, "--schema", "schema-externalid-from-upn.json", "-f", "json")
+    assert ran.exit_code == 1
+    data = ran.json()
+    upn = "userPrincipalName"
+    assert user_findings(data) == [
+        ("U003", 1, upn, KARI, None, [2]),
+        ("X003", 1, upn, KARI, None, [2]),
+        ("U003", 2, upn, "Kari.Nordmann@example.no", None, [1]),
+        ("X003", 2, upn, "Kari.Nordmann@example.no", None, [1]),
+        ("U001", 3, upn, None, None, []),
+        ("X001", 3, upn, None, None, []),
+    ]  # no X002 (not a GUID) on every user: only object IDs are GUIDs
+    assert data["mapping"]["user_sources"] == [
+        {
+            "attribute": "external_id",
+            "target": "externalId",
+            "expression": "[userPrincipalName]",
+            "source": upn,
+            "state": "attribute",
+            "columns": {export: upn},
+            "note": "externalId (external_id) checked on column userPrincipalName (from the "
+            "schema). X002 (not a GUID) not run: only object IDs are GUIDs.",
+        }
+    ]
+    assert [(f["rule"], f["severity"]) for f in data["mapping"]["findings"]] == [("M001", "error")]
+    # The guide's schema checks the object IDs: all four are GUIDs and unique.
+    here("entra-provisioning-schema-guide.json")
+    data = motiscim(
+        "preflight", export, "--schema", "entra-provisioning-schema-guide.json", "-f", "json"
+    ).json()
+    assert [(f["rule"], f["row"], f["column"]) for f in data["findings"]] == [
+        ("U003", 1, upn),
+        ("U003", 2, upn),
+        ("U001", 3, upn),
+    ]
+    assert data["mapping"]["user_sources"] == []
+
+
+def test_step_29_revert_external_id_column_missing_from_the_export_is_f003() -> None:
+    here("entra-users-download.csv", "entra-provisioning-schema-step29-revert.json")
+    export = "entra-users-download.csv"
+    schema = "entra-provisioning-schema-step29-revert.json"
+    ran = motiscim("preflight", export, "--schema", schema, "-f", "json")
+    assert ran.exit_code == 1
+    data = ran.json()
+    f003 = [f for f in data["findings"] if f["rule"] in ("F002", "F003")]
+    assert [(f["rule"], f["severity"], f["row"], f["column"], f["message"]) for f in f003] == [
+        (
+            "F003",
+            "warning",
+            None,
+            None,
+            "The provisioning schema feeds externalId (external_id) from mailNickname, and the "
+            "export has no 'mailNickname' column: what Entra sends as externalId cannot be "
+            "checked. Export again with mailNickname, or name the column that holds it with "
+            "--column external_id=HEADER.",
+        )
+    ]
+    assert not [f for f in data["findings"] if f["attribute"] == "external_id"]
+    assert "external_id" not in data["sources"][0]["columns"]
+    (source,) = data["mapping"]["user_sources"]
+    assert (source["state"], source["columns"], source["note"]) == (
+        "attribute",
+        {export: None},
+        "externalId (external_id) is fed by mailNickname in the schema; entra-users-download.csv "
+        "has no mailNickname column, so external_id is not checked there. X002 (not a GUID) not "
+        "run: only object IDs are GUIDs.",
+    )
+    assert data["mapping"]["findings"][0]["rule"] == "M002"
+
+
+def test_a_deleted_mobile_mapping_means_phone_numbers_are_not_checked() -> None:
+    here("entra-users-download.csv")
+    export = "entra-users-download.csv"
+    schema = write_schema("no-mobile.json", {MOBILE: None})
+    guide = motiscim("preflight", export, "-f", "json").json()
+    phones = [f["rule"] for f in guide["findings"] if f["attribute"] == "phone_number"]
+    assert phones  # the sample plants phone problems
+    ran = motiscim("preflight", export, "--schema", schema, "-f", "json")
+    data = ran.json()
+    assert [f for f in data["findings"] if f["attribute"] == "phone_number"] == []
+    assert not [f for f in data["findings"] if f["rule"] == "F003"]
+    assert data["mapping"]["ok"] is True
+    assert data["mapping"]["user_sources"] == [
+        {
+            "attribute": "phone_number",
+            "target": MOBILE,
+            "expression": None,
+            "source": None,
+            "state": "not-mapped",
+            "columns": {export: None},
+            "note": f"Nothing is mapped to {MOBILE} in the schema: Entra sends no "
+            "phone_number, so it is not checked.",
+        }
+    ]
+    assert data["summary"]["users_with_errors"] < guide["summary"]["users_with_errors"]
+
+
+def test_an_expression_that_is_not_one_column_keeps_the_guide_column_and_says_so() -> None:
+    here("users-username-from-mail.csv")
+    export = "users-username-from-mail.csv"
+    schema = write_schema("coalesce.json", {EMAIL: "Coalesce([mail], [userPrincipalName])"})
+    ran = motiscim("preflight", export, "--schema", schema, "-f", "json")
+    assert ran.exit_code == 1
+    data = ran.json()
+    assert user_findings(data) == GUIDE_COLUMN_FINDINGS
+    assert [(s["state"], s["columns"], s["note"]) for s in data["mapping"]["user_sources"]] == [
+        (
+            "not-followed",
+            {export: "mail"},
+            f"{EMAIL} (email) is fed by Coalesce([mail], [userPrincipalName]) in the schema, "
+            "which is not one column (it combines mail, userPrincipalName): checked on column "
+            "mail, the guide's.",
+        )
+    ]
+
+
+def test_an_unreadable_schema_stops_preflight_before_the_export_is_read() -> None:
+    here("users-username-from-mail.csv")
+    Path("schema.json").write_text("[]", encoding="utf-8")
+    ran = motiscim("preflight", "users-username-from-mail.csv", "--schema", "schema.json")
+    assert (ran.exit_code, ran.stdout) == (2, "")
+    assert ran.stderr == (
+        "motiscim preflight: cannot read schema.json: not an Entra provisioning schema: it is "
+        "a JSON array, not an object\n"
+    )
+
+
+# ---- mapping --export: M008 counts on the column that feeds phoneNumbers -------------------------
+
+
+def test_mapping_export_counts_phone_errors_on_the_column_the_schema_feeds_them_from() -> None:
+    here("users-username-from-mail.csv", "schema-phone-from-telephone.json")
+    here("entra-provisioning-schema-guide.json")
+    export, schema = "users-username-from-mail.csv", "schema-phone-from-telephone.json"
+    ran = motiscim("mapping", schema, "--export", export, "--format", "json")
+    assert ran.exit_code == 0  # warnings: it syncs, with one phone number that will fail
+    block = ran.json()["mapping"]
+    assert [(f["rule"], f["severity"], f["value"]) for f in block["findings"]] == [
+        ("M010", "warning", "[telephoneNumber]"),
+        ("M008", "warning", "[telephoneNumber]"),
+    ]
+    assert block["findings"][1]["message"].startswith(
+        f"Users: telephoneNumber → {MOBILE} is mapped, and 1 user in the export has a phone "
+        "number that will fail (each with a suggested fix)."
+    )  # ola's 22000002 in telephoneNumber; every mobilePhone is right
+    assert block["user_sources"] == [
+        {
+            "attribute": "phone_number",
+            "target": MOBILE,
+            "expression": "[telephoneNumber]",
+            "source": "telephoneNumber",
+            "state": "attribute",
+            "columns": {export: "telephoneNumber"},
+            "note": f"{MOBILE} (phone_number) checked on column telephoneNumber (from the schema).",
+        }
+    ]
+    table = motiscim("mapping", schema, "--export", export)
+    assert table.exit_code == 0
+    assert panel(table.stdout)[2:] == [
+        f"Export {export}: {MOBILE} (phone_number) checked on column telephoneNumber (from the "
+        "schema)."
+    ]
+    # The guide's schema counts mobilePhone, which is clean: no M008, nothing followed.
+    guide = motiscim(
+        "mapping", "entra-provisioning-schema-guide.json", "--export", export, "--format", "json"
+    )
+    assert guide.exit_code == 0
+    assert guide.json()["mapping"]["findings"] == []
+    assert guide.json()["mapping"]["user_sources"] == []
+    # Without --export there is no user_sources block at all.
+    alone = motiscim("mapping", schema, "--format", "json").json()["mapping"]
+    assert "user_sources" not in alone
+
+
+def test_mapping_export_without_the_schema_column_counts_nothing_and_says_so(
+    tmp_path: Path,
+) -> None:
+    here("users-username-from-mail.json", "users-username-from-mail.csv")
+    here("schema-phone-from-telephone.json")
+    schema = "schema-phone-from-telephone.json"
+    ran = motiscim(
+        "mapping", schema, "--export", "users-username-from-mail.json", "--format", "json"
+    )
+    assert ran.exit_code == 0
+    block = ran.json()["mapping"]
+    assert [f["rule"] for f in block["findings"]] == ["M010"]
+    assert block["user_sources"][0]["note"] == (
+        f"{MOBILE} (phone_number) is fed by telephoneNumber in the schema; "
+        "users-username-from-mail.json has no telephoneNumber column, so phone_number is not "
+        "checked there."
+    )
+    # motiscim.yaml columns: wins over the schema: mobilePhone is counted (and is clean).
+    (tmp_path / "motiscim.yaml").write_text(
+        "columns:\n  phone_number: mobilePhone\n", encoding="utf-8"
+    )
+    block = motiscim(
+        "mapping", schema, "--export", "users-username-from-mail.csv", "--format", "json"
+    ).json()["mapping"]
+    assert [f["rule"] for f in block["findings"]] == ["M010"]
+    assert [(s["state"], s["columns"]) for s in block["user_sources"]] == [
+        ("overridden", {"users-username-from-mail.csv": "mobilePhone"})
     ]

@@ -43,7 +43,8 @@ def mapping(
             "--export",
             metavar="FILE",
             help="A user export (Entra CSV, Graph JSON, PowerShell CSV): M008 then counts the "
-            "users whose mobile numbers will fail while mobile is mapped.",
+            "users whose phone numbers will fail, in the column the schema feeds phoneNumbers "
+            "from.",
         ),
     ] = None,
     region: Annotated[
@@ -68,7 +69,8 @@ def mapping(
     Catches the step-29 revert (mailNickname back where objectId belongs), matching on
     userPrincipalName or group displayName, a disabled Users mapping, missing, leftover and
     changed mappings (a change agreed with Motimate goes in motiscim.yaml `mapping:`); with
-    --export, a mapped mobile while users' phone numbers will fail.
+    --export, a mapped mobile while users' phone numbers will fail (counted in the column the
+    schema feeds phoneNumbers from, unless the config's columns: names one).
     Exit 0 ready (no errors), 1 errors found, 2 unreadable file, not a schema or an unusable
     config file.
     """
@@ -95,9 +97,17 @@ def mapping(
         raise typer.Exit(2) from None
     phone_users: int | None = None
     unfixable = 0
+    plan = None
     if export is not None:
+        from motiscim_cli.schema_columns import SchemaPlan
+
+        # Only the phone rules run on the export (M008): they follow the schema's source of
+        # phoneNumbers, and the report says which column that was.
+        plan = SchemaPlan.of(schema_file, schema, overrides=settings.columns, only=["phone_number"])
         try:
-            phone_users, unfixable = export_phone_errors(export, region.upper() if region else None)
+            phone_users, unfixable, sources = export_phone_errors(
+                export, region.upper() if region else None, plan, settings.columns
+            )
         except ExportUnreadable as error:
             typer.echo(error.line, err=True)
             raise typer.Exit(2) from None
@@ -108,6 +118,8 @@ def mapping(
         unfixable=unfixable,
         agreed=settings.mapping,
     )
+    if plan is not None:
+        result.user_sources = plan.user_sources(sources)
     if output_format == "json":
         text = render_json(Report(mapping=result))
     else:

@@ -1,7 +1,9 @@
 """`motiscim preflight EXPORT…`: the whole preflight in one command, with one verdict.
 
 check (the export, user by user) + connect (when a tenant URL is known) + mapping (when
-`--schema` is given) + the notification email of guide step 47. Each part is the same code its
+`--schema` is given) + the notification email of guide step 47. With `--schema`, the schema is
+read first: the user rules check the column it really feeds each Motimate attribute from
+(`motiscim_cli.schema_columns`), and the report says which. Each part is the same code its
 own command runs; this module only decides the order, the verdict and the layout.
 """
 
@@ -271,8 +273,21 @@ def _gather(
 ) -> Outcome | int:
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
-    from motiscim_cli.mapping_run import UnreadableSchema, check_schema_file
+    from motiscim_cli.mapping_run import UnreadableSchema, mapping_result, read_schema
     from motiscim_cli.report import ConnectionResult
+    from motiscim_cli.schema_columns import SchemaPlan
+
+    plan: SchemaPlan | None = None
+    if schema is not None:
+        # Read first: the schema decides which column feeds each Motimate attribute, so which
+        # columns the user rules check (an explicit --column still wins).
+        try:
+            parsed = read_schema(schema)
+        except UnreadableSchema as error:
+            typer.echo(f"motiscim preflight: {error.line().removeprefix('motiscim: ')}", err=True)
+            return EXIT_USAGE
+        plan = SchemaPlan.of(schema, parsed, overrides=options.column_overrides)
+        options = plan.options(options)
 
     directory = UserDirectory(settings.test_users)
     report, errors = run_checked(exports, config, directory, options)
@@ -294,18 +309,16 @@ def _gather(
         report.connection = ConnectionResult(url="", ok=False, skipped=SKIPPED_CONNECTION)
 
     mapping_checks: list[MappingCheck] = []
-    if schema is not None:
+    if plan is not None:
         phone_users, unfixable = phone_error_counts(report)
-        try:
-            report.mapping, mapping_checks = check_schema_file(
-                schema,
-                phone_error_users=phone_users,
-                unfixable=unfixable,
-                agreed=dict(config.mapping) or None,
-            )
-        except UnreadableSchema as error:
-            typer.echo(f"motiscim preflight: {error.line().removeprefix('motiscim: ')}", err=True)
-            return EXIT_USAGE
+        report.mapping, mapping_checks = mapping_result(
+            plan.path,
+            parsed,
+            phone_error_users=phone_users,
+            unfixable=unfixable,
+            agreed=dict(config.mapping) or None,
+        )
+        report.mapping.user_sources = plan.user_sources(report.sources)
 
     if report.unreadable:
         return Outcome(
@@ -573,6 +586,11 @@ def render_table(outcome: Outcome, *, color: bool = False, width: int | None = N
     )
     if sources:
         console.print(Text(f"Read: {sources}", style="dim"))
+    if report.mapping is not None and report.mapping.user_sources:
+        # Say which columns were checked because of the schema, before the findings on them.
+        console.print(Text(f"Columns from the schema {report.mapping.path}:"))
+        for source in report.mapping.user_sources:
+            console.print(Text(f"  {source.note}"))
     counts = counts_table(export)
     if counts is not None:
         console.print(counts)
@@ -822,7 +840,9 @@ def preflight(
     schema: Annotated[
         str | None,
         typer.Option(
-            metavar="FILE", help="The Entra provisioning schema JSON, to check the mapping too."
+            metavar="FILE",
+            help="The Entra provisioning schema JSON, to check the mapping too; the user rules "
+            "then check the columns it feeds each Motimate attribute from (--column wins).",
         ),
     ] = None,
     eml: Annotated[

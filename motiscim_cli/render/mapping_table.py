@@ -47,6 +47,9 @@ def render_mapping(
         # Say so: these rows pass because of motiscim.yaml, not because they are the guide's.
         pairs = "; ".join(f"{name} ← {expression}" for name, expression in agreed.items())
         verdict += f"\nAgreed with Motimate (motiscim.yaml mapping): {pairs}."
+    for source in result.user_sources or ():
+        # Which export column a count or a rule used because of this schema (--export).
+        verdict += f"\nExport {', '.join(source.columns)}: {source.note}"
     body = f"{result.path}\n{verdict}"
     console.print(
         Panel(Text(body), title=Text(title, style=title_style), title_align="left", box=box.HEAVY)
