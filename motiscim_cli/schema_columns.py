@@ -110,8 +110,9 @@ class SchemaPlan:
             )
         source = feed.source or ""
         found = {path: header for path, header in columns.items() if header is not None}
-        note = f"{name} checked on {_where(found, '')} (from the schema)" if found else ""
         missing = [path for path, header in columns.items() if header is None]
+        where = _where(found, "", name_exports=bool(missing))
+        note = f"{name} checked on {where} (from the schema)" if found else ""
         if missing:
             names = " or ".join(entra_names(source))
             lacks = (
@@ -128,12 +129,13 @@ class SchemaPlan:
         return note + "."
 
 
-def _where(columns: dict[str, str | None], none: str) -> str:
-    """'column mail', or per export when they differ: 'column mail in a.csv, Mail in b.csv'."""
+def _where(columns: dict[str, str | None], none: str, *, name_exports: bool = False) -> str:
+    """'column mail', or per export when they differ (or `name_exports`): 'column mail in
+    a.csv, Mail in b.csv'."""
     headers = set(columns.values())
     if not columns:
         return none
-    if len(headers) == 1:
+    if len(headers) == 1 and not name_exports:
         (header,) = headers
         return f"column {header}" if header is not None else none
     parts = [f"{header or 'no column'} in {path}" for path, header in columns.items()]

@@ -621,3 +621,35 @@ def test_mapping_export_without_the_schema_column_counts_nothing_and_says_so(
     assert [(s["state"], s["columns"]) for s in block["user_sources"]] == [
         ("overridden", {"users-username-from-mail.csv": "mobilePhone"})
     ]
+
+
+def test_two_exports_each_say_which_column_was_checked() -> None:
+    here("users-username-from-mail.csv", "users-username-from-mail.json")
+    here("schema-phone-from-telephone.json")
+    csv_name, json_name = "users-username-from-mail.csv", "users-username-from-mail.json"
+    ran = motiscim(
+        "preflight",
+        csv_name,
+        json_name,
+        "--schema",
+        "schema-phone-from-telephone.json",
+        "-f",
+        "json",
+    )
+    assert ran.exit_code == 1
+    data = ran.json()
+    assert [
+        (f["rule"], f["source"], f["row"], f["column"], f["value"])
+        for f in data["findings"]
+        if f["attribute"] == "phone_number" or f["rule"] == "F003"
+    ] == [
+        ("P001", csv_name, 2, "telephoneNumber", "22000002"),
+        ("F003", json_name, None, None, None),
+    ]
+    (source,) = data["mapping"]["user_sources"]
+    assert source["columns"] == {csv_name: "telephoneNumber", json_name: None}
+    assert source["note"] == (
+        f"{MOBILE} (phone_number) checked on column telephoneNumber in {csv_name} (from the "
+        f"schema); {json_name} has no telephoneNumber column, so phone_number is not checked "
+        "there."
+    )
