@@ -310,6 +310,15 @@ def test_a_known_url_without_a_token_is_a_usage_error(tmp_path: Path) -> None:
 # ---- mapping, test users, inputs ----------------------------------------------------------------
 
 
+def test_a_mapping_with_warnings_is_ok_but_not_said_to_follow_the_guide(tmp_path: Path) -> None:
+    export = write_export(tmp_path, CLEAN_ROWS)
+    schema = Path(__file__).parent / "data" / "schema-username-from-mail.json"
+    ran = preflight(tmp_path, str(export), "-u", GUIDS[0], "--schema", str(schema))
+    assert "┃ Mapping     OK " in ran.stdout
+    assert f"{schema}: no errors; 1 warning(s) (M010)" in ran.stdout
+    assert "follows the guide" not in ran.stdout
+
+
 def test_schema_checks_the_mapping_and_ticks_the_checklist(tmp_path: Path) -> None:
     export = write_export(tmp_path, CLEAN_ROWS)
     guide = preflight(
@@ -322,6 +331,7 @@ def test_schema_checks_the_mapping_and_ticks_the_checklist(tmp_path: Path) -> No
     )
     assert guide.exit_code == 0, guide.stdout
     assert "┃ Mapping     OK " in guide.stdout
+    assert f"{SAMPLES / 'entra-provisioning-schema-guide.json'} follows the guide" in guide.stdout
     assert "[x] Users are matched on objectId → externalId" in guide.stdout
 
     reverted = preflight(
