@@ -33,13 +33,31 @@ def prepare_output(
 
     Refused (`OutputRefused`): a directory; any of `inputs` (the exports, the schema, the token
     file …, compared after resolving links, so `./users.csv` and a symlink to it are caught);
-    an existing file unless `force`; a file in a directory that does not exist. Devices and
-    pipes (`/dev/stdout`, `/dev/null`) are written in place and need no --force.
+    an existing file unless `force`; a file in a directory that does not exist; a path the
+    checks themselves cannot look at (a name too long for the file system, a directory that
+    may not be searched, a NUL). Devices and pipes (`/dev/stdout`, `/dev/null`) are written in
+    place and need no --force.
     """
     if path is None or str(path) == "-":
         return None
-    target = Path(path)
     shown = os.fspath(path)  # as the user spelled it
+    try:
+        return _checked_output(Path(path), shown, inputs=inputs, force=force, what=what)
+    except OSError as error:  # ENAMETOOLONG, EACCES … from stat(): one line, not a traceback
+        reason = error.strerror or type(error).__name__
+        raise OutputRefused(f"{what} {shown} cannot be written: {reason}.") from None
+    except ValueError as error:  # an embedded NUL, from a config file or a caller
+        raise OutputRefused(f"{what} {shown!r} cannot be written: {error}.") from None
+
+
+def _checked_output(
+    target: Path,
+    shown: str,
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None],
+    force: bool,
+    what: str,
+) -> Path:
     if target.is_dir():
         raise OutputRefused(f"{what} {shown} is a directory; give a file name.")
     for source in inputs:

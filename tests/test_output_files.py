@@ -20,7 +20,7 @@ from typer.testing import CliRunner, Result
 
 from motiscim_cli.app import app
 from motiscim_cli.files import OutputRefused, prepare_output, write_bytes_atomic
-from tests.connect_servers import closed_port
+from tests.connect_servers import MOUNT, RunningServer, closed_port
 from tests.nasty.make_nasty import GRAPH_USER, good_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,6 +151,45 @@ def test_a_directory_or_a_missing_directory_is_one_line(workdir: Path, name: str
     assert sorted(p.name for p in (workdir / "reports").iterdir()) == []
 
 
+TOO_LONG = "r" * 300 + ".out"  # a name over NAME_MAX (255 bytes): stat() fails ENAMETOOLONG
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_name_too_long_for_the_file_system_is_one_line(workdir: Path, name: str) -> None:
+    args, option, _ = COMMANDS[name]
+    result = invoke(*args, option, TOO_LONG)  # catch_exceptions=False: a traceback fails here
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("motiscim"), line
+    assert line.endswith(f"{option} {TOO_LONG} cannot be written: File name too long."), line
+    assert result.stdout == ""
+    assert sorted(p.name for p in workdir.iterdir()) == [
+        "motiscim.yaml",
+        "schema.json",
+        "users.csv",
+    ]
+
+
+def test_connect_refuses_a_name_too_long_before_sending_anything(
+    workdir: Path, scim_http: RunningServer
+) -> None:
+    result = invoke("connect", scim_http.base + MOUNT, "--output", TOO_LONG)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"motiscim: --output {TOO_LONG} cannot be written: File name too long.\n",
+    )
+    assert scim_http.recorder.requests == []  # refused before connecting: nothing was sent
+
+
+def test_init_refuses_a_name_too_long(workdir: Path) -> None:
+    result = invoke("init", TOO_LONG)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"motiscim: the config file {TOO_LONG} cannot be written: File name too long.\n",
+    )
+
+
 def _limit_file_size() -> None:
     # A file-size limit makes writes fail with EFBIG even for root (a full disk, in effect).
     resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
@@ -220,6 +259,10 @@ def test_prepare_output(tmp_path: Path) -> None:
         prepare_output(tmp_path / "sub" / ".." / "users.csv", inputs=[export], force=True)
     with pytest.raises(OutputRefused, match=r"^--eml .* already exists; pass --force"):
         prepare_output(export, what="--eml")
+    with pytest.raises(
+        OutputRefused, match=r"^--output 'a\\x00b' cannot be written: embedded null"
+    ):
+        prepare_output("a\x00b")  # from a config file or a caller: argv cannot hold a NUL
 
 
 def test_write_bytes_atomic_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> None:

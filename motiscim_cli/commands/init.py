@@ -19,13 +19,16 @@ def init(
     rules (select, ignore, severity), exceptions (user, rules, reason). Commands find the file
     in the working directory or its parents, or take --config FILE; their options win over it.
     """
+    import os
     from importlib.resources import files
     from pathlib import Path
 
     from motiscim_cli.files import OutputRefused, prepare_output, write_text_atomic
 
     target = Path(path)
-    if target.exists() and not force:
+    # os.path.exists, not Path.exists: a name too long for the file system is False here and
+    # then refused by prepare_output in one line, instead of a traceback from stat().
+    if os.path.exists(target) and not force:
         typer.echo(f"motiscim: {path} exists; use --force to overwrite it", err=True)
         raise typer.Exit(2)
     try:
