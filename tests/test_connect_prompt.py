@@ -32,10 +32,12 @@ def _read_until_exit(master: int, process: subprocess.Popen[bytes], deadline: fl
     return output
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-def test_the_token_is_read_from_a_hidden_prompt_and_never_echoed(
-    scim_http: RunningServer,
-) -> None:
+PROMPT = b"Secret Token (hidden): "
+
+
+def _start_in_a_terminal(url: str) -> tuple[subprocess.Popen[bytes], int]:
+    """`motiscim connect URL` with a pseudo-terminal as its controlling terminal (stdin, stdout
+    and stderr too), and the terminal's other end to type into and read from."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTIMATE_SCIM_")}
     env.update({"NO_COLOR": "1", "COLUMNS": "200"})
     master, slave = pty.openpty()
@@ -46,7 +48,7 @@ def test_the_token_is_read_from_a_hidden_prompt_and_never_echoed(
         "os.execv(sys.executable, [sys.executable, '-m', 'motiscim_cli', *sys.argv[1:]])"
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", become_terminal_owner, "connect", scim_http.base + MOUNT],
+        [sys.executable, "-c", become_terminal_owner, "connect", url],
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -54,16 +56,29 @@ def test_the_token_is_read_from_a_hidden_prompt_and_never_echoed(
         close_fds=True,
     )
     os.close(slave)
+    return process, master
+
+
+def _read_prompt(master: int, deadline: float) -> bytes:
+    # click writes "Secret Token (hidden):", then getpass turns echo off (discarding
+    # anything typed before) and writes " ": type only after that space.
+    prompt = b""
+    while PROMPT not in prompt and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            prompt += os.read(master, 4096)
+    assert PROMPT in prompt, prompt
+    return prompt
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_the_token_is_read_from_a_hidden_prompt_and_never_echoed(
+    scim_http: RunningServer,
+) -> None:
+    process, master = _start_in_a_terminal(scim_http.base + MOUNT)
     try:
         deadline = time.monotonic() + 20
-        prompt = b""
-        # click writes "Secret Token (hidden):", then getpass turns echo off (discarding
-        # anything typed before) and writes " ": type only after that space.
-        while b"Secret Token (hidden): " not in prompt and time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                prompt += os.read(master, 4096)
-        assert b"Secret Token (hidden): " in prompt, prompt
+        prompt = _read_prompt(master, deadline)
         os.write(master, TOKEN.encode() + b"\n")
         output = prompt + _read_until_exit(master, process, deadline)
         assert process.wait(timeout=5) == 0, output
@@ -77,3 +92,31 @@ def test_the_token_is_read_from_a_hidden_prompt_and_never_echoed(
     assert "OK  HTTP 200 in" in text
     users = [r for r in scim_http.recorder.requests if "/Users?filter=" in r.path]
     assert len(users) == 2 and all(r.authorized for r in users)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize("key", [b"\x04", b"\x03"], ids=["ctrl-d", "ctrl-c"])
+def test_no_token_at_the_prompt_is_a_one_line_usage_error(
+    scim_http: RunningServer, key: bytes
+) -> None:
+    """Ctrl-D (end of input) or Ctrl-C at the prompt: exit 2 and one line, like every other
+    way of giving no token; not typer's "Aborted!" with exit 1, which means a failed
+    connection here."""
+    process, master = _start_in_a_terminal(scim_http.base + MOUNT)
+    try:
+        deadline = time.monotonic() + 20
+        _read_prompt(master, deadline)
+        os.write(master, key)
+        output = _read_until_exit(master, process, deadline)
+        assert process.wait(timeout=5) == 2, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    # the terminal turns the prompt's own line break into CR LF
+    assert output.decode("utf-8", "replace").splitlines() == [
+        "",  # getpass leaves the prompt's line when input ends
+        "motiscim connect: No token entered at the prompt: type or paste the Secret Token, "
+        "set MOTIMATE_SCIM_TOKEN, or pass --token-file FILE.",
+    ]
+    assert scim_http.recorder.requests == []
