@@ -118,7 +118,9 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         return
     directory = target.parent if str(target.parent) else Path(".")
     mode = _mode_for(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    fd, temporary = tempfile.mkstemp(
+        prefix=f".{_temporary_stem(target.name)}.", suffix=".tmp", dir=directory
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -129,6 +131,18 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# Bytes of the target's name kept in its temporary file's name: with '.', '.', mkstemp's 8
+# random characters and '.tmp' that stays far below NAME_MAX (255 on common file systems), so
+# a name that fits the file system always has a temporary file that fits too.
+TEMPORARY_STEM_BYTES = 100
+
+
+def _temporary_stem(name: str) -> str:
+    # Cut in bytes, not characters (a character may take 4); a character cut in half becomes
+    # surrogate escapes, which os.fsencode turns back into the same bytes.
+    return os.fsdecode(os.fsencode(name)[:TEMPORARY_STEM_BYTES])
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:

@@ -170,6 +170,22 @@ def test_a_name_too_long_for_the_file_system_is_one_line(workdir: Path, name: st
     ]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "r" * 250 + ".out",  # 254 bytes: fits, but '.<name>.XXXXXXXX.tmp' would not
+        "€" * 85,  # 255 bytes, 3 a character: the temporary name is cut inside one
+    ],
+    ids=["ascii", "multibyte"],
+)
+def test_a_name_that_fits_the_file_system_is_written(workdir: Path, name: str) -> None:
+    result = invoke("check", "users.csv", "--format", "json", "--output", name)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"motiscim: report written to {name}\n"
+    assert b'"schema": "motiscim.report/v1"' in (workdir / name).read_bytes()
+    assert leftovers(workdir) == []
+
+
 def test_connect_refuses_a_name_too_long_before_sending_anything(
     workdir: Path, scim_http: RunningServer
 ) -> None:
