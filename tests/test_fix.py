@@ -524,8 +524,8 @@ def test_an_output_that_cannot_be_written_is_one_line_before_any_work(
         ("nodir/out.txt", "nodir/out.txt: the directory nodir does not exist."),
         ("nodir/sub/out.txt", "nodir/sub/out.txt: the directory nodir/sub does not exist."),
         ("nodir/", "nodir/ names a directory that does not exist: name a file"),
-        (f"{long}/out.txt", f"{long}/out.txt: cannot be written: File name too long"),
-        (long, f"{long}: cannot be written: File name too long"),
+        (f"{long}/out.txt", f"{long}/out.txt cannot be written: File name too long."),
+        (long, f"{long} cannot be written: File name too long."),
     ]:
         code, out, err = _fix(export, option, target)
         assert (code, out, err) == (2, "", f"motiscim: {option} {reason}\n")
