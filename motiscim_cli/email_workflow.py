@@ -249,7 +249,7 @@ def read_attachments(paths: Sequence[Path]) -> list[Attachment]:
 
 
 def check_writable(
-    target: Path | None,
+    target: str | os.PathLike[str] | None,
     *,
     force: bool,
     inputs: Sequence[str | os.PathLike[str] | None],
@@ -338,7 +338,9 @@ def draft_email(report: Report, selection: Selection, settings: EmailSettings) -
     )
 
 
-def write_eml(path: Path, draft: Draft, attachments: Sequence[Attachment]) -> None:
+def write_eml(
+    path: str | os.PathLike[str], draft: Draft, attachments: Sequence[Attachment]
+) -> None:
     from motiscim_cli.email_draft import to_eml
     from motiscim_cli.files import write_bytes_atomic
 

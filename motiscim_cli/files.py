@@ -33,7 +33,8 @@ def prepare_output(
 
     Refused (`OutputRefused`): a directory; any of `inputs` (the exports, the schema, the token
     file …, compared after resolving links, so `./users.csv` and a symlink to it are caught);
-    an existing file unless `force`; a file in a directory that does not exist; a path the
+    an existing file unless `force`; a file in a directory that does not exist; a name that
+    can only be a directory ('nodir/', checked as typed: `Path` drops the slash); a path the
     checks themselves cannot look at (a name too long for the file system, a directory that
     may not be searched, a NUL). Devices and pipes (`/dev/stdout`, `/dev/null`) are written in
     place and need no --force.
@@ -60,6 +61,12 @@ def _checked_output(
 ) -> Path:
     if target.is_dir():
         raise OutputRefused(f"{what} {shown} is a directory; give a file name.")
+    if _names_a_directory(shown):
+        # Checked as typed: pathlib drops a trailing '/' (and a final '/.'), so 'nodir/' would
+        # otherwise be written as a file named 'nodir'.
+        raise OutputRefused(
+            f"{what} {shown} names a directory that does not exist; give a file name."
+        )
     for source in inputs:
         if source is None or str(source) == "-":
             continue
@@ -76,6 +83,11 @@ def _checked_output(
         if not parent.is_dir():
             raise OutputRefused(f"{what} {shown}: the directory {parent} does not exist.")
     return target
+
+
+def _names_a_directory(path: str) -> bool:
+    """'reports/', 'reports/.', '..': a name that can only be a directory, whatever is there."""
+    return os.path.basename(path) in ("", ".", "..")
 
 
 def _same_file(target: Path, source: Path) -> bool:

@@ -142,13 +142,58 @@ def test_a_directory_or_a_missing_directory_is_one_line(workdir: Path, name: str
     ):
         result = invoke(*args, option, target, "--force")
         assert result.exit_code == 2, result.output
-        if target == "reports" and "Error: Invalid value for" in result.stderr:
-            # options declared dir_okay=False: Typer's own usage error says it
-            assert "file 'reports' is a directory." in result.stderr
-            continue
         [line] = result.stderr.splitlines()
         assert line.startswith("motiscim") and line.endswith(ending), line
     assert sorted(p.name for p in (workdir / "reports").iterdir()) == []
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+@pytest.mark.parametrize("force", [False, True], ids=["", "force"])
+def test_a_trailing_slash_names_a_directory_and_is_one_line(
+    workdir: Path, name: str, force: bool
+) -> None:
+    """`-o nodir/` names a directory: refused in one line, never written as a file 'nodir'
+    (pathlib drops the trailing slash, so it is checked as typed)."""
+    args, option, _ = COMMANDS[name]
+    (workdir / "reports").mkdir()
+    missing = (f"{option} nodir/ names a directory that does not exist; give a file name.",
+               f"{option} nodir/ names a directory that does not exist: name a file")  # fmt: skip
+    existing = (f"{option} reports/ is a directory; give a file name.",
+                f"{option} reports/ is a directory: name a file")  # fmt: skip
+    for target, endings in (
+        ("nodir/", missing),
+        ("nodir/.", tuple(e.replace("nodir/", "nodir/.") for e in missing)),
+        ("reports/", existing),
+        ("users.csv/", tuple(e.replace("nodir/", "users.csv/") for e in missing)),
+    ):
+        result = invoke(*args, option, target, *(["--force"] if force else []))
+        assert (result.exit_code, result.stdout) == (2, ""), (target, result.output)
+        [line] = result.stderr.splitlines()
+        assert line.startswith("motiscim") and line.endswith(endings), line
+    assert sorted(p.name for p in workdir.iterdir()) == [
+        "motiscim.yaml",
+        "reports",
+        "schema.json",
+        "users.csv",
+    ]
+    assert list((workdir / "reports").iterdir()) == []
+
+
+def test_init_refuses_a_trailing_slash(workdir: Path) -> None:
+    (workdir / "conf").mkdir()
+    for target, reason in (
+        ("nodir/", "nodir/ names a directory that does not exist; give a file name."),
+        ("conf/", "conf/ is a directory; give a file name."),
+    ):
+        result = invoke("init", target, "--force")
+        assert (result.exit_code, result.stderr) == (2, f"motiscim: the config file {reason}\n")
+    assert sorted(p.name for p in workdir.iterdir()) == [
+        "conf",
+        "motiscim.yaml",
+        "schema.json",
+        "users.csv",
+    ]
+    assert list((workdir / "conf").iterdir()) == []
 
 
 TOO_LONG = "r" * 300 + ".out"  # a name over NAME_MAX (255 bytes): stat() fails ENAMETOOLONG

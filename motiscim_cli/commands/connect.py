@@ -47,7 +47,7 @@ def run_connect(
     *,
     token_file: Path | None = None,
     output_format: ConnectFormat = ConnectFormat.table,
-    output: Path | None = None,
+    output: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     ca_bundle: Path | None = None,
     slow_after_s: float = DEFAULT_SLOW_AFTER_S,
@@ -191,12 +191,11 @@ def register(app: typer.Typer) -> None:
             typer.Option("--format", help="table for people, json for the report/v1 contract."),
         ] = ConnectFormat.table,
         output: Annotated[
-            Path | None,
+            str | None,  # not Path, which drops a trailing '/' ('nodir/' names a directory)
             typer.Option(
                 "--output",
                 "-o",
                 help="Write the report to FILE instead of stdout.",
-                dir_okay=False,
                 show_default=False,
                 metavar="FILE",
             ),

@@ -71,19 +71,18 @@ def email(
     output_format: Annotated[
         str, typer.Option("--format", "-f", metavar="FORMAT", help="text (default) or markdown.")
     ] = "text",
+    # --output and --eml are str, not Path, which drops a trailing '/' ('nodir/' names a
+    # directory, and would be written as a file 'nodir').
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Write the email text to FILE.", dir_okay=False
-        ),
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the email text to FILE."),
     ] = None,
     eml: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--eml",
             metavar="FILE",
             help="Also write an .eml draft that Outlook/Thunderbird open for editing.",
-            dir_okay=False,
         ),
     ] = None,
     attach: Annotated[
@@ -155,8 +154,8 @@ def run_email(
     sender: str | None = None,
     tenant_url: str | None = None,
     output_format: str = "text",
-    output: Path | None = None,
-    eml: Path | None = None,
+    output: str | None = None,
+    eml: str | None = None,
     attach: Sequence[Path] | None = None,
     force: bool = False,
     config_path: Path | None = None,

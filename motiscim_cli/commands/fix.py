@@ -150,14 +150,14 @@ def fix(
     # never a traceback after the work is done.
     for name, path in outputs:
         try:
-            if same_file(path, export):
-                raise _fail(f"{name} {path} is the input file: motiscim never overwrites the input")
             if os.path.isdir(path):
                 raise _fail(f"{name} {path} is a directory: name a file")
-            if path.endswith(("/", os.sep)):
-                # pathlib drops a trailing '/': 'nodir/' would otherwise be written as a file
-                # named 'nodir'.
+            if os.path.basename(path) in ("", ".", ".."):
+                # pathlib drops a trailing '/' (and a final '/.'): 'nodir/' would otherwise be
+                # written as a file named 'nodir'; 'users.csv/' is no file either.
                 raise _fail(f"{name} {path} names a directory that does not exist: name a file")
+            if same_file(path, export):
+                raise _fail(f"{name} {path} is the input file: motiscim never overwrites the input")
             if os.path.isfile(path) and not force:  # devices (/dev/stdout) need no --force
                 raise _fail(f"{name} {path} already exists: use --force to overwrite it")
             # the shared checks too: a missing directory, the config file as an input

@@ -32,7 +32,8 @@ def init(
         typer.echo(f"motiscim: {path} exists; use --force to overwrite it", err=True)
         raise typer.Exit(2)
     try:
-        prepare_output(target, force=force, what="the config file")
+        # `path` as typed: `target` has lost a trailing '/' ('nodir/' names a directory)
+        prepare_output(path, force=force, what="the config file")
         template = files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
         write_text_atomic(target, template)
     except OutputRefused as error:

@@ -77,7 +77,7 @@ class Outcome:
     refusal: str | None  # why no email was drafted
     mapping_checks: list[MappingCheck] = field(default_factory=list)
     token_origin: str | None = None
-    eml: Path | None = None
+    eml: str | None = None
     fail_on: str = "error"
     redact: bool = False
     agreed: dict[str, str] | None = None  # the config's mapping: agreed with Motimate
@@ -141,14 +141,14 @@ def run_preflight(
     token_file: Path | None = None,
     test_users: Sequence[str] | None = None,
     schema: str | None = None,
-    eml: Path | None = None,
+    eml: str | None = None,
     attach: Sequence[Path] | None = None,
     org: str | None = None,
     to: str | None = None,
     sender: str | None = None,
     force: bool = False,
     output_format: str = "table",
-    output: Path | None = None,
+    output: str | None = None,
     region: str | None = None,
     fail_on: str = "error",
     select: Sequence[str] | None = None,
@@ -358,9 +358,9 @@ def _finish(
     outcome: Outcome,
     settings: EmailSettings,
     attachments: Sequence[Attachment],
-    eml: Path | None,
+    eml: str | None,
     output_format: str,
-    output: Path | None,
+    output: str | None,
     no_color: bool,
     secrets: Sequence[str] = (),
 ) -> int:
@@ -390,7 +390,7 @@ def _finish(
         text = render_table(shown, color=color, width=terminal_width())
     text = scrub(redact(text, secrets), secrets)
     try:
-        emit(text, str(output) if output is not None else None)
+        emit(text, output)
     except OSError as error:
         typer.echo(f"motiscim preflight: cannot write {output}: {error.strerror}", err=True)
         return EXIT_USAGE
@@ -532,7 +532,7 @@ def preflight_json(outcome: Outcome) -> dict[str, Any]:
             for p in (selection.problems if selection else [])
         ],
         "warnings": list(selection.warnings) if selection else [],
-        "eml": str(outcome.eml) if outcome.eml is not None else None,
+        "eml": outcome.eml,
         "text": draft.text if draft else None,
     }
     return data
@@ -852,14 +852,11 @@ def preflight(
             "then check the columns it feeds each Motimate attribute from (--column wins).",
         ),
     ] = None,
+    # --eml and --output are str, not Path, which drops a trailing '/' ('nodir/' names a
+    # directory, and would be written as a file 'nodir').
     eml: Annotated[
-        Path | None,
-        typer.Option(
-            "--eml",
-            metavar="FILE",
-            help="Write the email as an .eml draft to FILE.",
-            dir_okay=False,
-        ),
+        str | None,
+        typer.Option("--eml", metavar="FILE", help="Write the email as an .eml draft to FILE."),
     ] = None,
     attach: Annotated[
         list[Path] | None,
@@ -897,10 +894,7 @@ def preflight(
         ),
     ] = "table",
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Write the report to FILE.", dir_okay=False
-        ),
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.")
     ] = None,
     region: Annotated[
         str | None,
