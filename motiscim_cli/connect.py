@@ -241,6 +241,25 @@ def resolve_token(
     )
 
 
+def prompt_for_token() -> str:
+    """Ask for the token without echoing it: `resolve_token`'s prompt in `connect` and
+    `preflight` (pass it only when stdin is a terminal).
+
+    Ctrl-D (end of input) or Ctrl-C at the prompt raises TokenUnavailable: a usage error
+    (exit 2) like any other way of giving no token, not typer's "Aborted!" with exit 1, which
+    would read as a failed connection (connect) or a preflight that is not ready."""
+    import typer
+
+    try:
+        value: str = typer.prompt("Secret Token (hidden)", hide_input=True, err=True)
+    except typer.Abort:
+        raise TokenUnavailable(
+            f"No token entered at the prompt: type or paste the Secret Token, set {TOKEN_ENV}, "
+            "or pass --token-file FILE."
+        ) from None
+    return value
+
+
 def resolve_tenant_url(
     argument: str | None,
     *,

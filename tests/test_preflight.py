@@ -788,23 +788,31 @@ def test_header_injection_and_bad_senders_are_one_line_usage_errors(
 def test_command_modules_do_not_import_each_other() -> None:
     """What commands share lives outside motiscim_cli/commands: email and preflight share
     motiscim_cli.email_workflow, the schema work is motiscim_cli.mapping_run, the mapping and
-    connection tables are in motiscim_cli/render, phone_error_counts is in report."""
+    connection tables are in motiscim_cli/render, phone_error_counts is in report, the token
+    prompt of connect and preflight is motiscim_cli.connect.prompt_for_token."""
     import ast
 
     from motiscim_cli import report
 
-    def imported(name: str) -> set[str]:
+    def imports(name: str) -> list[ast.ImportFrom]:
         tree = ast.parse((ROOT / "motiscim_cli" / "commands" / f"{name}.py").read_text())
-        return {
-            node.module
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module is not None
-        }
+        return [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
 
-    for name in ("preflight", "email", "mapping"):
+    def imported(name: str) -> set[str]:
+        return {str(node.module) for node in imports(name)}
+
+    def names_from(name: str, module: str) -> set[str]:
+        return {a.name for node in imports(name) if node.module == module for a in node.names}
+
+    commands = sorted(p.stem for p in (ROOT / "motiscim_cli" / "commands").glob("[!_]*.py"))
+    assert {"check", "connect", "email", "mapping", "preflight"} <= set(commands)
+    for name in commands:
         assert not {m for m in imported(name) if m.startswith("motiscim_cli.commands")}, name
+        assert not {a.name for n in imports(name) for a in n.names if a.name == "commands"}, name
     assert "motiscim_cli.email_workflow" in imported("email") & imported("preflight")
     assert "motiscim_cli.mapping_run" in imported("mapping") & imported("preflight")
+    for name in ("connect", "preflight"):
+        assert "prompt_for_token" in names_from(name, "motiscim_cli.connect"), name
     assert callable(report.phone_error_counts)
 
 

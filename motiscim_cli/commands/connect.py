@@ -24,6 +24,7 @@ from motiscim_cli.connect import (
     TokenUnavailable,
     ca_bundle_problem,
     check_connection,
+    prompt_for_token,
     resolve_tenant_url,
     resolve_token,
 )
@@ -128,25 +129,6 @@ def mask_tenant_url(result: ConnectionResult, url: str) -> None:
         if finding.fix is not None:
             finding.fix = scrub(finding.fix, secrets)
     result.url = shown
-
-
-def prompt_for_token() -> str:
-    """Ask for the token without echoing it (only when stdin is a terminal).
-
-    Ctrl-D (end of input) or Ctrl-C at the prompt raises TokenUnavailable: a usage error
-    (exit 2) like any other way of giving no token, not typer's "Aborted!" with exit 1, which
-    would read as a failed connection."""
-    try:
-        value: str = typer.prompt("Secret Token (hidden)", hide_input=True, err=True)
-    except typer.Abort:
-        raise TokenUnavailable(
-            f"No token entered at the prompt: type or paste the Secret Token, set {TOKEN_ENV}, "
-            "or pass --token-file FILE."
-        ) from None
-    return value
-
-
-_prompt_for_token = prompt_for_token  # the name preflight imported first
 
 
 def _write(
@@ -278,7 +260,6 @@ def register(app: typer.Typer) -> None:
 __all__ = [
     "TOKEN_ENV",
     "ConnectFormat",
-    "prompt_for_token",
     "register",
     "render_connection",
     "run_connect",

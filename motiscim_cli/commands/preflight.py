@@ -164,6 +164,7 @@ def run_preflight(
     """The command's work, returning its exit code."""
     from motiscim_cli.connect import (
         TokenUnavailable,
+        prompt_for_token,
         resolve_tenant_url,
         resolve_token,
         secret_forms,
@@ -209,7 +210,7 @@ def run_preflight(
             if interactive is None:
                 interactive = sys.stdin.isatty()
             token, origin = resolve_token(
-                token_file, prompt=_prompt_for_token if interactive else None
+                token_file, prompt=prompt_for_token if interactive else None
             )
     except (PreflightUsageError, EmailUsageError, TokenUnavailable) as error:
         typer.echo(f"motiscim preflight: {error}", err=True)
@@ -239,12 +240,6 @@ def run_preflight(
     outcome.fail_on = fail_on
     outcome.redact = redact
     return _finish(outcome, settings, attachments, eml, output_format, output, no_color, secrets)
-
-
-def _prompt_for_token() -> str:
-    """Ask for the token without echoing it (only when stdin is a terminal), as `connect`."""
-    value: str = typer.prompt("Secret Token (hidden)", hide_input=True, err=True)
-    return value
 
 
 def _usable_ca_bundle(path: Path) -> None:
