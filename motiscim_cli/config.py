@@ -41,12 +41,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING
 
 from checks.mapping_schema import GUIDE_USER_MAPPING, guide_entry
 from checks.model import MOTIMATE_ATTRIBUTES, Finding, Severity
+
+# PyYAML is imported when there is a file to read (`parse_config`), not by every command that
+# looks for one: without a motiscim.yaml, `motiscim check` never needs it. The reader's
+# functions below only run on nodes it composed, so their `from yaml.nodes import …` is a
+# lookup in sys.modules.
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 CONFIG_NAME = "motiscim.yaml"
 FULL_CODE = re.compile(r"[A-Z]\d{3}")
@@ -145,6 +150,8 @@ def load_config(explicit: str | None = None, *, start: Path | None = None) -> Co
 
 def parse_config(text: str, name: str = CONFIG_NAME, *, path: Path | None = None) -> Config:
     """Validate a config document; every error names the line."""
+    import yaml
+
     try:
         yaml.safe_load(text)  # the safe loader refuses python tags and reports syntax errors
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -191,6 +198,8 @@ def _line(node: Node) -> int:
 
 
 def _is_null(node: Node) -> bool:
+    from yaml.nodes import ScalarNode
+
     return (
         isinstance(node, ScalarNode)
         and node.tag == "tag:yaml.org,2002:null"
@@ -200,6 +209,8 @@ def _is_null(node: Node) -> bool:
 
 
 def _kind(node: Node) -> str:
+    from yaml.nodes import MappingNode, SequenceNode
+
     if isinstance(node, MappingNode):
         return "a mapping"
     if isinstance(node, SequenceNode):
@@ -231,6 +242,8 @@ class _Reader:
     # -- shapes --
 
     def mapping(self, node: Node, what: str, allowed: Sequence[str] | None) -> dict[str, Node]:
+        from yaml.nodes import MappingNode, ScalarNode
+
         self.check_tag(node)
         if not isinstance(node, MappingNode):
             raise self.fail(node, f"{what} must be a mapping (key: value lines), not {_kind(node)}")
@@ -253,6 +266,8 @@ class _Reader:
 
     def text(self, node: Node, what: str, *, optional: bool = True) -> str | None:
         """A scalar, exactly as written (`NO` stays 'NO'); null is None where allowed."""
+        from yaml.nodes import ScalarNode
+
         self.check_tag(node)
         if _is_null(node):
             if optional:
@@ -267,6 +282,8 @@ class _Reader:
 
     def texts(self, node: Node, what: str) -> list[tuple[str, Node]]:
         """A list of scalars (a single scalar is not silently accepted as a list of one)."""
+        from yaml.nodes import SequenceNode
+
         self.check_tag(node)
         if _is_null(node):
             return []
@@ -330,6 +347,8 @@ class _Reader:
         A key is a Motimate attribute (`email`) or the SCIM attribute it is sent as
         (`emails[type eq "work"].value`); both are stored under the Motimate attribute, so one
         attribute cannot be given twice under two names."""
+        from yaml.nodes import SequenceNode
+
         if _is_null(node):
             return {}
         result: dict[str, str] = {}
@@ -405,6 +424,8 @@ class _Reader:
             raise self.fail(node, f"{what}: no rule {code}{suggestion} (see `motiscim rules`)")
 
     def exceptions(self, node: Node) -> tuple[ReviewedException, ...]:
+        from yaml.nodes import SequenceNode
+
         self.check_tag(node)
         if _is_null(node):
             return ()

@@ -46,12 +46,14 @@ from checks.rules.connection import (
     url_under_test,
 )
 from motiscim_cli import __version__
+from motiscim_cli.connect_defaults import (  # here too, for this module's callers
+    DEFAULT_TIMEOUT_S,
+    MAX_TIMEOUT_S,
+    TENANT_URL_ENV,
+    TOKEN_ENV,
+)
 from motiscim_cli.report import ConnectionResult
 
-TOKEN_ENV = "MOTIMATE_SCIM_TOKEN"
-TENANT_URL_ENV = "MOTIMATE_SCIM_TENANT_URL"
-DEFAULT_TIMEOUT_S = 10.0
-MAX_TIMEOUT_S = 600.0  # more overflows the socket layer (inf, 1e308) and helps nobody
 DEFAULT_SLOW_AFTER_S = SLOW_AFTER_MS / 1000
 PROBE_ATTRIBUTES = ("userName", "externalId")  # Entra's Test connection; externalId matches
 SCIM_MEDIA_TYPE = "application/scim+json"

@@ -1,7 +1,8 @@
 """`motiscim email EXPORT… --test-user …`: the notification email of guide step 47.
 
 The workflow (settings, test users, draft, .eml) lives in `motiscim_cli.email_workflow`, which
-`preflight` shares; this module is the command's options and what it prints.
+`preflight` shares; this module is the command's options and what it prints. The workflow is
+imported when the command runs, not when the CLI loads (`motiscim check` does not need it).
 """
 
 from __future__ import annotations
@@ -11,21 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from motiscim_cli.email_workflow import (
-    EmailUsageError,
-    check_options,
-    check_writable,
-    draft_email,
-    hints,
-    load_config,
-    read_attachments,
-    refusal_message,
-    resolve_settings,
-    run_checked,
-    selection_messages,
-    write_eml,
-)
 
 EMAIL_FORMATS = ("text", "markdown")
 EXIT_OK, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
@@ -164,6 +150,20 @@ def run_email(
 ) -> int:
     """The command's work, returning its exit code."""
     from motiscim_cli.email_users import UserDirectory
+    from motiscim_cli.email_workflow import (
+        EmailUsageError,
+        check_options,
+        check_writable,
+        draft_email,
+        hints,
+        load_config,
+        read_attachments,
+        refusal_message,
+        resolve_settings,
+        run_checked,
+        selection_messages,
+        write_eml,
+    )
     from motiscim_cli.files import write_text_atomic
 
     try:

@@ -2,7 +2,8 @@
 
 The reading and checking live in `motiscim_cli.mapping_run` (shared with `preflight --schema`
 and `email --schema`), the terminal report in `motiscim_cli.render.mapping_table`; this module
-is the command's options and exit code.
+is the command's options and exit code. Those are imported when the command runs, not when the
+CLI loads.
 """
 
 from __future__ import annotations
@@ -10,14 +11,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-
-from motiscim_cli.mapping_run import (
-    ExportUnreadable,
-    UnreadableSchema,
-    export_phone_errors,
-    mapping_result,
-    read_schema,
-)
 
 FORMATS = ("table", "json")
 
@@ -75,6 +68,13 @@ def mapping(
     config file.
     """
     from motiscim_cli.config import ConfigError, load_config
+    from motiscim_cli.mapping_run import (
+        ExportUnreadable,
+        UnreadableSchema,
+        export_phone_errors,
+        mapping_result,
+        read_schema,
+    )
     from motiscim_cli.options import emit, refuse_unsafe_output, terminal_width, use_color
     from motiscim_cli.render.json_report import render as render_json
     from motiscim_cli.render.mapping_table import render_mapping

@@ -4,7 +4,9 @@ check (the export, user by user) + connect (when a tenant URL is known) + mappin
 `--schema` is given) + the notification email of guide step 47. With `--schema`, the schema is
 read first: the user rules check the column it really feeds each Motimate attribute from
 (`motiscim_cli.schema_columns`), and the report says which. Each part is the same code its
-own command runs; this module only decides the order, the verdict and the layout.
+own command runs; this module only decides the order, the verdict and the layout. Those parts
+are imported when the command runs, not when the CLI loads (`motiscim check` needs none of
+them, least of all the HTTP client).
 """
 
 from __future__ import annotations
@@ -19,31 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from motiscim_cli.email_workflow import (
-    EmailSettings,
-    EmailUsageError,
-    check_options,
-    check_writable,
-    draft_email,
-    hints,
-    load_config,
-    public_url,
-    read_attachments,
-    refusal_message,
-    resolve_settings,
-    run_checked,
-    scrub,
-    selection_messages,
-    url_secrets,
-    write_eml,
-)
-from motiscim_cli.report import phone_error_counts
-
 if TYPE_CHECKING:
     from checks.rules.mapping import MappingCheck
     from motiscim_cli.config import Config
     from motiscim_cli.email_draft import Attachment, Draft
     from motiscim_cli.email_users import Selection
+    from motiscim_cli.email_workflow import EmailSettings
     from motiscim_cli.report import Report, Verdict
     from motiscim_cli.run import CheckOptions
 
@@ -169,6 +152,15 @@ def run_preflight(
         resolve_token,
         secret_forms,
     )
+    from motiscim_cli.email_workflow import (
+        EmailUsageError,
+        check_options,
+        check_writable,
+        load_config,
+        read_attachments,
+        resolve_settings,
+        url_secrets,
+    )
     from motiscim_cli.options import parse_columns, split_codes
     from motiscim_cli.run import FAIL_ON
 
@@ -268,8 +260,9 @@ def _gather(
 ) -> Outcome | int:
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
+    from motiscim_cli.email_workflow import draft_email, public_url, refusal_message, run_checked
     from motiscim_cli.mapping_run import UnreadableSchema, mapping_result, read_schema
-    from motiscim_cli.report import ConnectionResult
+    from motiscim_cli.report import ConnectionResult, phone_error_counts
     from motiscim_cli.schema_columns import SchemaPlan
 
     plan: SchemaPlan | None = None
@@ -339,6 +332,7 @@ def _gather(
 
 def _scrubbed(draft: Draft, secrets: Sequence[str]) -> Draft:
     from motiscim_cli.connect import redact
+    from motiscim_cli.email_workflow import scrub
 
     return dataclasses.replace(
         draft,
@@ -360,6 +354,13 @@ def _finish(
     secrets: Sequence[str] = (),
 ) -> int:
     from motiscim_cli.connect import redact
+    from motiscim_cli.email_workflow import (
+        EmailUsageError,
+        hints,
+        scrub,
+        selection_messages,
+        write_eml,
+    )
     from motiscim_cli.options import emit, terminal_width, use_color
 
     if outcome.draft is not None and secrets:
@@ -403,6 +404,7 @@ def redacted(outcome: Outcome, settings: EmailSettings) -> Outcome:
     --test-user and the sender's address masked (as `check --redact` masks findings); Object
     IDs stay, as in `check`. The draft shown is composed again from the masked values."""
     from motiscim_cli.email_users import Problem
+    from motiscim_cli.email_workflow import draft_email
     from motiscim_cli.report import mask
 
     selection = outcome.selection
