@@ -33,3 +33,10 @@ def test_every_command_is_in_the_readme_or_help() -> None:
     for name in commands - {"init", "rules"}:
         assert f"`motiscim {name}" in README, name
         assert name in result.output, name
+
+
+def test_version_prints_the_package_version() -> None:
+    from motiscim_cli import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"motiscim {__version__}\n")
