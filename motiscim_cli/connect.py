@@ -180,8 +180,9 @@ class TokenUnavailable(Exception):
 
 def read_token_file(path: Path) -> str:
     """The token in a file, as text: UTF-8 (with or without BOM) or UTF-16 with BOM (what
-    Windows PowerShell 5's `>` writes). One final line break is the file's, not the token's,
-    so it is dropped silently; anything else stays for C003 to report.
+    Windows PowerShell 5's `>` writes). The token is the first line, as `pass` and most secret
+    stores write it (later lines are notes: a user name, a URL); spaces, quotes or `Bearer `
+    on that line stay for C003 to report.
 
     A directory, a file of more than 64 KiB (the wrong file, or /dev/zero) or bytes that are
     not text are usage errors, said in one line that never quotes the file's content. A pipe
@@ -211,13 +212,11 @@ def read_token_file(path: Path) -> str:
             f"The token file {path} is not text: not UTF-8{', nor UTF-16' if utf16 else ''} "
             "(save it as plain UTF-8 text)."
         ) from None
-    for ending in ("\r\n", "\n", "\r"):
-        if text.endswith(ending):
-            text = text[: -len(ending)]
-            break
-    if not text:
-        raise TokenUnavailable(f"The token file {path} is empty.")
-    return text
+    lines = text.splitlines()
+    if not lines or not lines[0]:
+        where = "empty" if not text.strip() else "empty on its first line, where the token goes"
+        raise TokenUnavailable(f"The token file {path} is {where}.")
+    return lines[0]
 
 
 def resolve_token(

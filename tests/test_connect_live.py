@@ -282,6 +282,25 @@ def test_token_from_a_file_with_a_final_line_break(
     assert f"Token       from the file {token_file}" in ran.table
 
 
+def test_token_file_from_a_secret_store_uses_its_first_line(
+    scim_http: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # `pass show` and most secret stores print the secret, then notes on later lines.
+    token_file = tmp_path / "token.txt"
+    token_file.write_text(f"{TOKEN}\nuser: admin@example.com\nurl: motimate\n", encoding="utf-8")
+    ran = run_connect(
+        scim_http.base + MOUNT,
+        "--token-file",
+        str(token_file),
+        token=None,
+        caplog=caplog,
+        tmp_path=tmp_path,
+    )
+    assert ran.exit_code == 0
+    assert "C003" not in ran.codes
+    assert "admin@example.com" not in ran.table
+
+
 def test_token_file_written_by_windows_powershell_as_utf16(
     scim_http: RunningServer, tmp_path: Path
 ) -> None:
@@ -1047,6 +1066,12 @@ def test_infinite_timeout_and_threshold_do_not_overflow(scim_http: RunningServer
             "motiscim connect: The token file {tmp}/empty.txt is empty.\n",
         ),
         (
+            ["https://acme.motimateapp.com/scim/v1", "--token-file", "{tmp}/first-empty.txt"],
+            {},
+            "motiscim connect: The token file {tmp}/first-empty.txt is empty on its first line, "
+            "where the token goes.\n",
+        ),
+        (
             ["https://acme.motimateapp.com/scim/v1", "--ca-bundle", "{tmp}/empty.txt"],
             {},
             "motiscim connect: Cannot use the CA bundle {tmp}/empty.txt: it holds no PEM "
@@ -1104,6 +1129,7 @@ def test_usage_errors_exit_2_with_one_line(
     args: list[str], env: dict[str, str | None], message: str, tmp_path: Path
 ) -> None:
     (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "first-empty.txt").write_text("\n" + TOKEN + "\n")
     (tmp_path / "garbage.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\n\xc3(\xff\n")
     (tmp_path / "latin1.txt").write_bytes(TOKEN[:31].encode() + b"\xf8\n")  # cp1252 'ø'
     (tmp_path / "odd-utf16.txt").write_bytes(b"\xff\xfe" + TOKEN.encode("utf-16-le")[:-1])
