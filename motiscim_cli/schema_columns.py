@@ -99,8 +99,13 @@ class SchemaPlan:
                 f"{feed.motimate}, so it is not checked."
             )
         if state == "overridden":
+            fed = (
+                f"Nothing is mapped to {feed.target}"
+                if feed.state == "not-mapped"
+                else f"{name} is fed by {feed.expression}"
+            )
             return (
-                f"{name} is fed by {feed.expression} in the schema, but checked on "
+                f"{fed} in the schema, but checked on "
                 f"{_where(columns, 'no column')}, as --column or the config's columns: say."
             )
         if state == "not-followed":

@@ -516,6 +516,32 @@ def test_a_deleted_mobile_mapping_means_phone_numbers_are_not_checked() -> None:
     assert data["summary"]["users_with_errors"] < guide["summary"]["users_with_errors"]
 
 
+def test_a_column_named_for_an_attribute_the_schema_does_not_map_says_nothing_is_mapped() -> None:
+    here("entra-users-download.csv")
+    export = "entra-users-download.csv"
+    schema = write_schema("no-mobile.json", {MOBILE: None})
+    note = (
+        f"Nothing is mapped to {MOBILE} in the schema, but checked on column mobilePhone, "
+        "as --column or the config's columns: say."
+    )
+    args = ("preflight", export, "--schema", schema, "--column", "phone_number=mobilePhone")
+    ran = motiscim(*args)
+    assert f"  {note}\n" in ran.stdout
+    data = motiscim(*args, "-f", "json").json()
+    assert data["mapping"]["user_sources"] == [
+        {
+            "attribute": "phone_number",
+            "target": MOBILE,
+            "expression": None,
+            "source": None,
+            "state": "overridden",
+            "columns": {export: "mobilePhone"},
+            "note": note,
+        }
+    ]
+    assert [f for f in data["findings"] if f["attribute"] == "phone_number"] != []
+
+
 def test_an_expression_that_is_not_one_column_keeps_the_guide_column_and_says_so() -> None:
     here("users-username-from-mail.csv")
     export = "users-username-from-mail.csv"
