@@ -4,6 +4,7 @@ object; `to_json()` is the `motiscim.report/v1` contract (../shared/contracts/re
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -230,6 +231,26 @@ def mask(value: str | None) -> str | None:
     return value[:3] + "*" * (len(value) - 5) + value[-2:]
 
 
+# An address or a phone number typed into another field (a name, a job title): the fix of such
+# a cell repeats it, so --redact masks what looks like one wherever it stands.
+_CONTACT_IN_TEXT = re.compile(r"[^\s@]+@[^\s@]+|\+?\d[\d ().\-\u00a0]{5,}\d")
+
+
+def scrub_contacts(text: str | None) -> str | None:
+    """`text` with every email address or phone number in it masked, for --redact."""
+    if text is None:
+        return None
+    return _CONTACT_IN_TEXT.sub(lambda match: mask(match.group()) or "", text)
+
+
+def redacted_fix(finding: Finding) -> str | None:
+    """The fix as --redact shows it: None for an email, phone or employee number (the fix is
+    the value); contacts masked inside any other fix (`Call +47 987 12 398` as a surname)."""
+    if finding.attribute in REDACTED_ATTRIBUTES:
+        return None
+    return scrub_contacts(finding.fix)
+
+
 def finding_json(finding: Finding, *, redact: bool = False) -> dict[str, Any]:
     sensitive = redact and finding.attribute in REDACTED_ATTRIBUTES
     upn = finding.user_principal_name
@@ -252,7 +273,7 @@ def finding_json(finding: Finding, *, redact: bool = False) -> dict[str, Any]:
         "column": finding.column,
         "value": None if redact else finding.value,
         "message": finding.message,
-        "fix": None if sensitive else finding.fix,
+        "fix": redacted_fix(finding) if redact else finding.fix,
         "fix_confidence": None if sensitive else finding.fix_confidence,
         "related_rows": list(finding.related_rows),
     }

@@ -250,6 +250,31 @@ def test_redact_hides_every_upn_email_and_phone_of_the_sample(output_format):
         assert secret not in result.stdout, (output_format, secret)
 
 
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_redact_masks_contacts_typed_into_names(output_format, tmp_path):
+    # N002 suggests the trimmed name, which here is an address and a phone number
+    export = tmp_path / "users.csv"
+    export.write_text(
+        "id,userPrincipalName,mail,givenName,surname\n"
+        "4f5c3a9e-2b1d-4c6e-9a7f-1e2d3c4b5a60,u4711@example.com,u4711@example.com,"
+        '" kari.private@fjordpost.test","Call +47 987 12 398 "\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["check", str(export), "--redact", "--format", output_format])
+    assert result.exit_code == 0, result.output
+    for secret in ("kari.private", "fjordpost", "987 12 398", "u4711"):
+        assert secret not in result.stdout, (output_format, secret)
+    if output_format == "json":
+        fixes = {
+            f["rule"] + (f["column"] or ""): f["fix"] for f in json.loads(result.stdout)["findings"]
+        }
+        assert fixes == {
+            "F003": None,  # no mobile column
+            "N002givenName": "k***@f***.test",
+            "N002surname": "Call +47*********98",
+        }
+
+
 @pytest.mark.parametrize("option", ["--select", "--ignore"])
 @pytest.mark.parametrize("code", ["P01", "Q", "P0019"])
 def test_a_rule_code_that_names_no_rule_is_a_usage_error(option, code):

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from checks.model import Finding, Rule, Severity, all_rules
-from motiscim_cli.report import REDACTED_ATTRIBUTES, Report, mask
+from motiscim_cli.report import REDACTED_ATTRIBUTES, Report, mask, scrub_contacts
 
 
 def catalogue() -> Mapping[str, Rule]:
@@ -45,10 +45,11 @@ def shown_value(finding: Finding, redact: bool) -> str | None:
 
 
 def shown_fix(finding: Finding, redact: bool) -> str | None:
-    """The suggested value; an email or phone fix is masked under --redact."""
-    if finding.fix is None:
-        return None
-    return mask(finding.fix) if redact and is_sensitive(finding) else finding.fix
+    """The suggested value; an email or phone fix is masked under --redact, and so is an address
+    or number inside any other fix (a surname 'Call +47 987 12 398')."""
+    if finding.fix is None or not redact:
+        return finding.fix
+    return mask(finding.fix) if is_sensitive(finding) else scrub_contacts(finding.fix)
 
 
 def shown_upn(finding: Finding, redact: bool) -> str | None:

@@ -16,7 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from checks.model import Finding, Severity, all_rules
-from motiscim_cli.report import REDACTED_ATTRIBUTES, Report, mask
+from motiscim_cli.render.common import shown_fix, shown_user, shown_value
+from motiscim_cli.report import Report
 
 PER_RULE_LIMIT = 10
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -84,11 +85,10 @@ def counts_table(report: Report) -> Table | None:
     return table
 
 
-def _shown(finding: Finding, value: str | None, redact: bool) -> str:
+def _cell(value: str | None) -> str:
+    """A value as a table cell: repr() when spaces at its ends or control characters matter."""
     if value is None:
         return ""
-    if redact and finding.attribute in REDACTED_ATTRIBUTES:
-        return mask(value) or ""
     return repr(value) if value != value.strip() or not value.isprintable() else value
 
 
@@ -118,19 +118,15 @@ def findings_tables(report: Report, redact: bool, limit: int = PER_RULE_LIMIT) -
             where = "" if finding.row is None else str(finding.row)
             if finding.line is not None:
                 where = f"{where} (line {finding.line})" if where else f"line {finding.line}"
-            user = finding.user_principal_name or finding.object_id or ""
-            if redact:
-                user = mask(user) or ""
-            value = None if redact else finding.value
-            fix = finding.fix
-            if fix is not None and finding.fix_confidence == "probable":
-                fix = f"{_shown(finding, fix, redact)} (probable)"
-            else:
-                fix = _shown(finding, fix, redact)
+            user = shown_user(finding, redact)
+            fix = _cell(shown_fix(finding, redact))
+            if fix and finding.fix_confidence == "probable":
+                fix = f"{fix} (probable)"
             if finding.suppressed is not None:
                 where = f"{where} [suppressed: {finding.suppressed}]"
             # Text cells: values and messages hold brackets ([mail]) that are not rich markup.
-            cells = (where, user, finding.column or "", _shown(finding, value, redact), fix)
+            value = _cell(shown_value(finding, redact))
+            cells = (where, user, finding.column or "", value, fix)
             table.add_row(*(Text(cell) for cell in cells), Text(finding.message))
         parts.append(table)
         if len(findings) > limit:
