@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -375,6 +376,37 @@ def _read_body(response: httpx.Response) -> str:
     return data.decode(charset, errors="replace")
 
 
+def proxy_variable_for(url: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The name of the environment variable whose proxy httpx sends `url` through, or None.
+
+    httpx (trust_env) takes proxies from urllib's `getproxies()`: `<scheme>_proxy`, then
+    `all_proxy`, in either letter case, unless `no_proxy` covers the host. Only the name is
+    returned; the value may hold a password.
+    """
+    import urllib.request
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # `http://[zz]/`: the request failed before any proxy was chosen
+        return None
+    names = {name.lower(): name for name, value in environ.items() if value}
+    no_proxy = environ.get("no_proxy") or environ.get("NO_PROXY") or ""
+    if no_proxy and _bypassed(host, no_proxy, urllib.request):
+        return None
+    for candidate in (f"{parts.scheme}_proxy", "all_proxy"):
+        if candidate in names:
+            # urllib prefers the lower-case spelling when both are set
+            return candidate if candidate in environ else names[candidate]
+    return None
+
+
+def _bypassed(host: str, no_proxy: str, urllib_request: Any) -> bool:
+    if no_proxy.strip() == "*":
+        return True
+    return bool(urllib_request.proxy_bypass_environment(host, {"no": no_proxy}))
+
+
 def fetch(
     client: httpx.Client,
     url: str,
@@ -420,6 +452,7 @@ def fetch(
         error=kind,
         error_detail=detail,
         timeout_s=timeout_s,
+        proxy_variable=proxy_variable_for(url) if client.trust_env else None,
     )
 
 

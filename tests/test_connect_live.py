@@ -1022,6 +1022,73 @@ def test_an_unusable_proxy_setting_is_c005_not_a_traceback(
     assert "FAILED  nothing sent (C005)." in ran.table
 
 
+NO_PROXY_ENV: dict[str, str | None] = {
+    "HTTPS_PROXY": None,
+    "HTTP_PROXY": None,
+    "ALL_PROXY": None,
+    "NO_PROXY": None,
+    "https_proxy": None,
+    "http_proxy": None,
+    "all_proxy": None,
+    "no_proxy": None,
+}
+
+
+def test_a_refused_proxy_is_blamed_not_the_tenant(
+    scim_http: RunningServer, refused_port: int, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # The tenant (a live scim2-server) is fine; the proxy in HTTP_PROXY is a closed port.
+    url = scim_http.base + MOUNT
+    proxy = f"http://user:Pr0xyPassw0rd@127.0.0.1:{refused_port}"
+    ran = run_connect(
+        url,
+        caplog=caplog,
+        tmp_path=tmp_path,
+        env={**NO_PROXY_ENV, "HTTP_PROXY": proxy},
+        secret="Pr0xyPassw0rd",
+    )
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C005"]
+    assert ran.message("C005") == (
+        "The connection to the proxy set in HTTP_PROXY was refused; "
+        f"{scim_http.base.removeprefix('http://')} was not tried. Fix: Check the host and port "
+        "of HTTP_PROXY, or unset it if this network needs no proxy, then retry."
+    )
+    # NO_PROXY covering the tenant's host: the request goes direct and succeeds.
+    direct = run_connect(
+        url,
+        caplog=caplog,
+        tmp_path=tmp_path,
+        env={**NO_PROXY_ENV, "HTTP_PROXY": proxy, "NO_PROXY": "127.0.0.1"},
+        secret="Pr0xyPassw0rd",
+    )
+    assert direct.exit_code == 0
+
+
+def test_a_proxy_host_that_does_not_resolve_is_blamed_not_the_tenant(
+    scim_http: RunningServer,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    only_loopback_is_resolved: list[str],
+) -> None:
+    ran = run_connect(
+        scim_http.base + MOUNT,
+        caplog=caplog,
+        tmp_path=tmp_path,
+        env={**NO_PROXY_ENV, "http_proxy": "http://proxy.invalid:3128"},
+    )
+    assert ran.exit_code == 1
+    assert ran.codes == [LOOPBACK_HTTP, "C004"]
+    assert ran.message("C004") == (
+        "The proxy set in http_proxy does not resolve (Name or service not known); the tenant "
+        "URL's host was not tried. Fix: Correct the proxy host in http_proxy, or unset it if "
+        "this network needs no proxy, then retry."
+    )
+    # the fake resolver was asked for the proxy (once per run: table and JSON), never the tenant
+    assert only_loopback_is_resolved == ["proxy.invalid", "proxy.invalid"]
+    only_loopback_is_resolved.clear()
+
+
 def test_infinite_timeout_and_threshold_do_not_overflow(scim_http: RunningServer) -> None:
     # --timeout inf (or 1e308) overflowed socket.settimeout; --slow-after inf, round().
     result = check_connection(

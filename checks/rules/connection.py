@@ -553,6 +553,9 @@ class HttpOutcome:
     error: ErrorKind | None = None
     error_detail: str | None = None  # short and token-free: OpenSSL's reason, errno text
     timeout_s: float | None = None
+    # The environment variable whose proxy the request went through (its name, never its
+    # value: a proxy URL may hold a password). Then a refusal or a DNS failure is the proxy's.
+    proxy_variable: str | None = None
 
     @property
     def host(self) -> str:
@@ -637,13 +640,22 @@ def c004_dns_failure(outcome: HttpOutcome) -> Issue | None:
     Usually a typo in the `{identifier}` part, or a host that does not exist
     (`acme.motimate.com` instead of `acme.motimateapp.com`). If the name is right, this
     machine's DNS or network is the problem — Entra resolves names in Microsoft's cloud, so it
-    may still succeed.
+    may still succeed. Through a proxy set in the environment, this machine resolves only the
+    proxy's host, so a failure is the proxy's and the finding says which variable set it.
 
     Fix: check the host name in the tenant URL letter by letter against what Motimate sent.
     """
     if outcome.error != "dns":
         return None
     detail = f" ({outcome.error_detail})" if outcome.error_detail else ""
+    if outcome.proxy_variable:
+        # Through a proxy this machine resolves only the proxy's host: the tenant's is not tried.
+        return say(
+            f"The proxy set in {outcome.proxy_variable} does not resolve{detail}; the tenant URL's "
+            "host was not tried.",
+            f"Correct the proxy host in {outcome.proxy_variable}, or unset it if this network "
+            "needs no proxy, then retry.",
+        )
     return say(
         f"The host name {outcome.host} does not resolve{detail}.",
         "Check the host in the tenant URL letter by letter against what Motimate sent "
@@ -658,7 +670,9 @@ def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
     Refused means nothing listens on that host and port (a wrong port in the URL, a server
     down). A timeout means a firewall or proxy drops the traffic, or the server hangs; the
     default timeout is 10 s (`--timeout`). From a corporate network, an outbound proxy may be
-    needed (motiscim honours `HTTPS_PROXY`).
+    needed (motiscim honours `HTTPS_PROXY`). When the request goes through a proxy set in the
+    environment, a refused or timed-out connection is the proxy's, and the finding names the
+    variable (never its value, which may hold a password).
 
     Fix: check the URL's host and port; retry; from a locked-down network, try another network
     or set `HTTPS_PROXY`.
@@ -666,6 +680,8 @@ def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
     where = outcome.host_port
     timeout = f"{outcome.timeout_s:g} s" if outcome.timeout_s else "the timeout"
     detail = f" ({outcome.error_detail})" if outcome.error_detail else ""
+    if outcome.proxy_variable and outcome.error in {"refused", "connect-timeout", "network"}:
+        return _c005_through_proxy(outcome, where, timeout, detail)
     match outcome.error:
         case "refused":
             cause = f"The connection to {where} was refused: nothing accepts connections there."
@@ -693,6 +709,27 @@ def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
             remedy = "Check this machine's network and proxy settings (HTTPS_PROXY), then retry."
         case _:
             return None
+    return say(cause, remedy)
+
+
+def _c005_through_proxy(outcome: HttpOutcome, where: str, timeout: str, detail: str) -> Issue:
+    """C005 when the request went through a proxy: the connection that failed is the proxy's."""
+    proxy = f"the proxy set in {outcome.proxy_variable}"
+    remedy = (
+        f"Check the host and port of {outcome.proxy_variable}, or unset it if this network "
+        "needs no proxy, then retry."
+    )
+    match outcome.error:
+        case "refused":
+            cause = f"The connection to {proxy} was refused; {where} was not tried."
+        case "connect-timeout":
+            cause = f"No connection to {proxy} within {timeout}; {where} was not tried."
+        case _:
+            cause = f"Could not reach {where} through {proxy}{detail}."
+            remedy = (
+                f"The proxy refused or failed to connect to {where}: check that it allows "
+                f"that host, or unset {outcome.proxy_variable} if this network needs no proxy."
+            )
     return say(cause, remedy)
 
 
