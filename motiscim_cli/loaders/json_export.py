@@ -20,12 +20,21 @@ Positions (documented choice):
 - `line`: the physical line where the user's object starts (`{`), so every record, JSON Lines
   or pretty-printed page, can be found in an editor or annotated in CI.
 
+JSON Lines: once a user object has stood alone on its line (after nothing but such lines and
+`null`-style scalar lines), the file is JSON Lines and every later line is read on its own. A line
+that is not valid JSON (a user cut off before its `}`, a bare `NaN`) is an F004 record for that
+line, and the next line is read: one broken line no longer hides the users after it. A line
+must hold its whole document; one longer than `_LINE_LIMIT` characters is an F004 of its own and
+is skipped without being held in memory. Concatenated pretty-printed pages are not JSON Lines
+(their first document spans lines) and are read as documents, as before.
+
 `null` is an empty value; `true`/`false` become the text `"true"`/`"false"`; a list (say
 `businessPhones` named with `--column`) gives its first element; an object gives its JSON text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -62,6 +71,15 @@ _LEADING_LIMIT = 1000
 # Property names repeat in every user: normalise each spelling once.
 _normalized = lru_cache(maxsize=4096)(normalize_header)
 _WS = re.compile(r"[ \t\n\r]*")
+# What may follow a document on its JSON Lines line: blanks, and the commas some scripts leave.
+_LINE_REST = re.compile(r"[ \t\r,]*")
+# A JSON Lines line longer than this (in characters) is not read into memory: no user is.
+_LINE_LIMIT = 16 * 1024 * 1024
+# The UPN and object ID of a user on a JSON Lines line that is not valid JSON.
+_IDENTITY = {
+    "user_principal_name": re.compile(r'"userPrincipalName"\s*:\s*"((?:[^"\\]|\\.)*)"'),
+    "object_id": re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"'),
+}
 # The JSON escape of a UTF-16 surrogate; the decoder pairs valid ones, so any left are lone.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -105,12 +123,25 @@ class JsonTooDeep(JsonSyntaxError):
 
 @dataclass(slots=True)
 class _Item:
-    kind: str  # "user" | "element" (not an object) | "problem" (a document that holds no users)
-    value: Any  # the user dict | the element's JSON kind | the problem: (what it is, advice)
+    # "user" | "element" (not an object) | "problem" (a document that holds no users) |
+    # "broken" (a JSON Lines line that is not valid JSON)
+    kind: str
+    # the user dict | the element's JSON kind | the problem: (what it is, advice) | why broken
+    value: Any
     pointer: str
     line: int
     document: bool = False  # the user is a whole top-level document (JSON Lines)
     container: str = '"value" array'
+
+
+def broken_line_message(detail: str, line: int) -> str:
+    """F004 wording for a JSON Lines line that is not valid JSON; the line is in the message,
+    as in `json_line_issue`: a JSON report gives a pointer, not a line."""
+    return (
+        f"Line {line} is not valid JSON ({detail}), so the user on it could not be read or "
+        "checked (a user the exporting script did not write whole?). The lines after it were "
+        "read. Export the users again, or repair or remove the line."
+    )
 
 
 def graph_error_reason(error: Mapping[str, Any]) -> tuple[str, str]:
@@ -129,6 +160,8 @@ def _json_kind(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
+    if isinstance(value, float):  # parse_float keeps numbers as text: only NaN and ±Infinity
+        return str(value).replace("nan", "NaN").replace("inf", "Infinity")
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):
@@ -229,14 +262,22 @@ class _Scanner:
 
     def items(self) -> Iterator[_Item]:
         documents = 0
+        # Every document so far was a user object or a scalar alone on its line: JSON Lines,
+        # once a user object is among them.
+        one_per_line = True
         while (char := self.peek()) is not None:
             if char == "," and documents:
                 self.pos += 1  # pages joined with commas but no brackets: tolerate
                 continue
             line = self.line_at(self.pos)
+            kinds: list[str] = []
             if char == "{":
-                yield from self._object("", line, document=True)
+                for item in self._object("", line, document=True):
+                    kinds.append(item.kind if item.document else "page")
+                    yield item
+                kinds = kinds or ["page"]  # an empty page, or one without users
             elif char == "[":
+                one_per_line = False
                 yield from self._array("")
             else:
                 # JSON Lines with a `null` (or `42`, `"x"`) line: not a user, but the lines
@@ -244,8 +285,121 @@ class _Scanner:
                 if char not in '-0123456789"tfn':
                     raise self.syntax("expected '{' or '[' to start a JSON document")
                 kind = _json_kind(self.value())
+                kinds.append("element")
                 yield _Item("element", kind, "", line, document=True, container="file")
             documents += 1
+            if one_per_line:
+                one_per_line = kinds in (["user"], ["element"]) and self._alone_on(line)
+                if one_per_line and kinds == ["user"]:
+                    yield from self._json_lines()
+                    return
+
+    def _alone_on(self, line: int) -> bool:
+        """The document just read started and ended on `line`, and nothing follows it there."""
+        if self.line_at(self.pos) != line:
+            return False
+        return self.peek() is None or self.line_at(self.pos) > line
+
+    # ---- JSON Lines ------------------------------------------------------------------------
+
+    def _json_lines(self) -> Iterator[_Item]:
+        """The rest of a JSON Lines file, line by line: a broken line is an item of its own."""
+        while True:
+            text, line = self._next_line()
+            if text is None:
+                return
+            if line < 0:  # longer than _LINE_LIMIT: skipped, not held
+                yield _broken("", -line, f"it is longer than {_LINE_LIMIT:,} characters")
+                continue
+            yield from self._line_items(text, line)
+
+    def _next_line(self) -> tuple[str | None, int]:
+        """The next line that is not blank and its number (negative when it was too long to
+        keep: its text is then ""); (None, 0) at the end of the file."""
+        while True:
+            end = self.buf.find("\n", self.pos)
+            while end < 0:
+                if len(self.buf) - self.pos > _LINE_LIMIT:
+                    return "", -self._skip_long_line()
+                searched = len(self.buf) - self.pos  # _more drops what precedes self.pos
+                if not self._more():
+                    break
+                end = self.buf.find("\n", self.pos + searched)
+            start = self.pos
+            if end < 0:
+                end = len(self.buf)
+                if start >= end:
+                    return None, 0
+            line = self.line_at(start)
+            self.pos = min(end + 1, len(self.buf))
+            if end - start > _LINE_LIMIT:  # read whole in one chunk, but no user is this long
+                return "", -line
+            text = self.buf[start:end]
+            if text.strip(" \t\r"):
+                return text, line
+
+    def _skip_long_line(self) -> int:
+        """Read past a line too long to keep, without holding it; its number."""
+        line = self.line_at(self.pos)
+        while True:
+            end = self.buf.find("\n", self.pos)
+            if end >= 0:
+                self.pos = end + 1
+                return line
+            # No line break in what is dropped, so the line number stays `line`.
+            self.buf, self.pos, self._line_pos = "", 0, 0
+            if not self._more():
+                return line
+
+    def _line_items(self, text: str, line: int) -> Iterator[_Item]:
+        """The document(s) on one JSON Lines line, or one "broken" item for the line."""
+        decoder = self._decoder
+        position = _WS.match(text).end()  # type: ignore[union-attr]
+        while position < len(text):
+            try:
+                value, end = decoder.raw_decode(text, position)
+            except RecursionError:
+                yield _broken(text, line, "arrays or objects nested too deeply")
+                return
+            except json.JSONDecodeError as error:
+                yield _broken(text, line, _line_error(error, text))
+                return
+            if isinstance(value, float):  # NaN, Infinity: Python reads them, JSON has none
+                yield _broken(text, line, f"{_json_kind(value)} is not JSON")
+                return
+            if _SURROGATE_ESCAPE.search(text, position, end) is not None:
+                value = _replace_surrogates(value)
+            yield from self._decoded(value, "", line, document=True)
+            position = _LINE_REST.match(text, end).end()  # type: ignore[union-attr]
+
+    def _decoded(self, value: Any, pointer: str, line: int, *, document: bool) -> Iterator[_Item]:
+        """Items of a document already decoded in memory, as `_object`/`_array` stream them."""
+        if isinstance(value, dict):
+            users = value.get("value")
+            if not isinstance(users, list) or _is_user_with_a_value_property(value):
+                yield self._classify(value, pointer, line, document)
+                return
+            self.pages += 1
+            for index, element in enumerate(users):
+                here = f"{pointer}/value/{index}"
+                if isinstance(element, dict):
+                    yield _Item("user", element, here, line)
+                else:
+                    yield _Item("element", _json_kind(element), here, line)
+            link = value.get("@odata.nextLink")
+            self.next_link = link if isinstance(link, str) and link.strip() else None
+            self.next_link_line = line if self.next_link else None
+        elif isinstance(value, list):
+            for index, element in enumerate(value):
+                here = f"{pointer}/{index}"
+                if isinstance(element, dict):
+                    yield from self._decoded(element, here, line, document=False)
+                else:
+                    yield _Item("element", _json_kind(element), here, line, container="array")
+        else:
+            yield _Item(
+                "element", _json_kind(value), pointer, line, document=True, container="file"
+            )
 
     def _array(self, pointer: str) -> Generator[_Item, None, None]:
         self.pos += 1  # '['
@@ -388,6 +542,26 @@ class _Scanner:
         return _Item("problem", reason, pointer, line, document)
 
 
+def _broken(text: str, line: int, detail: str) -> _Item:
+    """The item for a JSON Lines line that is not valid JSON: why, and the user's UPN and
+    object ID when the line names each once (a user cut off after them can still be found)."""
+    identity = {}
+    for key, pattern in _IDENTITY.items():
+        found = pattern.findall(text)
+        if len(found) == 1:
+            with contextlib.suppress(json.JSONDecodeError):  # an escape cut in half
+                identity[key] = json.loads(f'"{found[0]}"') or None
+    return _Item("broken", (detail, identity), "", line, True, "file")
+
+
+def _line_error(error: json.JSONDecodeError, text: str) -> str:
+    """Why a JSON Lines line is not JSON, in words: a line that stops before its value ends is
+    the common case (a user cut off by the exporting script)."""
+    if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated"):
+        return "it ends before its JSON value does: a missing '}', ']' or '\"'?"
+    return f"{error.msg[:1].lower()}{error.msg[1:]} at character {error.pos + 1}"
+
+
 def _replace_surrogates(value: Any) -> Any:
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
@@ -477,7 +651,7 @@ class JsonExport:
             if first.kind == "problem":
                 what, advice = first.value
                 raise NotAnExport(f"this is {what}, not users: {advice}")
-            if first.kind != "element":
+            if first.kind not in ("element", "broken"):
                 break
             leading.append(first)
             if len(leading) >= _LEADING_LIMIT:
@@ -522,20 +696,25 @@ class JsonExport:
                 self._problems.append(file_finding("F004", issue, source=self.path, line=item.line))
                 continue
             row += 1
-            if item.kind == "element":
-                issue = (
-                    json_line_issue(item.value, item.line)
-                    if item.document
-                    else json_element_issue(item.value, item.container)
-                )
+            if item.kind in ("element", "broken"):
+                identity: dict[str, str] = {}
+                if item.kind == "broken":
+                    detail, identity = item.value
+                    message = broken_line_message(detail, item.line)
+                elif item.document:
+                    message = json_line_issue(item.value, item.line).message
+                else:
+                    message = json_element_issue(item.value, item.container).message
                 yield UserRecord(
                     source=self.path,
                     row=row,
                     line=item.line,
                     pointer=item.pointer,
                     values={},
+                    user_principal_name=identity.get("user_principal_name"),
+                    object_id=identity.get("object_id"),
                     columns=self.columns,
-                    malformed=issue.message,
+                    malformed=message,
                 )
                 continue
             self._users += 1

@@ -1,0 +1,190 @@
+"""Damaged exports on real bytes: one broken part of a file is reported where it is, and the
+rest of the file is still read and checked (`motiscim check` end to end, and the loader)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from motiscim_cli.app import app
+from motiscim_cli.loaders import open_export
+
+
+def check(path: Path) -> tuple[int, str, dict]:
+    result = CliRunner().invoke(
+        app, ["check", str(path), "--format", "json"], catch_exceptions=False
+    )
+    return result.exit_code, result.stderr, json.loads(result.stdout)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no motiscim.yaml of the developer's is read
+    return tmp_path
+
+
+# ---- JSON Lines: a broken line is one finding, the lines after it are read -----------------------
+
+
+def graph_user(number: int, mobile: str | None = None) -> dict[str, object]:
+    user: dict[str, object] = {
+        "id": f"00000000-0000-4000-8000-{number:012d}",
+        "userPrincipalName": f"user{number}@example.com",
+        "givenName": f"Given{number}",
+        "surname": "Berg",
+        "mail": f"user{number}@example.com",
+        "jobTitle": "Engineer",
+        "accountEnabled": True,
+    }
+    if mobile is not None:
+        user["mobilePhone"] = mobile
+    return user
+
+
+def json_lines_with_line_2(second: str, newline: str = "\n") -> bytes:
+    """Line 1 a valid user, line 2 `second`, lines 3–102 a hundred users with mobile 98765432."""
+    lines = [json.dumps(graph_user(1)), second]
+    lines += [json.dumps(graph_user(n, "98765432")) for n in range(3, 103)]
+    return (newline.join(lines) + newline).encode()
+
+
+CUT_OFF = json.dumps(graph_user(2))[:-1]  # the user object without its closing '}'
+
+
+@pytest.mark.parametrize(
+    ("second", "detail", "identity"),
+    [
+        (
+            CUT_OFF,
+            "it ends before its JSON value does: a missing '}', ']' or '\"'?",
+            {
+                "user_principal_name": "user2@example.com",
+                "object_id": "00000000-0000-4000-8000-000000000002",
+            },
+        ),
+        ("NaN", "NaN is not JSON", {"user_principal_name": None, "object_id": None}),
+    ],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_broken_json_line_does_not_hide_the_users_after_it(
+    workdir: Path, second: str, detail: str, identity: dict[str, str | None], newline: str
+) -> None:
+    (workdir / "bad-line.jsonl").write_bytes(json_lines_with_line_2(second, newline))
+
+    code, stderr, report = check(workdir / "bad-line.jsonl")
+
+    assert (code, stderr) == (1, "")
+    assert report["sources"][0]["format"] == "graph-jsonl"
+    assert report["summary"]["users"] == 102
+    assert report["summary"]["by_rule"] == {"F004": 1, "P001": 100}
+    [broken] = [f for f in report["findings"] if f["rule"] == "F004"]
+    assert (broken["row"], broken["pointer"], broken["user"]) == (2, "", identity)
+    assert broken["message"] == (
+        f"Line 2 is not valid JSON ({detail}), so the user on it could not be read or checked "
+        "(a user the exporting script did not write whole?). The lines after it were read. "
+        "Export the users again, or repair or remove the line."
+    )
+    phones = [f for f in report["findings"] if f["rule"] == "P001"]
+    assert [f["row"] for f in phones] == list(range(3, 103))
+    assert {f["value"] for f in phones} == {"98765432"}
+
+
+def test_broken_json_lines_keep_their_rows_and_lines(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(graph_user(1)),
+        "",
+        '{"id": "00000000-0000-4000-8000-000000000003", "userPrincipalName": "user3@exam',
+        "null",
+        "Infinity",
+        "{",
+        json.dumps(graph_user(7)) + ",",  # a trailing comma some scripts leave is tolerated
+        json.dumps(graph_user(8))[:-1],  # the last line cut off, as an interrupted export is
+    ]
+    path = tmp_path / "users.jsonl"
+    path.write_bytes("\n".join(lines).encode())
+    with open_export(str(path)) as export:
+        records = list(export.records())
+        findings = export.file_findings()
+    assert [(r.row, r.line, r.object_id, r.malformed is None) for r in records] == [
+        (1, 1, "00000000-0000-4000-8000-000000000001", True),
+        (2, 3, "00000000-0000-4000-8000-000000000003", False),
+        (3, 4, None, False),
+        (4, 5, None, False),
+        (5, 6, None, False),
+        (6, 7, "00000000-0000-4000-8000-000000000007", True),
+        (7, 8, "00000000-0000-4000-8000-000000000008", False),
+    ]
+    assert records[1].user_principal_name is None  # the UPN itself was cut off
+    assert [r.malformed[:40] for r in records if r.malformed] == [
+        "Line 3 is not valid JSON (it ends before",
+        "Line 4 holds null instead of a user obje",
+        "Line 5 is not valid JSON (Infinity is no",
+        "Line 6 is not valid JSON (it ends before",
+        "Line 8 is not valid JSON (it ends before",
+    ]
+    assert export.info.records == 7
+    # no mobilePhone property (F003); the engine reports the F004s, one per record
+    assert [f.rule for f in findings] == ["F003"]
+
+
+@pytest.mark.parametrize("length", [16 * 1024 * 1024 + 1, 40 * 1024 * 1024])
+def test_a_json_line_too_long_to_hold_is_skipped(tmp_path: Path, length: int) -> None:
+    # 16 MiB + 1 is read whole in one chunk; 40 MiB passes the limit before its end is seen
+    huge = '{"id": "x", "jobTitle": "' + "x" * length + '"}'
+    lines = [json.dumps(graph_user(1)), huge, json.dumps(graph_user(3))]
+    path = tmp_path / "users.jsonl"
+    path.write_bytes("\n".join(lines).encode())
+    with open_export(str(path)) as export:
+        records = list(export.records())
+    assert [(r.row, r.line, r.malformed is None) for r in records] == [
+        (1, 1, True),
+        (2, 2, False),
+        (3, 3, True),
+    ]
+    assert records[1].malformed is not None
+    assert records[1].malformed.startswith(
+        "Line 2 is not valid JSON (it is longer than 16,777,216 characters)"
+    )
+    assert records[2].values["first_name"] == "Given3"
+
+
+def test_concatenated_pretty_printed_users_are_not_read_line_by_line(tmp_path: Path) -> None:
+    # The first document spans lines: not JSON Lines, so a broken document still ends the
+    # file (there is no line to resynchronise on), as it did.
+    text = "\n".join(
+        [json.dumps(graph_user(1), indent=2), '{\n  "id": "x",\n  "userPrincipalName": ']
+    )
+    path = tmp_path / "users.json"
+    path.write_bytes(text.encode())
+    with open_export(str(path)) as export:
+        records = list(export.records())
+        findings = export.file_findings()
+    assert [(r.row, r.line) for r in records] == [(1, 1)]
+    assert [(f.rule, f.line) for f in findings] == [("F003", None), ("F004", 12)]
+    assert findings[1].message.startswith("The JSON is broken on line 12")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, 1 << 16])
+def test_json_lines_recovery_is_the_same_whatever_the_chunk(chunk: int) -> None:
+    # the scanner refills its buffer in chunks: a line cut by a chunk boundary is still one line
+    from motiscim_cli.loaders.json_export import _Scanner
+
+    text = "\r\n".join(
+        [json.dumps(graph_user(1)), "null", CUT_OFF, "", "  NaN  ", json.dumps(graph_user(6))]
+    )
+    items = list(_Scanner(io.StringIO(text, newline=None), chunk=chunk).items())
+    assert [(i.kind, i.line) for i in items] == [
+        ("user", 1),
+        ("element", 2),
+        ("broken", 3),
+        ("broken", 5),
+        ("user", 6),
+    ]
+    assert [i.value[0] for i in items if i.kind == "broken"] == [
+        "it ends before its JSON value does: a missing '}', ']' or '\"'?",
+        "NaN is not JSON",
+    ]
