@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 
@@ -89,10 +93,10 @@ def refuse_unsafe_output(
 def emit(text: str, output: str | None, *, quiet: bool = False) -> None:
     """Write a rendered report to --output (never the terminal too) or to stdout.
 
-    `quiet` (--quiet) drops the "report written to" note on stderr."""
+    `quiet` (--quiet) drops the "report written to" note on stderr. A failed write to stdout
+    is `StdoutFailed` (see `stdout_guarded`), never an OSError that names a file."""
     if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
         return
     from motiscim_cli.files import write_text_atomic
 
@@ -103,3 +107,135 @@ def emit(text: str, output: str | None, *, quiet: bool = False) -> None:
         raise typer.Exit(2) from None
     if not quiet:
         typer.echo(f"motiscim: report written to {output}", err=True)
+
+
+# ---- standard output that cannot be written --------------------------------------------------
+
+# The exit code of a command whose reader went away (`motiscim check … | head -1`): what a shell
+# reports for a program that SIGPIPE ended (128 + 13), as `cat` or `grep` do. Not 1, which
+# motiscim uses for "not ready", and no message: the reader chose to stop reading.
+EXIT_BROKEN_PIPE = 141
+EXIT_USAGE = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class StdoutFailed(Exception):
+    """Standard output could not be written (a full disk, a closed pipe, an I/O error).
+
+    Deliberately not an OSError: commands catch OSError around writing their --output files and
+    name the file, and stdout is no file they were given."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+
+def write_stdout(text: str) -> None:
+    """Write `text` to stdout and flush it; a failure is `StdoutFailed`."""
+    try:
+        _write_in_pieces(sys.stdout, text)
+        sys.stdout.flush()
+    except OSError as error:
+        raise StdoutFailed(error) from error
+
+
+# Characters (or bytes) handed to the stream at a time. A write larger than the stream's buffer
+# (8 KiB) goes to the descriptor directly, and when the kernel takes only part of it (the pipe's
+# reader left, the disk filled up) CPython returns the count, which TextIOWrapper ignores: the
+# rest is dropped without an error, and motiscim would exit as if the report were complete.
+# Pieces this size go through the buffer, whose flush raises on the failure.
+_PIECE = 2048  # at most 4 bytes a character in UTF-8: 8 KiB
+
+
+def _write_in_pieces(stream: Any, data: Any) -> int:
+    if len(data) <= _PIECE:
+        return stream.write(data)
+    for start in range(0, len(data), _PIECE):
+        stream.write(data[start : start + _PIECE])
+    return len(data)
+
+
+class _GuardedStream:
+    """`sys.stdout` (and its `.buffer`) while a command runs: everything is the real stream's,
+    except that a write or flush that fails raises `StdoutFailed`, so that it reaches
+    `stdout_guarded` however it was written (typer.echo, rich, a renderer streaming), and that
+    a large write is made in pieces (see `_PIECE`), so that a failure is never lost."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: Any) -> int:
+        try:
+            return _write_in_pieces(self._stream, data)
+        except OSError as error:
+            raise StdoutFailed(error) from error
+
+    def writelines(self, lines: Iterable[Any]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise StdoutFailed(error) from error
+
+    @property
+    def buffer(self) -> _GuardedStream:
+        return _GuardedStream(self._stream.buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def guarded_stdout() -> Iterator[None]:
+    """Run a command with stdout guarded (see `stdout_guarded`)."""
+    original = sys.stdout
+    sys.stdout = _GuardedStream(original)  # type: ignore[assignment]
+    try:
+        try:
+            yield
+        finally:
+            # What is still buffered is part of the output: its failure is the command's too,
+            # also when the command ended with an exit code (typer.Exit).
+            sys.stdout.flush()
+    except StdoutFailed as failure:
+        sys.stdout = original
+        _give_up_on_stdout(original, failure.error)
+    finally:
+        sys.stdout = original
+
+
+def stdout_guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command so that a stdout it cannot write ends it the way every bad output does:
+    `motiscim: cannot write to standard output: No space left on device`, exit 2, no traceback
+    (`> /dev/full`). A closed pipe (`| head -1`) ends it quietly, exit 141.
+
+    Commands register `stdout_guarded(command)`; typer reads the options from the wrapped
+    function (`functools.wraps`)."""
+
+    @functools.wraps(command)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        with guarded_stdout():
+            return command(*args, **kwargs)
+
+    return guarded
+
+
+def _give_up_on_stdout(stream: Any, error: OSError) -> None:
+    # Whatever is still buffered would fail again when Python flushes stdout at exit and print
+    # "Exception ignored … BrokenPipeError" after all: point the descriptor at /dev/null.
+    with contextlib.suppress(OSError, ValueError):  # no descriptor (CliRunner's stream): nothing
+        descriptor = stream.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
+    if error.errno == errno.EPIPE:
+        raise typer.Exit(EXIT_BROKEN_PIPE)
+    reason = error.strerror or str(error)
+    with contextlib.suppress(OSError):  # stderr may be gone as well: the exit code remains
+        typer.echo(f"motiscim: cannot write to standard output: {reason}", err=True)
+    raise typer.Exit(EXIT_USAGE)

@@ -339,3 +339,86 @@ def test_write_bytes_atomic_leaves_the_old_file_when_writing_fails(tmp_path: Pat
     assert leftovers(tmp_path) == []
     write_bytes_atomic(target, Boom(b"new"))
     assert target.read_bytes() == b"new"
+
+
+# ---- standard output that cannot be written ----------------------------------------------------
+
+# Every command with what it prints on stdout: each writes its report (or summary) there.
+STDOUT_COMMANDS: dict[str, list[str]] = {
+    **{f"check {f}": ["check", "users.csv", "--format", f] for f in (
+        "table", "json", "jsonl", "github", "junit", "sarif", "csv", "markdown", "html")},
+    "check --quiet": ["check", "users.csv", "--quiet"],
+    "rules": ["rules"],
+    "rules P001": ["rules", "P001"],
+    "connect": ["connect", DEAD_URL, "--timeout", "1"],
+    "connect json": ["connect", DEAD_URL, "--timeout", "1", "--format", "json"],
+    "mapping": ["mapping", "schema.json"],
+    "mapping json": ["mapping", "schema.json", "--format", "json"],
+    "email": ["email", "users.csv", "-u", UPN],
+    "preflight": ["preflight", "users.csv", "-u", UPN],
+    "preflight json": ["preflight", "users.csv", "-u", UPN, "--format", "json"],
+    "fix": ["fix", "users.csv", "--script", "fix.ps1"],
+}  # fmt: skip
+CLI_ENV = {**os.environ, "MOTIMATE_SCIM_TOKEN": "Tk7qZ3mW9xYb2LcN4vRp8sJd6HfG1aQe", "NO_COLOR": "1",
+           "PYTHONDONTWRITEBYTECODE": "1", "GITHUB_ACTIONS": ""}  # fmt: skip
+
+
+def run_cli(args: list[str], stdout: int, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "motiscim_cli", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        env=CLI_ENV,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("name", sorted(STDOUT_COMMANDS))
+def test_a_full_stdout_is_one_line_and_exit_2(workdir: Path, name: str) -> None:
+    """`> /dev/full`: every write fails ENOSPC. One line that says stdout, never a traceback
+    and never 'cannot write None'."""
+    with open("/dev/full", "wb") as full:
+        done = run_cli(STDOUT_COMMANDS[name], full.fileno(), workdir)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1:] == [
+        "motiscim: cannot write to standard output: No space left on device"
+    ], done.stderr
+    assert "Traceback" not in done.stderr and "None" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(STDOUT_COMMANDS))
+def test_a_closed_pipe_ends_quietly(workdir: Path, name: str) -> None:
+    """The reader is gone before the first write (`| head -0`): no traceback, no message, exit
+    141 (128 + SIGPIPE, what the shell shows for `cat` in the same place; not 1, 'not ready')."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = run_cli(STDOUT_COMMANDS[name], writer, workdir)
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_a_pipe_closed_while_the_report_streams_ends_quietly(workdir: Path) -> None:
+    """`motiscim check big.csv | head -1`: the reader stops after a line while the report is
+    still being written (far more than a pipe holds), also when stdout is streamed."""
+    from bench.generate import write_csv
+
+    with (workdir / "big.csv").open("w", encoding="utf-8", newline="") as out:
+        write_csv(out, 3_000, 8)
+    for output_format in ("json", "jsonl", "csv", "github"):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "motiscim_cli", "check", "big.csv", "--format", output_format],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=CLI_ENV,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert (process.wait(), stderr) == (141, b""), output_format

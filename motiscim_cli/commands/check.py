@@ -215,7 +215,9 @@ def check(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    from motiscim_cli.options import stdout_guarded
+
+    app.command("check")(stdout_guarded(check))
 
 
 def _repeated_export(exports: list[str]) -> str | None:

@@ -157,7 +157,10 @@ def _write(
 
 
 def register(app: typer.Typer) -> None:
+    from motiscim_cli.options import stdout_guarded
+
     @app.command("connect")
+    @stdout_guarded
     def connect(
         url: Annotated[
             str | None,

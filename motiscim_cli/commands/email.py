@@ -165,6 +165,7 @@ def run_email(
         write_eml,
     )
     from motiscim_cli.files import write_text_atomic
+    from motiscim_cli.options import emit
 
     try:
         if output_format not in EMAIL_FORMATS:
@@ -225,7 +226,7 @@ def run_email(
     text = draft.headers_markdown() if output_format == "markdown" else draft.headers_text()
     try:
         if output is None:
-            typer.echo(text, nl=False)
+            emit(text, None)  # fails as StdoutFailed, never as "cannot write None"
         else:
             write_text_atomic(output, text)
             typer.echo(f"motiscim email: email text written to {output}", err=True)
@@ -262,4 +263,6 @@ def run_email(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("email")(email)
+    from motiscim_cli.options import stdout_guarded
+
+    app.command("email")(stdout_guarded(email))

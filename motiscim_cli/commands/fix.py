@@ -301,4 +301,6 @@ def _summary(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("fix")(fix)
+    from motiscim_cli.options import stdout_guarded
+
+    app.command("fix")(stdout_guarded(fix))

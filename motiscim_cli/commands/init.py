@@ -46,4 +46,6 @@ def init(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
+    from motiscim_cli.options import stdout_guarded
+
+    app.command("init")(stdout_guarded(init))

@@ -127,13 +127,11 @@ def mapping(
         text = render_mapping(
             result, checks, color=color, width=terminal_width(), agreed=settings.mapping
         )
-    try:
-        emit(text, output)
-    except OSError as error:
-        typer.echo(f"motiscim: cannot write {output}: {error.strerror or error}", err=True)
-        raise typer.Exit(2) from None
+    emit(text, output)  # a file it cannot write: one line, exit 2 (stdout: stdout_guarded)
     raise typer.Exit(0 if result.ok else 1)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("mapping")(mapping)
+    from motiscim_cli.options import stdout_guarded
+
+    app.command("mapping")(stdout_guarded(mapping))

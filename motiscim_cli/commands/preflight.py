@@ -385,11 +385,7 @@ def _finish(
         color = output is None and use_color(no_color)
         text = render_table(shown, color=color, width=terminal_width())
     text = scrub(redact(text, secrets), secrets)
-    try:
-        emit(text, output)
-    except OSError as error:
-        typer.echo(f"motiscim preflight: cannot write {output}: {error.strerror}", err=True)
-        return EXIT_USAGE
+    emit(text, output)  # a file it cannot write: one line, exit 2 (stdout: stdout_guarded)
     if output_format == "json" and shown.selection is not None:
         for line in selection_messages(shown.selection):
             typer.echo(line, err=True)
@@ -982,4 +978,6 @@ def preflight(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("preflight")(preflight)
+    from motiscim_cli.options import stdout_guarded
+
+    app.command("preflight")(stdout_guarded(preflight))

@@ -27,4 +27,6 @@ def rules(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("rules")(rules)
+    from motiscim_cli.options import stdout_guarded
+
+    app.command("rules")(stdout_guarded(rules))
