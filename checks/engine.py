@@ -36,6 +36,11 @@ class _Seen:
 # Distinct values remembered per chain before the memo starts over (names and titles repeat).
 _MEMO_LIMIT = 65536
 
+# How many other rows (or other spellings) a population finding names, in its message and in
+# `related_rows`; the rest are counted ("and 14 more"). Naming them all costs a group of n
+# users n² labels: 20 000 staff sharing one frontline mailbox were 400 million row numbers.
+NAMED_OTHERS = 5
+
 
 class _KeyIndex:
     """Which records share a uniqueness key, in memory that does not grow with the keys' text.
@@ -375,7 +380,9 @@ class Checker:
         )
 
     def finish(self) -> list[Finding]:
-        """Findings that need the whole population: one per member of each offending group."""
+        """Findings that need the whole population: one per member of each offending group,
+        each naming at most `NAMED_OTHERS` of the others, so the work and the report grow
+        linearly with the group."""
         findings: list[Finding] = []
         wanted = [seq for index in self._indexes for seqs in index.candidates() for seq in seqs]
         entries = self._spill.read_many(wanted) if wanted else {}
@@ -385,26 +392,59 @@ class Checker:
             if not rule.variants:
                 slot = self._keyed.index((rule, attribute))
                 for members in self._groups[rule.code].groups(slot, entries):
-                    for member in members:
-                        others = [m.row for m in members if m is not member]
-                        issue = rule.describe(member.value, _row_labels(member, members))
-                        findings.append(self._group_finding(rule, attribute, member, issue, others))
+                    self._describe_group(rule, attribute, members, findings)
                 continue
             for spellings in self._spellings[rule.code].values():
-                if len(spellings.count) < 2:
-                    continue
-                ranked = sorted(spellings.count.items(), key=lambda item: (-item[1], item[0]))
-                for spelling, _ in ranked[1:]:
-                    member = spellings.first[spelling]
-                    issue = rule.describe(spelling, ranked)
-                    others = [spellings.first[s].row for s, _ in ranked if s != spelling]
-                    findings.append(self._group_finding(rule, attribute, member, issue, others))
+                if len(spellings.count) >= 2:
+                    self._describe_spellings(rule, attribute, spellings, findings)
         for index in self._groups.values():
             index.clear()
         for spellings_by_key in self._spellings.values():
             spellings_by_key.clear()
         self._spill.close()
         return findings
+
+    def _describe_group(
+        self, rule: Rule, attribute: str, members: list[_Seen], findings: list[Finding]
+    ) -> None:
+        """One finding per member, naming the first `NAMED_OTHERS` other members in record
+        order. Past the first few, every member names the same rows: their issue is worded
+        once per (file, value) and shared."""
+        assert rule.describe is not None
+        head = members[: NAMED_OTHERS + 1]
+        unnamed = max(0, len(members) - 1 - NAMED_OTHERS)
+        shared: dict[tuple[str, str], Issue] = {}
+        for position, member in enumerate(members):
+            if position < len(head):
+                named = [m for m in head if m is not member][:NAMED_OTHERS]
+                issue = rule.describe(member.value, _row_labels(member, named), unnamed)
+            else:
+                named = head[:NAMED_OTHERS]
+                issue = shared.get((member.source, member.value))
+                if issue is None:
+                    issue = rule.describe(member.value, _row_labels(member, named), unnamed)
+                    shared[(member.source, member.value)] = issue
+            others = [m.row for m in named]
+            findings.append(self._group_finding(rule, attribute, member, issue, others))
+
+    def _describe_spellings(
+        self, rule: Rule, attribute: str, spellings: _Spellings, findings: list[Finding]
+    ) -> None:
+        """One finding per less common spelling, at its first user. The message lists the
+        `NAMED_OTHERS` most common spellings and counts the rest; `related_rows` holds the
+        first users of at most `NAMED_OTHERS` other spellings, most common first."""
+        assert rule.describe is not None
+        ranked = sorted(spellings.count.items(), key=lambda item: (-item[1], item[0]))
+        listed = ranked[:NAMED_OTHERS]
+        more_spellings = len(ranked) - len(listed)
+        more_users = sum(count for _, count in ranked[NAMED_OTHERS:])
+        head = [spelling for spelling, _ in ranked[: NAMED_OTHERS + 1]]
+        for spelling, _ in ranked[1:]:
+            member = spellings.first[spelling]
+            issue = rule.describe(spelling, listed, more_spellings, more_users)
+            named = [s for s in head if s != spelling][:NAMED_OTHERS]
+            others = [spellings.first[s].row for s in named]
+            findings.append(self._group_finding(rule, attribute, member, issue, others))
 
     def _group_finding(
         self, rule: Rule, attribute: str, member: _Seen, issue: Issue, others: list[int]
@@ -448,13 +488,12 @@ class Checker:
         return finding
 
 
-def _row_labels(member: _Seen, members: list[_Seen]) -> list[str]:
-    """The other members' rows as the message names them: `7`, or `7 of users-b.csv` when
-    several exports are checked together and the row is in another file than `member`."""
+def _row_labels(member: _Seen, others: list[_Seen]) -> list[str]:
+    """`others`' rows as the message names them: `7`, or `7 of users-b.csv` when several
+    exports are checked together and the row is in another file than `member`."""
     return [
         str(m.row) if m.source == member.source else f"{m.row} of {_file_name(m.source)}"
-        for m in members
-        if m is not member
+        for m in others
     ]
 
 

@@ -193,12 +193,14 @@ def rule(
     - ``user``: ``func(value: str | None, record: UserRecord, ctx: CheckContext) -> Issue | None``,
       called once per record for each attribute in ``attributes``.
     - ``population``: ``func(value, record, ctx) -> str | None`` returns the comparison key of a
-      value; records sharing a key form a group and ``describe(shown_value, other_rows)`` words
-      the finding (``other_rows``: the other members' rows as text, ``"7"``, or
-      ``"7 of b.csv"`` when it is in another export). Only keys are kept, never whole records.
-      With ``variants=True`` the group is a problem only when its members spell the value
-      differently;
-      ``describe(spelling, [(spelling, users), …])`` is called once per less common spelling.
+      value; records sharing a key form a group and ``describe(shown_value, other_rows,
+      unnamed)`` words each member's finding (``other_rows``: at most the first 5 other
+      members' rows as text, ``"7"``, or ``"7 of b.csv"`` when it is in another export;
+      ``unnamed``: how many other members it leaves out). Only keys are kept, never whole
+      records. With ``variants=True`` the group is a problem only when its members spell the
+      value differently; ``describe(spelling, [(spelling, users), …], more_spellings,
+      more_users)`` is called once per less common spelling with the 5 most common spellings
+      and a count of the rest.
     - ``file``, ``connection``, ``mapping``: called by their own front ends with plain data.
     """
 

@@ -1,4 +1,5 @@
-"""Text facts shared by several rules: what counts as whitespace, and Unicode normalisation."""
+"""Text facts shared by several rules: what counts as whitespace, Unicode normalisation, and
+how a message lists a few of many rows."""
 
 from __future__ import annotations
 
@@ -87,3 +88,9 @@ def normal_key(value: str) -> str:
     if value.isascii():  # NFC leaves ASCII as it is, and casefold() is lower() on ASCII
         return strip_blanks(value).lower()
     return unicodedata.normalize("NFC", strip_blanks(value)).casefold()
+
+
+def some_of(labels: list[str], unnamed: int) -> str:
+    """`2, 3, 7`, or `2, 3, 4, 5, 6 and 14 more` when only the first few of a group are named."""
+    text = ", ".join(labels)
+    return f"{text} and {unnamed} more" if unnamed else text

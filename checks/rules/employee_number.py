@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.model import CheckContext, Issue, Severity, UserRecord, rule
-from checks.text import has_blank, normal_key, strip_blanks, where_blanks
+from checks.text import has_blank, normal_key, some_of, strip_blanks, where_blanks
 
 EXT_MARKER = "#EXT#"
 
@@ -84,8 +84,8 @@ def u004_guest_account(value: str | None, record: UserRecord, ctx: CheckContext)
     )
 
 
-def _describe_u003(value: str, other_rows: list[str]) -> Issue:
-    rows = ", ".join(other_rows)
+def _describe_u003(value: str, other_rows: list[str], unnamed: int) -> Issue:
+    rows = some_of(other_rows, unnamed)
     return Issue(
         "Employee number is not unique: the same userName (ignoring case, Unicode form and "
         f"surrounding whitespace) is used on row(s) {rows}; only one of these users can sync"
@@ -105,7 +105,9 @@ def u003_not_unique(value: str | None, record: UserRecord, ctx: CheckContext) ->
     The guide's most important requirement: employee numbers must be unique, and they come
     from userName. Values are compared case-insensitively, after Unicode NFC normalisation and
     trimming, and for guests on the address Entra really sends (see U004), so
-    `Kari@Example.com` and `kari@example.com ` collide. The finding names the other rows.
+    `Kari@Example.com` and `kari@example.com ` collide. Each user of the group gets a finding
+    naming the other rows: at most 5, the first in row order, then "and N more" (in the message
+    and in `related_rows`, so a big group costs a report linear in its size, not quadratic).
 
     Fix: none automatic — give each person one account, or map another unique attribute to
     userName in cooperation with Motimate.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from checks.model import CheckContext, Issue, Severity, UserRecord, rule
-from checks.text import strip_blanks
+from checks.text import some_of, strip_blanks
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -45,8 +45,8 @@ def x002_not_a_guid(value: str | None, record: UserRecord, ctx: CheckContext) ->
     return Issue("Object ID is not a GUID: the column does not hold Entra object IDs")
 
 
-def _describe_x003(value: str, other_rows: list[str]) -> Issue:
-    rows = ", ".join(other_rows)
+def _describe_x003(value: str, other_rows: list[str], unnamed: int) -> Issue:
+    rows = some_of(other_rows, unnamed)
     return Issue(
         f"Object ID is not unique: the same externalId is on row(s) {rows}; Entra would match "
         "these users to one Motimate user"
@@ -62,6 +62,9 @@ def x003_not_unique(value: str | None, record: UserRecord, ctx: CheckContext) ->
     Object IDs are unique in a tenant, so a repeat means the same user was exported twice (two
     files overlapping, or a row duplicated by hand). Matching on externalId would then update
     one Motimate user from two records. Compared case-insensitively, braces ignored.
+
+    Each user of the group gets a finding naming at most 5 other rows, the first in row order,
+    then "and N more" (message and `related_rows` alike).
     """
     if value is None or not strip_blanks(value):
         return None

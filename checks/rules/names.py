@@ -111,8 +111,17 @@ def title_key(value: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
-def _describe_t001(spelling: str, spellings: list[tuple[str, int]]) -> Issue:
-    listed = "; ".join(f"{s!r} ({n} user{'s' if n != 1 else ''})" for s, n in spellings)
+def _users(count: int) -> str:
+    return f"{count} user{'s' if count != 1 else ''}"
+
+
+def _describe_t001(
+    spelling: str, spellings: list[tuple[str, int]], more_spellings: int, more_users: int
+) -> Issue:
+    listed = "; ".join(f"{s!r} ({_users(n)})" for s, n in spellings)
+    if more_spellings:
+        plural = "s" if more_spellings != 1 else ""
+        listed += f"; and {more_spellings} more spelling{plural} ({_users(more_users)})"
     # The most common spelling, without the stray whitespace N002 would flag in it.
     suggested = " ".join(strip_blanks(spellings[0][0]).split())
     return Issue(
@@ -135,7 +144,9 @@ def t001_title_variants(value: str | None, record: UserRecord, ctx: CheckContext
 
     Motimate finds or creates a position for each distinct title, so `Sales manager`,
     `Sales Manager` and `Sales-Manager` become three positions. One finding per less common
-    spelling (at its first user), suggesting the most common one.
+    spelling (at its first user), suggesting the most common one. The message lists at most
+    the 5 most common spellings, then how many more there are, and `related_rows` names the
+    first users of at most 5 other spellings: a title typed 10 000 ways stays a linear report.
     """
     if not value:
         return None
