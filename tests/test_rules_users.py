@@ -286,3 +286,141 @@ def test_every_rule_is_documented_with_its_catalogue_severity():
     for code, severity in expected.items():
         assert rules[code].severity.value == severity, code
         assert len(rules[code].doc.splitlines()) >= 3, code
+
+
+# ---- big groups: each finding names at most 5 other rows ---------------------------------------
+
+E004_WORDING = "The same email address is on row(s) {}: shared mailboxes or a copy error?"
+U003_WORDING = (
+    "Employee number is not unique: the same userName (ignoring case, Unicode form and "
+    "surrounding whitespace) is used on row(s) {}; only one of these users can sync"
+)
+X003_WORDING = (
+    "Object ID is not unique: the same externalId is on row(s) {}; Entra would match these "
+    "users to one Motimate user"
+)
+
+
+def _sharing(size: int, attribute: str, value: str) -> list:
+    """`size` users who differ in everything unique except `attribute`."""
+    unique = {
+        "employee_number": lambda i: f"u{i}@example.com",
+        "email": lambda i: f"u{i}@example.com",
+        "external_id": lambda i: f"00000000-0000-4000-8000-{i:012d}",
+    }
+    return [
+        record(i, **{**{a: make(i) for a, make in unique.items()}, attribute: value})
+        for i in range(1, size + 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "attribute", "value", "wording"),
+    [
+        ("E004", "email", "frontline@example.com", E004_WORDING),
+        ("U003", "employee_number", "shared@example.com", U003_WORDING),
+        ("X003", "external_id", GUID_A, X003_WORDING),
+    ],
+)
+def test_a_group_of_eight_names_the_first_five_others_and_counts_the_rest(
+    code, attribute, value, wording
+):
+    found = run(_sharing(8, attribute, value), [code])
+    assert [(f.rule, f.row, f.value, f.message, f.related_rows) for f in found] == [
+        (code, 1, value, wording.format("2, 3, 4, 5, 6 and 2 more"), [2, 3, 4, 5, 6]),
+        (code, 2, value, wording.format("1, 3, 4, 5, 6 and 2 more"), [1, 3, 4, 5, 6]),
+        (code, 3, value, wording.format("1, 2, 4, 5, 6 and 2 more"), [1, 2, 4, 5, 6]),
+        (code, 4, value, wording.format("1, 2, 3, 5, 6 and 2 more"), [1, 2, 3, 5, 6]),
+        (code, 5, value, wording.format("1, 2, 3, 4, 6 and 2 more"), [1, 2, 3, 4, 6]),
+        (code, 6, value, wording.format("1, 2, 3, 4, 5 and 2 more"), [1, 2, 3, 4, 5]),
+        (code, 7, value, wording.format("1, 2, 3, 4, 5 and 2 more"), [1, 2, 3, 4, 5]),
+        (code, 8, value, wording.format("1, 2, 3, 4, 5 and 2 more"), [1, 2, 3, 4, 5]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "attribute", "value", "wording"),
+    [
+        ("E004", "email", "frontline@example.com", E004_WORDING),
+        ("U003", "employee_number", "shared@example.com", U003_WORDING),
+        ("X003", "external_id", GUID_A, X003_WORDING),
+    ],
+)
+def test_small_groups_name_every_other_row(code, attribute, value, wording):
+    pair = run(_sharing(2, attribute, value), [code])
+    assert [(f.row, f.message, f.related_rows) for f in pair] == [
+        (1, wording.format("2"), [2]),
+        (2, wording.format("1"), [1]),
+    ]
+    three = run(_sharing(3, attribute, value), [code])
+    assert [(f.row, f.message, f.related_rows) for f in three] == [
+        (1, wording.format("2, 3"), [2, 3]),
+        (2, wording.format("1, 3"), [1, 3]),
+        (3, wording.format("1, 2"), [1, 2]),
+    ]
+
+
+def test_a_group_of_six_names_all_five_others_and_of_seven_counts_one_more():
+    six = run(_sharing(6, "email", "team@example.com"), ["E004"])
+    assert [(f.row, f.message, f.related_rows) for f in six][::5] == [
+        (1, E004_WORDING.format("2, 3, 4, 5, 6"), [2, 3, 4, 5, 6]),
+        (6, E004_WORDING.format("1, 2, 3, 4, 5"), [1, 2, 3, 4, 5]),
+    ]
+    seven = run(_sharing(7, "email", "team@example.com"), ["E004"])
+    assert [(f.row, f.message, f.related_rows) for f in seven][::6] == [
+        (1, E004_WORDING.format("2, 3, 4, 5, 6 and 1 more"), [2, 3, 4, 5, 6]),
+        (7, E004_WORDING.format("1, 2, 3, 4, 5 and 1 more"), [1, 2, 3, 4, 5]),
+    ]
+
+
+def test_a_big_group_across_exports_names_the_other_file_of_the_first_rows():
+    records = _sharing(9, "email", "team@example.com")
+    for shared in records[3:]:
+        shared.source = "bergen.csv"
+    found = run(records, ["E004"])
+    assert [(f.source, f.row, f.message, f.related_rows) for f in found][::4] == [
+        (
+            "users.csv",
+            1,
+            E004_WORDING.format(
+                "2, 3, 4 of bergen.csv, 5 of bergen.csv, 6 of bergen.csv and 3 more"
+            ),
+            [2, 3, 4, 5, 6],
+        ),
+        (
+            "bergen.csv",
+            5,
+            E004_WORDING.format("1 of users.csv, 2 of users.csv, 3 of users.csv, 4, 6 and 3 more"),
+            [1, 2, 3, 4, 6],
+        ),
+        (
+            "bergen.csv",
+            9,
+            E004_WORDING.format("1 of users.csv, 2 of users.csv, 3 of users.csv, 4, 5 and 3 more"),
+            [1, 2, 3, 4, 5],
+        ),
+    ]
+
+
+def test_title_spelled_more_than_five_ways_lists_the_five_most_common():
+    titles = ["Sales Manager"] * 3 + ["sales manager"] * 2 + [
+        "Sales-Manager", "SALES MANAGER", "Sales.Manager", "sales-manager", "Sales_Manager"
+    ]  # fmt: skip
+    records = [
+        record(i + 1, position=t, employee_number=f"u{i}@example.com", external_id=None)
+        for i, t in enumerate(titles)
+    ]
+    found = run(records, ["T001"])
+    message = (
+        "Job title spelled several ways, each a separate position in Motimate: "
+        "'Sales Manager' (3 users); 'sales manager' (2 users); 'SALES MANAGER' (1 user); "
+        "'Sales-Manager' (1 user); 'Sales.Manager' (1 user); and 2 more spellings (2 users)"
+    )
+    assert [(f.row, f.value, f.fix, f.message, f.related_rows) for f in found] == [
+        (4, "sales manager", "Sales Manager", message, [1, 7, 6, 8, 10]),
+        (7, "SALES MANAGER", "Sales Manager", message, [1, 4, 6, 8, 10]),
+        (6, "Sales-Manager", "Sales Manager", message, [1, 4, 7, 8, 10]),
+        (8, "Sales.Manager", "Sales Manager", message, [1, 4, 7, 6, 10]),
+        (10, "Sales_Manager", "Sales Manager", message, [1, 4, 7, 6, 8]),
+        (9, "sales-manager", "Sales Manager", message, [1, 4, 7, 6, 8]),
+    ]
