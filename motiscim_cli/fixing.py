@@ -41,10 +41,12 @@ loader read it, the quote as a character, so that the spreadsheet shows the same
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -492,8 +494,33 @@ class _RecordReader:
 
 def _quote_as_character(line: str, delimiter: str) -> list[str]:
     """The cells of one line with every `"` taken as a character (how the loader reads a row
-    whose opening quote runs into lines that are users of their own)."""
-    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    whose opening quote runs into lines that are users of their own).
+
+    Split by hand, as `csv.reader(quoting=QUOTE_NONE)` would (one line, no escape character):
+    csv refuses a cell past its field size limit, and this is the path for rows too broken to
+    read any other way."""
+    bare = line.rstrip("\r\n")
+    return bare.split(delimiter) if bare else []
+
+
+@contextlib.contextmanager
+def _any_field_size() -> Iterator[None]:
+    """csv reads fields of any length here, and the limit is put back afterwards.
+
+    The corrected CSV reads again what the check run read, and copies what it could not: a
+    row whose value the loader found too long (F004) is copied like any other broken row. With
+    csv's default limit (131072 characters) reading it failed, and a loader that reads longer
+    values than that would make its users' rows 'read differently from the check run'."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(_FIELD_SIZE_MAX)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+# The largest limit csv accepts everywhere (a C long: 32 bits on Windows).
+_FIELD_SIZE_MAX = min(sys.maxsize, 2**31 - 1)
 
 
 @dataclass(slots=True)
@@ -550,6 +577,13 @@ def fixed_csv_bytes(
     changes only when it reads here exactly as in the check run; every other line (preamble,
     blank lines, a repeated header, a broken row and the pieces of a split one) is copied as
     it is. The output has the same users on the same lines as the input."""
+    with _any_field_size():
+        return _fixed_csv(plan, data, encoding, spreadsheet_safe=spreadsheet_safe)
+
+
+def _fixed_csv(
+    plan: FixPlan, data: bytes, encoding: str | None, *, spreadsheet_safe: bool
+) -> FixedCsv:
     result = FixedCsv(b"")
     source = plan.report.sources[0]
     label = source.encoding or "utf-8"

@@ -744,3 +744,44 @@ def test_graph_json_synced_users_get_set_aduser(tmp_path: Path) -> None:
         "'+4741234567' -WhatIf:$WhatIf"
     ) in lines
     assert not any("does not say which users are synced" in line for line in lines)
+
+
+BIG = "A" * 200_000  # past csv's default field size limit (131072): the check run's F004
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [BIG, f'"{BIG}"', f'"{BIG[:100_000]}\r\n{BIG[100_000:]}"'],
+    ids=["plain", "quoted", "quoted-over-two-lines"],
+)
+@pytest.mark.parametrize("safe", [False, True], ids=["data", "spreadsheet-safe"])
+def test_a_value_too_long_to_read_is_copied_and_the_rest_fixed(
+    tmp_path: Path, cell: str, safe: bool
+) -> None:
+    export = _write(
+        tmp_path / "users.csv",
+        "id,userPrincipalName,givenName,mobilePhone,jobTitle\r\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,Kari,+47 987 65 432,Sales\r\n"
+        f"2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f,liv@example.com,Liv,+47 987 65 433,{cell}\r\n"
+        "0f8fad5b-d9cb-469f-a165-70867728950e,ola@example.com,Ola,+47 987 65 434,Driver\r\n",
+    )
+    report, _ = run_check([str(export)], CheckOptions())
+    assert ("F004", 2) in [(f.rule, f.row) for f in report.findings]  # what `check` says
+    limit = csv.field_size_limit()
+    code, out, err = _fix(str(export), "--csv", "fixed.csv", *(["--spreadsheet-safe"] * safe))
+    assert (code, err) == (1, "")  # the F004 row is an error no fix resolves
+    assert csv.field_size_limit() == limit  # raised only while the corrected CSV is made
+    assert "Wrote fixed.csv (the export with the fixes applied)" in out.splitlines()
+    fixed = (tmp_path / "fixed.csv").read_bytes()
+    if not safe:  # Liv's row is copied as it is, phone and all; Kari's and Ola's are fixed
+        assert fixed == export.read_bytes().replace(b"+47 987 65 432", b"+4798765432").replace(
+            b"+47 987 65 434", b"+4798765434"
+        )
+        return
+    # For a spreadsheet Liv's phone gets its ', the fixed ones are ="…"; the value is all there.
+    lines = fixed.split(b"\r\n")
+    assert len(lines) == len(export.read_bytes().split(b"\r\n"))
+    assert lines[1].endswith(b',Kari,"=""+4798765432""",Sales')
+    assert lines[-2].endswith(b',Ola,"=""+4798765434""",Driver')
+    assert b",Liv,'+47 987 65 433," in lines[2]
+    assert fixed.count(b"A") == len(BIG)
