@@ -47,6 +47,18 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
+def _json_integer(digits: str) -> int | float:
+    """A JSON integer; one with more digits than int() converts (4300 by default:
+    sys.get_int_max_str_digits) becomes a float, inf, instead of a ValueError out of json.loads.
+
+    In a key the schema reader ignores it is then simply ignored; where a number is read
+    (matchingPriority) inf is 'not a whole number', which names the file and the key."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
+
+
 def read_schema(path: str) -> ProvisioningSchema:
     """Read and parse a schema file; every failure is an `UnreadableSchema` with one reason."""
     from checks.mapping_schema import SchemaError, parse_schema
@@ -68,7 +80,7 @@ def read_schema(path: str) -> ProvisioningSchema:
     if not text.strip():
         raise UnreadableSchema(path, "the file is empty")
     try:
-        value: Any = json.loads(text)
+        value: Any = json.loads(text, parse_int=_json_integer)
     except json.JSONDecodeError as error:
         raise UnreadableSchema(
             path, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"

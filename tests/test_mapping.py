@@ -1230,3 +1230,47 @@ def test_cli_rejects_an_unknown_format() -> None:
     result = runner.invoke(app, ["mapping", str(GUIDE), "--format", "sarif"])
     assert result.exit_code == 2
     assert "choose one of: table, json" in result.output
+
+
+HUGE = "1" * 5000  # past int()'s 4300 digits: json.loads raised ValueError on it
+
+
+def _with_huge_integer(tmp_path: Path, where: str) -> Path:
+    """The guide's schema with a 5000-digit integer: in a key motiscim ignores, or as the
+    externalId row's matchingPriority, a number it reads."""
+    text = GUIDE.read_text(encoding="utf-8")
+    if where == "ignored":
+        text = text.replace("{", f'{{"a": {HUGE}, ', 1)
+    else:
+        text = text.replace('"matchingPriority": 1,', f'"matchingPriority": {HUGE},', 1)
+    path = tmp_path / f"schema-{where}.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_huge_integer_in_a_key_motiscim_ignores_is_read(tmp_path: Path) -> None:
+    path = _with_huge_integer(tmp_path, "ignored")
+    result = runner.invoke(app, ["mapping", str(path), "--format", "json"], catch_exceptions=False)
+    guide = runner.invoke(app, ["mapping", str(GUIDE), "--format", "json"])
+    assert (result.exit_code, result.stderr) == (guide.exit_code, "") == (0, "")
+    mapping = json.loads(result.stdout)["mapping"]
+    expected = json.loads(guide.stdout)["mapping"]
+    assert mapping == {**expected, "path": str(path)}
+
+
+@pytest.mark.parametrize("command", ["mapping", "preflight", "email"])
+def test_a_huge_integer_motiscim_reads_is_one_line_and_exit_2(tmp_path: Path, command: str) -> None:
+    path = _with_huge_integer(tmp_path, "read")
+    export = str(SAMPLES / "entra-users-download.csv")
+    args = {
+        "mapping": ["mapping", str(path)],
+        "preflight": ["preflight", export, "--schema", str(path)],
+        "email": ["email", export, "-u", "kari.nordmann@example.com", "--schema", str(path)],
+    }[command]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert (result.exit_code, result.stdout) == (2, "")
+    prefix = "motiscim: " if command == "mapping" else f"motiscim {command}: "
+    assert result.stderr == (
+        f"{prefix}cannot read {path}: not an Entra provisioning schema: "
+        f"{USERS}/0/matchingPriority is not a whole number\n"
+    )
