@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from motiscim_cli.app import app
-from motiscim_cli.loaders import open_export
+from motiscim_cli.loaders import UnreadableExport, open_export
 
 
 def check(path: Path) -> tuple[int, str, dict]:
@@ -188,3 +188,163 @@ def test_json_lines_recovery_is_the_same_whatever_the_chunk(chunk: int) -> None:
         "it ends before its JSON value does: a missing '}', ']' or '\"'?",
         "NaN is not JSON",
     ]
+
+
+# ---- NUL bytes and other control characters in cells ---------------------------------------------
+
+CSV_HEADER = (
+    "userPrincipalName,id,givenName,surname,mail,mobilePhone,jobTitle,accountEnabled,"
+    "usageLocation,department"
+)
+
+
+def csv_users(count: int) -> list[str]:
+    return [
+        f"user{n}@example.com,00000000-0000-4000-8000-{n:012d},Given{n},Berg,"
+        f"user{n}@example.com,+4791{n:06d},Engineer,True,NO,Sales"
+        for n in range(1, count + 1)
+    ]
+
+
+def control_message(subject: str, holds: str) -> str:
+    return (
+        f"{subject} holds {holds}: no name, address or number has one, so the export is damaged "
+        "here, or the value in Entra is. Its fields were not checked; export the users again, "
+        "or correct the value in Entra."
+    )
+
+
+def test_a_nul_deep_in_a_csv_is_its_rows_finding_not_ready(workdir: Path) -> None:
+    # A NUL in row 2500 of 3000, in userPrincipalName and jobTitle: past the sniffer's first
+    # 64 KB, where it used to pass silently as READY.
+    rows = csv_users(3000)
+    rows[2499] = (
+        rows[2499].replace("user2500@", "user25\x0000@", 1).replace("Engineer", "Eng\x00ineer")
+    )
+    (workdir / "late.csv").write_bytes(("\n".join([CSV_HEADER, *rows]) + "\n").encode())
+
+    code, stderr, report = check(workdir / "late.csv")
+
+    assert (code, stderr) == (1, "")
+    assert report["summary"]["users"] == 3000
+    assert report["summary"]["by_rule"] == {"F004": 1}
+    [finding] = report["findings"]
+    assert (finding["row"], finding["line"], finding["user"]) == (
+        2500,
+        2501,
+        {
+            "user_principal_name": "user25\x0000@example.com",
+            "object_id": "00000000-0000-4000-8000-000000002500",
+        },
+    )
+    assert finding["message"] == control_message(
+        "This row", "a NUL byte in 'userPrincipalName' and 'jobTitle'"
+    )
+
+
+def test_a_few_nuls_near_the_top_do_not_make_a_csv_binary(workdir: Path) -> None:
+    rows = csv_users(3)
+    rows[0] = rows[0].replace("Given1", "Gi\x00\x00ven1")
+    (workdir / "top.csv").write_bytes(("\r\n".join([CSV_HEADER, *rows]) + "\r\n").encode())
+
+    code, stderr, report = check(workdir / "top.csv")
+
+    assert (code, stderr) == (1, "")
+    assert report["summary"]["users"] == 3
+    assert [(f["rule"], f["row"], f["line"], f["message"]) for f in report["findings"]] == [
+        ("F004", 1, 2, control_message("This row", "a NUL byte in 'givenName'"))
+    ]
+
+
+def test_control_characters_in_cells_by_encoding(tmp_path: Path) -> None:
+    rows = csv_users(5)
+    rows[0] = rows[0].replace("Engineer", "Engi\x01neer")  # a control character, not a NUL
+    rows[1] = rows[1].replace("Sales", "Sa\x00les")  # department: not read, so not judged
+    rows[2] = rows[2].replace("Given3", "Gi\x1fven3").replace("True", "Tr\x00ue")
+    rows[3] = rows[3].replace("Given4", "Given4\t")  # a tab is whitespace (N002), not damage
+    text = "\r\n".join([CSV_HEADER, *rows]) + "\r\n"
+    holds = {
+        1: "a control character (U+0001) in 'jobTitle'",
+        3: "a control character (U+001F) in 'givenName' and a NUL byte in 'accountEnabled'",
+    }
+    for encoding, label in [
+        ("utf-8", "utf-8"),
+        ("cp1252", "cp1252"),
+        ("utf-16-le", "utf-16-le"),  # no BOM: told by its NUL pattern, as before
+        ("utf-16", "utf-16-le"),
+    ]:
+        data = text.replace("Berg", "Bjørkås").encode(encoding)
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(data)
+        with open_export(str(path)) as export:
+            records = list(export.records())
+        assert export.info.encoding == label
+        assert [r.row for r in records if r.malformed] == [1, 3], encoding
+        for record in records:
+            if record.malformed is not None:
+                assert record.line == record.row + 1
+                assert record.malformed == control_message("This row", holds[record.row])
+        assert records[1].values["last_name"] == "Bjørkås"
+        assert records[3].values["first_name"] == "Given4\t"
+
+
+def test_a_control_character_in_graph_json(tmp_path: Path) -> None:
+    escaped = graph_user(1, "+4791000001")
+    escaped["userPrincipalName"] = "a\u0000b@example.com"  # json.dumps writes \u0000
+    raw = graph_user(3, "+4791000003")
+    users = [escaped, graph_user(2, "+4791000002"), raw]
+    text = json.dumps({"value": users}, indent=2)
+    # the third user's jobTitle with a raw NUL byte (not escaped), as a damaged file has it
+    assert text.count('"Engineer"') == 3
+    head, _, tail = text.rpartition('"Engineer"')
+    path = tmp_path / "users.json"
+    path.write_bytes((head + '"Engi\x00neer"' + tail).encode())
+    with open_export(str(path)) as export:
+        records = list(export.records())
+    assert [(r.row, r.pointer, r.line, r.user_principal_name) for r in records] == [
+        (1, "/value/0", 3, "a\x00b@example.com"),
+        (2, "/value/1", 13, "user2@example.com"),
+        (3, "/value/2", 23, "user3@example.com"),
+    ]
+    assert [r.malformed for r in records] == [
+        control_message("The user on line 3", "a NUL byte in 'userPrincipalName'"),
+        None,
+        control_message("The user on line 23", "a NUL byte in 'jobTitle'"),
+    ]
+
+
+def test_an_escaped_control_character_in_json_lines(workdir: Path) -> None:
+    lines = [json.dumps(graph_user(n, f"+4791{n:06d}")) for n in range(1, 4)]
+    lines[1] = lines[1].replace('"Engineer"', '"Engi\\u0002neer"')
+    (workdir / "users.jsonl").write_bytes(("\n".join(lines) + "\n").encode())
+
+    code, stderr, report = check(workdir / "users.jsonl")
+
+    assert (code, stderr) == (1, "")
+    assert report["summary"]["users"] == 3
+    assert [(f["rule"], f["row"], f["pointer"], f["message"]) for f in report["findings"]] == [
+        (
+            "F004",
+            2,
+            "",
+            control_message("The user on line 2", "a control character (U+0002) in 'jobTitle'"),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(range(256)) * 16,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+        CSV_HEADER.encode() + b"\n" + b"\x00" * 4096,  # a block of NULs, not a damaged cell
+    ],
+)
+def test_binary_files_are_still_not_exports(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "users.csv"
+    path.write_bytes(data)
+    with pytest.raises(UnreadableExport) as caught:
+        open_export(str(path))
+    assert caught.value.reason == (
+        "this is a binary file (it contains NUL bytes and is not UTF-16 text), not an export"
+    )

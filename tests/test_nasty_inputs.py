@@ -30,7 +30,7 @@ UNREADABLE = {
     "Entra admin center (Users → All users → Download users)",
     "one-line.csv": "the first line holds a value longer than 131,072 characters, which no "
     "export header has: is it the right file?",
-    "nul.csv": "this is a binary file (it contains NUL bytes and is not UTF-16 text), not an "
+    "random.csv": "this is a binary file (it contains NUL bytes and is not UTF-16 text), not an "
     "export",
     "deep.json": "the JSON nests arrays or objects too deeply (line 1), which no Microsoft Graph "
     "/users export does: is it the right file?",
@@ -56,6 +56,7 @@ READABLE = {
     "deep-in-page.json": (1, 1, {"F004": 1}, "utf-8"),
     "graph-first-page-only.json": (1, 2, {"F007": 1}, "utf-8"),
     "nulls.jsonl": (1, 5, {"F004": 3}, "utf-8"),
+    "nul.csv": (1, 3, {"F004": 1}, "utf-8"),  # two NULs in Kari's givenName: her row only
 }
 
 

@@ -15,6 +15,10 @@ the header from the left (right for the fields before a stray comma) and from th
 for the fields after it); a value is used when exactly one of the two lines-ups gives a
 plausible one (an address with `@` for the UPN, a GUID for the object ID).
 
+A row whose cells read for a user hold a NUL byte or another control character (C0 other than
+tab, LF, CR) is F004 too: damaged bytes, not a value to check. The sniffer's scan of the whole
+file says whether any such byte occurs, so clean files are not looked at row by row.
+
 Every user line is accounted for, including the ones a broken row would hide:
 
 - an opening double quote that is never closed swallows the following lines into one value
@@ -55,7 +59,12 @@ from motiscim_cli.loaders.columns import (
     detect_csv_format,
     resolve_columns,
 )
-from motiscim_cli.loaders.observe import FileObserver, truthy
+from motiscim_cli.loaders.observe import (
+    FileObserver,
+    control_character_message,
+    control_characters,
+    truthy,
+)
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
 
 _DELIMITERS = (",", ";", "\t")
@@ -282,6 +291,13 @@ class CsvExport:
         # A row whose first cell is the first header may be the header again (F008).
         # (a tuple: `in` compares with ==, which fails fast on length, and hashes nothing)
         header_firsts = (self.header[0], "\ufeff" + self.header[0])
+        # The cells read for a user, looked at for control characters only when the file may
+        # hold one (a NUL in a cell): a clean file costs nothing per row.
+        read_at = (
+            sorted({i for _, i in plan if i >= 0} | set(context.values()))
+            if self._encoding.controls
+            else []
+        )
         row = 0
         next_line = base + reader.line_num + 1
         while True:
@@ -322,6 +338,12 @@ class CsvExport:
                 )
                 yield from records
                 continue
+            if read_at:
+                found = control_characters((self.header[i], cells[i]) for i in read_at)
+                if found:
+                    reason = control_character_message(found, "This row")
+                    yield self._malformed(cells, row, start, reason, aligned=True)
+                    continue
             values = {a: (cells[i] or None) if i >= 0 else None for a, i in plan}
             enabled = truthy(cells[enabled_at]) if enabled_at >= 0 else None
             if enabled is None and blocked_at >= 0:

@@ -61,7 +61,12 @@ from motiscim_cli.loaders.columns import (
     normalize_header,
     wanted_names,
 )
-from motiscim_cli.loaders.observe import FileObserver, truthy
+from motiscim_cli.loaders.observe import (
+    FileObserver,
+    control_character_message,
+    control_characters,
+    truthy,
+)
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
 
 _CHUNK = 1 << 16
@@ -82,6 +87,13 @@ _IDENTITY = {
 }
 # The JSON escape of a UTF-16 surrogate; the decoder pairs valid ones, so any left are lone.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
+# The escape of a control character (C0 but tab, LF, CR: `\u0000`): the loader then looks
+# at the values it reads for one.
+_CONTROL_ESCAPE = re.compile(r"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])")
+# Either escape: one search per user, which almost always finds neither.
+_ODD_ESCAPE = re.compile(
+    r"\\u(?:[dD][89abcdefABCDEF][0-9a-fA-F]{2}|00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]))"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Properties that make a bare JSON object a user (JSON Lines, a bare array).
 _USER_KEYS = frozenset(
@@ -182,6 +194,9 @@ class _Scanner:
         self._line = 1  # line number at buf[_line_pos]
         self._line_pos = 0
         self._decoder = json.JSONDecoder(parse_float=str, parse_int=str, strict=False)
+        # A control character was escaped in a value read so far (set before its user is
+        # yielded): from then on the loader looks at every user's values for one.
+        self.controls_seen = False
         self.next_link: str | None = None  # @odata.nextLink of the last page seen
         self.next_link_line: int | None = None
         self.pages = 0  # Graph pages (objects with a "value" array of users) seen
@@ -250,8 +265,17 @@ class _Scanner:
         by the exporting tool) replaced by U+FFFD, as undecodable bytes are (F005 sees it).
 
         Left in, they cannot be encoded as UTF-8, and every report writer failed on them. Only
-        a `\\uD800`–`\\uDFFF` escape in the JSON text makes one, so only such text is walked."""
-        if _SURROGATE_ESCAPE.search(self.buf, start, end) is None:
+        a `\\uD800`–`\\uDFFF` escape in the JSON text makes one, so only such text is walked.
+        An escaped control character (`\\u0000`) sets `controls_seen`."""
+        return self._odd_escapes(value, self.buf, start, end)
+
+    def _odd_escapes(self, value: Any, text: str, start: int, end: int) -> Any:
+        odd = _ODD_ESCAPE.search(text, start, end)
+        if odd is None:  # the common case: one search, nothing to do
+            return value
+        if not self.controls_seen:
+            self.controls_seen = _CONTROL_ESCAPE.search(text, odd.start(), end) is not None
+        if _SURROGATE_ESCAPE.search(text, odd.start(), end) is None:
             return value
         return _replace_surrogates(value)
 
@@ -367,8 +391,7 @@ class _Scanner:
             if isinstance(value, float):  # NaN, Infinity: Python reads them, JSON has none
                 yield _broken(text, line, f"{_json_kind(value)} is not JSON")
                 return
-            if _SURROGATE_ESCAPE.search(text, position, end) is not None:
-                value = _replace_surrogates(value)
+            value = self._odd_escapes(value, text, position, end)
             yield from self._decoded(value, "", line, document=True)
             position = _LINE_REST.match(text, end).end()  # type: ignore[union-attr]
 
@@ -617,6 +640,7 @@ class JsonExport:
         self.delimiter: str | None = None
         handle.seek(encoding.skip)
         self._text = io.TextIOWrapper(handle, encoding=encoding.codec, errors=encoding.errors)
+        self._raw_controls = encoding.controls  # a control byte may stand unescaped in a string
         self._scanner = _Scanner(self._text)
         self._items = self._scanner.items()
         self.observer = FileObserver(path)
@@ -758,6 +782,12 @@ class JsonExport:
             attribute: _text(obj.get(columns[attribute])) if attribute in columns else None
             for attribute in MOTIMATE_ATTRIBUTES
         }
+        if self._raw_controls or self._scanner.controls_seen:
+            found = control_characters(
+                (key, _text(obj.get(key))) for key in {*columns.values(), *context.values()}
+            )
+            if found:
+                return self._damaged(item, row, found)
         enabled = (
             _flag(obj.get(context["account_enabled"])) if "account_enabled" in context else None
         )
@@ -791,6 +821,24 @@ class JsonExport:
         strings = [v for v in obj.values() if isinstance(v, str)]
         self.observer.lossy(texts, strings, item.line)
         return record
+
+    def _damaged(self, item: _Item, row: int, found: list[tuple[str, str]]) -> UserRecord:
+        """F004 for a user whose values hold a control character (a NUL): not checked."""
+        obj: dict[str, Any] = item.value
+        context = self._context
+        found.sort(key=lambda pair: list(obj).index(pair[0]))  # in the object's order
+        return UserRecord(
+            source=self.path,
+            row=row,
+            line=item.line,
+            pointer=item.pointer,
+            values={},
+            user_principal_name=_text(obj.get(context.get("user_principal_name", ""))),
+            object_id=_text(obj.get(context.get("object_id", ""))),
+            columns=self.columns,
+            malformed=control_character_message(found, f"The user on line {item.line}"),
+            raw=obj,
+        )
 
     def file_findings(self) -> list[Finding]:
         found = self.observer.findings(

@@ -25,6 +25,39 @@ LOSSY_QUESTION_MARK = re.compile(r"[^\W\d_]\?+[^\W\d_]|\?\?")
 _EXAMPLE_LINES = 5
 
 
+# A control character no user attribute holds: C0 other than tab, LF and CR.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def control_characters(named: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """(name, first control character) for each named text that holds one."""
+    return [
+        (name, found.group())
+        for name, text in named
+        if text and (found := CONTROL.search(text)) is not None
+    ]
+
+
+def control_character_message(found: Sequence[tuple[str, str]], subject: str) -> str:
+    """F004 wording for a row (`subject`: "This row", "The user on line 7") whose cells hold a
+    NUL byte or another control character: the bytes are damaged, so its fields are not
+    checked, and the rows after it are."""
+    where: dict[str, list[str]] = {}
+    for name, char in found:
+        what = "a NUL byte" if char == "\x00" else f"a control character (U+{ord(char):04X})"
+        where.setdefault(what, []).append(f"'{name}'")
+    parts = [f"{what} in {_listed(names)}" for what, names in where.items()]
+    return (
+        f"{subject} holds {_listed(parts)}: no name, address or number has one, so the "
+        "export is damaged here, or the value in Entra is. Its fields were not checked; export "
+        "the users again, or correct the value in Entra."
+    )
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def truthy(text: str | None) -> bool | None:
     """accountEnabled-style text as a bool: True/False, yes/no, 1/0 in any case; else None."""
     if text is None:

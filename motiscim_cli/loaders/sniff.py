@@ -39,6 +39,15 @@ class Encoding:
     errors: (
         str  # "strict" when the whole file was validated, else "replace" (then F005 sees U+FFFD)
     )
+    # Whether the text may hold a control character (C0 other than tab, LF, CR): False only
+    # when every byte was scanned and none was found, so that the loaders skip looking for
+    # them row by row (UTF-16 is not scanned: its rows are always looked at).
+    controls: bool = True
+
+
+# C0 control bytes other than tab, LF and CR. In UTF-8 and cp1252 such a byte is the control
+# character itself (every byte of a multi-byte UTF-8 letter is >= 0x80).
+CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0D))
 
 
 _SAVE_AS_CSV = "open it in Excel and save it as 'CSV UTF-8 (Comma delimited)', then check that file"
@@ -69,10 +78,15 @@ def detect_encoding(handle: BinaryIO, head: bytes) -> Encoding:
     """Choose the encoding from the BOM, the NUL pattern of BOM-less UTF-16, or a UTF-8 check.
 
     UTF-8 is validated over the whole file (in 1 MB chunks, without keeping them) so that a
-    cp1252 file whose first accented letter sits on line 90 000 is still read as cp1252.
+    cp1252 file whose first accented letter sits on line 90 000 is still read as cp1252; the
+    same pass notes whether any control byte occurs (`Encoding.controls`). A few NUL bytes in
+    text (a damaged cell) do not make the file binary: the loaders report those rows (F004).
     """
     if head.startswith(codecs.BOM_UTF8):
-        return Encoding("utf-8-sig", "utf-8-sig", 0, _validated_errors(handle, 3))
+        # A UTF-8 BOM promises UTF-8; if the bytes break the promise, decode with replacement
+        # so that the damage shows as U+FFFD (F005) instead of the file being refused.
+        utf8, controls = _scan(handle, 3)
+        return Encoding("utf-8-sig", "utf-8-sig", 0, "strict" if utf8 else "replace", controls)
     if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
         return Encoding("utf-16-le", "utf-16-le", 2, "replace")
     if head.startswith(codecs.BOM_UTF16_BE):
@@ -80,19 +94,21 @@ def detect_encoding(handle: BinaryIO, head: bytes) -> Encoding:
     order = _utf16_without_bom(head)
     if order is not None:
         return Encoding(order, order, 0, "replace")
-    if b"\x00" in head:
+    if b"\x00" in head and _mostly_control(head):
         raise NotAnExport(
             "this is a binary file (it contains NUL bytes and is not UTF-16 text), not an export"
         )
-    if _is_utf8(handle):
-        return Encoding("utf-8", "utf-8", 0, "strict")
-    return Encoding("cp1252", "cp1252", 0, "replace")
+    utf8, controls = _scan(handle)
+    if utf8:
+        return Encoding("utf-8", "utf-8", 0, "strict", controls)
+    return Encoding("cp1252", "cp1252", 0, "replace", controls)
 
 
-def _validated_errors(handle: BinaryIO, skip: int) -> str:
-    # A UTF-8 BOM promises UTF-8; if the bytes break the promise, decode with replacement so
-    # that the damage shows as U+FFFD (F005) instead of the file being refused.
-    return "strict" if _is_utf8(handle, skip) else "replace"
+def _mostly_control(head: bytes) -> bool:
+    """More control bytes than a text export with a few damaged cells has (a NUL or two where
+    a letter was): a binary file. Compressed or random bytes are ~9 % control bytes."""
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
+    return controls > max(16, len(head) // 64)
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -110,19 +126,29 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _is_utf8(handle: BinaryIO, skip: int = 0) -> bool:
+def _scan(handle: BinaryIO, skip: int = 0) -> tuple[bool, bool]:
+    """One pass over the whole file: (is it valid UTF-8, does it hold a C0 control byte other
+    than tab/LF/CR). Chunks are not kept; the pass stops once both answers are known."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    utf8, controls = True, False
     handle.seek(skip)
     try:
-        while chunk := handle.read(_VALIDATE_CHUNK):
-            if not chunk.isascii():
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
+        while (utf8 or not controls) and (chunk := handle.read(_VALIDATE_CHUNK)):
+            if utf8 and not chunk.isascii():
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if not controls:
+                controls = len(chunk.translate(None, CONTROL_BYTES)) != len(chunk)
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
     finally:
         handle.seek(0)
-    return True
+    return utf8, controls
 
 
 def refuse_non_export_text(head_text: str) -> None:

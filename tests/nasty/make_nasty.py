@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import sys
 import zipfile
 from collections.abc import Callable
@@ -153,6 +154,7 @@ NASTY: dict[str, Callable[[], bytes]] = {
     "document.csv": lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
     "one-line.csv": lambda: b"a" * (10 * 1024 * 1024),
     "nul.csv": lambda: good_csv().replace(b"Kari,", b"Ka\x00\x00ri,"),
+    "random.csv": lambda: random.Random(4).randbytes(4096),
     "mixed-endings.csv": mixed_line_endings,
     "unterminated-quote.csv": unterminated_quote,
     "unquoted-line-break.csv": unquoted_line_break,
