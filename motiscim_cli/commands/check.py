@@ -126,7 +126,7 @@ def check(
         terminal_width,
         use_color,
     )
-    from motiscim_cli.render import RENDERERS, render
+    from motiscim_cli.render import RENDERERS, STREAMED, render
     from motiscim_cli.run import FAIL_ON, CheckOptions, exit_code, run_check
 
     chosen = choose_format(output_format, output)
@@ -196,12 +196,17 @@ def check(
         from motiscim_cli.render.table import render as render_table
 
         text = render_table(report, redact=redact, color=color, width=terminal_width())
-    elif chosen == "json" and output not in (None, "-"):
-        # Streamed one finding at a time: a million-user report is never one string.
-        from motiscim_cli.render.json_report import write_file
+    elif chosen in STREAMED:
+        # Streamed one finding at a time, to the file or to stdout alike: a million-user report
+        # is never one string (bytes as render() would give them).
+        from motiscim_cli.render import write, write_file
 
+        if output in (None, "-"):
+            write(report, chosen, sys.stdout, redact=redact)  # a failure: stdout_guarded
+            sys.stdout.flush()
+            raise typer.Exit(exit_code(report, fail_on))
         try:
-            write_file(report, output, redact=redact)
+            write_file(report, chosen, output, redact=redact)
         except OSError as error:
             typer.echo(f"motiscim: cannot write {output}: {error.strerror or error}", err=True)
             raise typer.Exit(2) from None

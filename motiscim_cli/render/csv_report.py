@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TextIO
 
 from motiscim_cli.render.common import shown_fix, shown_upn, shown_value
 from motiscim_cli.report import Report
@@ -45,7 +46,14 @@ BOM = "\ufeff"
 
 def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    write(report, buffer, redact=redact)
+    return buffer.getvalue()
+
+
+def write(report: Report, out: TextIO, *, redact: bool = False) -> None:
+    """Write `render(report)` one row at a time: the findings never exist as one string."""
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for f in report.all_findings():
         cells: list[str | int | None] = [
@@ -68,4 +76,3 @@ def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
         writer.writerow(
             [cell if isinstance(cell, int) else spreadsheet_cell(cell) for cell in cells]
         )
-    return BOM + buffer.getvalue()

@@ -16,6 +16,9 @@ verdict as plain log text.
 
 from __future__ import annotations
 
+import io
+from typing import TextIO
+
 from checks.model import Finding, Severity
 from motiscim_cli.render.common import sentence, verdict_line
 from motiscim_cli.report import Report
@@ -46,9 +49,16 @@ def annotation(finding: Finding, redact: bool) -> str:
 
 
 def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
+    out = io.StringIO()
+    write(report, out, redact=redact)
+    return out.getvalue()
+
+
+def write(report: Report, out: TextIO, *, redact: bool = False) -> None:
+    """Write `render(report)` one annotation at a time: they never exist as one string."""
     findings = report.all_findings()
     # Stable sort: errors first (GitHub caps annotations per step), report order within.
     ordered = sorted(findings, key=lambda f: (f.suppressed is not None, -f.severity.rank))
-    lines = [annotation(f, redact) for f in ordered]
-    lines.append(f"motiscim: {verdict_line(report)}")
-    return "\n".join(lines) + "\n"
+    for finding in ordered:
+        out.write(annotation(finding, redact) + "\n")
+    out.write(f"motiscim: {verdict_line(report)}\n")

@@ -18,20 +18,27 @@ A consumer that reads until the summary line knows the output is complete.
 
 from __future__ import annotations
 
+import io
 import json
+from typing import TextIO
 
 from motiscim_cli.report import Report, finding_json
 
 
 def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
-    lines = [
-        json.dumps({"type": "finding", **finding_json(f, redact=redact)}, ensure_ascii=False)
-        for f in report.all_findings()
-    ]
-    document = report.to_json(redact=redact)
+    out = io.StringIO()
+    write(report, out, redact=redact)
+    return out.getvalue()
+
+
+def write(report: Report, out: TextIO, *, redact: bool = False) -> None:
+    """Write `render(report)` one line at a time: the findings never exist as one string."""
+    for finding in report.all_findings():
+        data = {"type": "finding", **finding_json(finding, redact=redact)}
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
+    document = report.to_json(redact=redact, findings=False)
     document.pop("findings")
     for part in ("connection", "mapping"):
         if document[part] is not None:
             document[part].pop("findings")
-    lines.append(json.dumps({"type": "summary", **document}, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+    out.write(json.dumps({"type": "summary", **document}, ensure_ascii=False) + "\n")
