@@ -148,6 +148,9 @@ def load_config(explicit: str | None = None, *, start: Path | None = None) -> Co
     return parse_config(text, str(path), path=path)
 
 
+_HUGE_NUMBER = re.compile(r"\d{4301}")
+
+
 def parse_config(text: str, name: str = CONFIG_NAME, *, path: Path | None = None) -> Config:
     """Validate a config document; every error names the line."""
     import yaml
@@ -161,6 +164,12 @@ def parse_config(text: str, name: str = CONFIG_NAME, *, path: Path | None = None
         raise ConfigError(name, line, f"not valid YAML: {error.problem}") from None
     except yaml.YAMLError as error:
         raise ConfigError(name, None, f"not valid YAML: {error}") from None
+    except ValueError:
+        # PyYAML's int() of a number past Python's 4300-digit limit: name the line, no traceback
+        lines = enumerate(text.splitlines(), 1)
+        line = next((n for n, text_line in lines if _HUGE_NUMBER.search(text_line)), None)
+        problem = "not usable YAML: a number of more than 4300 digits"
+        raise ConfigError(name, line, problem) from None
     if root is None or _is_null(root):
         return Config(path=path)
     return _Reader(name).config(root, path)

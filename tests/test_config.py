@@ -141,6 +141,8 @@ def test_exception_needs_a_reason_and_known_codes() -> None:
 
 def test_yaml_errors_and_unsafe_tags() -> None:
     assert error_of("region: [NO\n").line == 2
+    huge = error_of("region: NO\nrules:\n  select: " + "1" * 5000 + "\n")
+    assert (huge.line, huge.message) == (3, "not usable YAML: a number of more than 4300 digits")
     unsafe = error_of("tenant_url: !!python/object/apply:os.system ['echo hi']\n")
     assert "not valid YAML" in unsafe.message or "tag" in unsafe.message
     assert (
