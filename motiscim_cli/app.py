@@ -52,4 +52,14 @@ for _module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.n
 
 
 def main() -> None:
-    app()
+    """The console script. Commands guard stdout themselves; this covers what typer prints
+    before any command runs (`--help`, `--version`, usage errors) the same way."""
+    import sys
+
+    from motiscim_cli.options import guarded_stdout
+
+    try:
+        with guarded_stdout():
+            app()
+    except typer.Exit as stop:  # raised by the guard, outside click's own handling
+        sys.exit(stop.exit_code)
