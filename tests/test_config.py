@@ -343,6 +343,15 @@ def test_config_columns_feed_the_loader(tmp_path: Path, monkeypatch: pytest.Monk
 # ---- init ------------------------------------------------------------------------------------
 
 
+def test_init_dash_prints_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ran = run("init", "-")
+    assert ran.exit_code == 0, ran.stderr
+    template = files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
+    assert ran.stdout == template
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
+
+
 def test_init_writes_a_template_that_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     ran = run("init")

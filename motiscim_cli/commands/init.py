@@ -9,7 +9,7 @@ import typer
 
 def init(
     path: Annotated[
-        str, typer.Argument(help="Where to write it.", show_default=True)
+        str, typer.Argument(help="Where to write it ('-': standard output).", show_default=True)
     ] = "motiscim.yaml",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
@@ -25,6 +25,10 @@ def init(
 
     from motiscim_cli.files import OutputRefused, prepare_output, write_text_atomic
 
+    template = files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
+    if path == "-":  # as every other output option reads it: standard output
+        typer.echo(template, nl=False)
+        return
     target = Path(path)
     # os.path.exists, not Path.exists: a name too long for the file system is False here and
     # then refused by prepare_output in one line, instead of a traceback from stat().
@@ -34,7 +38,6 @@ def init(
     try:
         # `path` as typed: `target` has lost a trailing '/' ('nodir/' names a directory)
         prepare_output(path, force=force, what="the config file")
-        template = files("motiscim_cli").joinpath("templates/motiscim.yaml").read_text("utf-8")
         write_text_atomic(target, template)
     except OutputRefused as error:
         typer.echo(f"motiscim: {error}", err=True)
