@@ -348,3 +348,162 @@ def test_binary_files_are_still_not_exports(tmp_path: Path, data: bytes) -> None
     assert caught.value.reason == (
         "this is a binary file (it contains NUL bytes and is not UTF-16 text), not an export"
     )
+
+
+# ---- fields longer than csv's limit (131 072 characters) -----------------------------------------
+
+UNCHECKED = (
+    "No user attribute is that long (a value pasted by mistake, or a damaged export?), so its "
+    "fields were not checked."
+)
+
+
+def csv_with_title(title: str, newline: str = "\r\n", after: int = 2) -> bytes:
+    """Four users (with `after` after the second), the second with jobTitle `title` as is."""
+    rows = csv_users(2 + after)
+    rows[1] = rows[1].replace("Engineer", title)
+    return (newline.join([CSV_HEADER, *rows]) + newline).encode()
+
+
+def read(path: Path) -> list[tuple[int, int | None, str | None, str | None]]:
+    with open_export(str(path)) as export:
+        return [(r.row, r.line, r.user_principal_name, r.malformed) for r in export.records()]
+
+
+def test_a_quoted_value_of_a_million_lines_is_one_row(workdir: Path) -> None:
+    # The tester's file: 1.5 million quoted lines in one jobTitle made as many phantom users.
+    title = '"' + "x\r\n" * 1_500_000 + '"'
+    (workdir / "long.csv").write_bytes(csv_with_title(title))
+
+    code, stderr, report = check(workdir / "long.csv")
+
+    assert (code, stderr) == (1, "")
+    assert report["summary"]["users"] == 4
+    assert [(f["rule"], f["row"], f["line"], f["message"]) for f in report["findings"]] == [
+        (
+            "F004",
+            2,
+            3,
+            "A quoted field of this row is longer than 131,072 characters: it runs over lines "
+            f"3–1500003, which were read as this one row. {UNCHECKED} Shorten or remove the value.",
+        )
+    ]
+    assert [(r[0], r[1], r[2]) for r in read(workdir / "long.csv")] == [
+        (1, 2, "user1@example.com"),
+        (2, 3, "user2@example.com"),
+        (3, 1500004, "user3@example.com"),
+        (4, 1500005, "user4@example.com"),
+    ]
+
+
+def test_an_unquoted_10_mb_value_is_too_long_not_a_stray_quote(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_bytes(csv_with_title("y" * 10_000_000))
+    assert read(path) == [
+        (1, 2, "user1@example.com", None),
+        (
+            2,
+            3,
+            "user2@example.com",
+            "A field of this row is longer than 131,072 characters. "
+            f"{UNCHECKED} Shorten or remove the value.",
+        ),
+        (3, 4, "user3@example.com", None),
+        (4, 5, "user4@example.com", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "lines"),
+    [
+        # doubled quotes inside, and a closing quote on the line where csv gives up
+        ('"' + 'a ""b"" c,' * 10_000 + "\n" + "d" * 60_000 + '"', 2),
+        ('"' + "line one\n" * 20_000 + 'the end"', 20_001),
+        ('"' + "x" * 200_000 + '"', 1),  # on one line, quoted
+    ],
+)
+def test_a_long_quoted_value_that_closes_ends_its_row(
+    tmp_path: Path, title: str, lines: int
+) -> None:
+    path = tmp_path / "long.csv"
+    path.write_bytes(csv_with_title(title, newline="\n"))
+    records = read(path)
+    assert [(r[0], r[1], r[2]) for r in records] == [
+        (1, 2, "user1@example.com"),
+        (2, 3, "user2@example.com"),
+        (3, 3 + lines, "user3@example.com"),
+        (4, 4 + lines, "user4@example.com"),
+    ]
+    assert [r[3] is None for r in records] == [True, False, True, True]
+    assert records[1][3] is not None
+    assert records[1][3].startswith("A quoted field" if lines > 1 else "A field of this row")
+
+
+def test_a_long_value_in_the_first_column_whose_closing_line_has_every_delimiter(
+    tmp_path: Path,
+) -> None:
+    # the line that closes the quote carries the rest of the row: it is not a row of its own
+    header = "jobTitle,userPrincipalName,id,givenName"
+    text = (
+        f"{header}\n"
+        '"' + "note\n" * 40_000 + f'",a@example.com,{"0" * 8}-0000-4000-8000-{"0" * 12},Anna\n'
+        f"Lead,b@example.com,{'1' * 8}-0000-4000-8000-{'1' * 12},Bo\n"
+    )
+    path = tmp_path / "first.csv"
+    path.write_bytes(text.encode())
+    records = read(path)
+    assert [(r[0], r[1], r[2], r[3] is None) for r in records] == [
+        (1, 2, "a@example.com", False),
+        (2, 40_003, "b@example.com", True),
+    ]
+
+
+def test_a_long_quoted_value_never_closed_runs_to_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "open.csv"
+    rows = csv_users(1)
+    rows.append(rows[0].replace("user1", "user2").replace("Engineer", '"' + "z\n" * 100_000))
+    path.write_bytes(("\n".join([CSV_HEADER, *rows])).encode())
+    assert read(path) == [
+        (1, 2, "user1@example.com", None),
+        (
+            2,
+            3,
+            "user2@example.com",
+            "A field of this row is longer than 131,072 characters and its opening double quote "
+            "is never closed: it runs to the end of the file (lines 3–100003). "
+            f"{UNCHECKED} Remove the stray quote, or quote the whole value and double the "
+            'quote inside it ("").',
+        ),
+    ]
+
+
+def test_fix_copies_a_row_with_a_long_quoted_value_unchanged(workdir: Path) -> None:
+    data = csv_with_title('"' + "x\r\n" * 100_000 + '"')
+    (workdir / "long.csv").write_bytes(data)
+    result = CliRunner().invoke(app, ["fix", "long.csv", "--csv", "fixed.csv"])
+    assert result.exit_code == 1, result.output
+    assert (workdir / "fixed.csv").read_bytes() == data
+
+
+def test_long_values_after_a_stray_quote_keep_every_user_on_its_line(tmp_path: Path) -> None:
+    # a stray quote (its swallowed lines read again), a 300 000-character value among those
+    # lines, and a quoted value of 200 000 lines further down: 2000 users, each on its line
+    rows = csv_users(2000)
+    rows[1] = rows[1].replace("Engineer", '"Lead')
+    rows[5] = rows[5].replace("Engineer", "y" * 300_000)
+    rows[700] = rows[700].replace("Engineer", '"' + "x\n" * 200_000 + '"')
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(("\n".join([CSV_HEADER, *rows]) + "\n").encode())
+    records = read(path)
+    assert len(records) == 2000
+    assert [(r[0], r[1], r[2], r[3][:40]) for r in records if r[3] is not None] == [
+        (2, 3, "user2@example.com", "An opening double quote in this row is n"),
+        (6, 7, "user6@example.com", "A field of this row is longer than 131,0"),
+        (701, 702, "user701@example.com", "A quoted field of this row is longer tha"),
+    ]
+    assert [(r[0], r[1], r[2]) for r in records[699:702]] == [
+        (700, 701, "user700@example.com"),
+        (701, 702, "user701@example.com"),
+        (702, 200703, "user702@example.com"),
+    ]
+    assert records[-1][:3] == (2000, 202001, "user2000@example.com")

@@ -25,6 +25,10 @@ Every user line is accounted for, including the ones a broken row would hide:
   (up to the next quote, or to the end of the file, or until the value passes the reader's
   field size limit). Its row is one F004 record; the lines it swallowed are read again on
   their own, from a second pass over the same bytes (`_Lines`), so their users are checked;
+- a value longer than csv's field size limit (131 072 characters) whose lines are not rows of
+  their own is one F004 record up to the line its quote closes on (or the end of the file):
+  a quoted value of a million lines is one row, read a line at a time and never kept, not a
+  million phantom users; an unquoted one is "longer than …", not a stray quote;
 - a line break inside an unquoted value (the portal download does not quote) cuts one row
   into short ones whose fields add up to the header's: they are one user, one F004 record
   naming the lines, not a user and a phantom one;
@@ -37,10 +41,11 @@ All of this runs only on irregular rows; a well-formed row costs one more string
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
 from typing import BinaryIO, Literal, Protocol
 
@@ -49,7 +54,6 @@ from checks.rules.file import (
     f004_malformed_row,
     f008_repeated_header,
     file_finding,
-    oversized_value_issue,
     split_row_issue,
     swallowed_lines_issue,
 )
@@ -215,9 +219,7 @@ class CsvExport:
         if header_line is None:
             raise NotAnExport("the file contains no data (only blank lines)")
         self.delimiter = delimiter or sniff_delimiter(header_line)
-        self._reader: _CsvReader = csv.reader(
-            chain([header_line], self._text), delimiter=self.delimiter
-        )
+        self._reader: _CsvReader = self._reader_over(chain([header_line], self._text))
         self._base = preamble  # physical lines before the header
         self.header_line_number = preamble + 1
         try:
@@ -310,17 +312,11 @@ class CsvExport:
                 end = base + reader.line_num
                 next_line = end + 1
                 row += 1
-                if "field larger than field limit" not in str(error):
-                    reason = (
-                        f"The row cannot be read as CSV ({error}). Its fields were not checked."
-                    )
-                elif end > start:  # a runaway quote swallowed whole lines: read them again
-                    record, reader, base = self._recover(reader, base, row, start, end, True)
-                    next_line = start + 1
+                if "field larger than field limit" in str(error):
+                    record, reader, base, next_line = self._oversized(reader, base, row, start, end)
                     yield record
                     continue
-                else:
-                    reason = oversized_value_issue(start, end, csv.field_size_limit()).message
+                reason = f"The row cannot be read as CSV ({error}). Its fields were not checked."
                 yield UserRecord(
                     source=path, row=row, line=start, columns=columns, malformed=reason
                 )
@@ -465,14 +461,68 @@ class CsvExport:
         limit = csv.field_size_limit() if oversized else None
         issue = swallowed_lines_issue(start, end, oversized=limit)
         record = self._malformed(cells, row, start, issue.message)
-        reader = csv.reader(chain(lines[1:], self._text), delimiter=self.delimiter)
-        return record, reader, start
+        return record, self._reader_over(chain(lines[1:], self._text)), start
+
+    def _oversized(
+        self, reader: _CsvReader, base: int, row: int, start: int, end: int
+    ) -> tuple[UserRecord, _CsvReader, int, int]:
+        """The row on line `start` has a field longer than csv's limit (the reader gave up on
+        line `end` and goes on at the next line): what it is, and where to read on.
+
+        - lines swallowed into it that are rows of their own: a stray quote (`_recover`);
+        - otherwise one long value: F004 for the row, whose record ends where its quote
+          closes. Its lines are read one at a time to find the closing quote, never kept,
+          so a quoted value of 1.5 million lines is one record, not a user per line;
+        - a quote still open when a line that is a row of its own comes: read on from there.
+
+        Returns the F004 record, the reader and line base to go on with, and the next line."""
+        self._frontier = max(self._frontier, base + reader.line_num)
+        lines = self._physical_lines(start, end)
+        delimiter, expected = self.delimiter, len(self.header)
+
+        def row_like(line: str) -> bool:  # a line inside quotes that holds a row of its own
+            return '"' not in line and line.count(delimiter) >= expected - 1
+
+        if any(row_like(line) for line in lines[1:]):  # a runaway quote: read them again
+            record, reader, base = self._recover(reader, base, row, start, end, True)
+            return record, reader, base, start + 1
+        state = _START_FIELD
+        for line in lines:
+            state = _quote_state(line, state, delimiter)
+        limit = csv.field_size_limit()
+        last, ending = end, "closed"
+        closing = lines[-1] if len(lines) > 1 else None  # the line the quote closes on
+        if state == _IN_QUOTES:  # the value goes on past the line where csv gave up
+            ending, closing = "open", None
+            for line in self._source:
+                last += 1
+                if row_like(line):  # rows again, and the quote still open: read on from here
+                    ending = "row"
+                    self._source = chain([line], self._source)
+                    break
+                if _quote_state(line, _IN_QUOTES, delimiter) != _IN_QUOTES:
+                    ending, closing = "closed", line
+                    break
+            self._frontier = max(self._frontier, last)  # lines taken from the source
+            if ending == "row":
+                last -= 1  # the row of its own is given back, not this row's
+        reason = _overlong_message(start, last, limit, ending)
+        cells = _outer_cells(lines[0] if lines else "", closing, delimiter)
+        record = self._malformed(cells, row, start, reason)
+        return record, self._reader_over(self._source), last, last + 1
+
+    def _reader_over(self, lines: Iterable[str]) -> _CsvReader:
+        """A csv reader over `lines`, which `_oversized` can also take lines from directly
+        (`_recover` and `_rewind` start from the main decoder, after re-reading the lines up
+        to `_frontier`, the last it handed out)."""
+        self._source: Iterator[str] = iter(lines)
+        return csv.reader(self._source, delimiter=self.delimiter)
 
     def _rewind(self, reader: _CsvReader, base: int, first: int) -> tuple[_CsvReader, int]:
         """A reader that goes on from physical line `first`, already handed out once."""
         self._frontier = max(self._frontier, base + reader.line_num)
         lines = self._physical_lines(first, self._frontier)
-        return csv.reader(chain(lines, self._text), delimiter=self.delimiter), first - 1
+        return self._reader_over(chain(lines, self._text)), first - 1
 
     def _is_header_row(self, cells: list[str]) -> bool:
         return [cell.replace("\ufeff", "") for cell in cells] == self.header
@@ -599,6 +649,89 @@ class CsvExport:
 
     def close(self) -> None:
         self._text.close()
+
+
+# Where csv's parser is at the end of a line (non-strict, `""` for a quote inside quotes).
+_START_FIELD, _IN_FIELD, _IN_QUOTES, _QUOTE_IN_QUOTES = range(4)
+
+
+def _quote_state(line: str, state: int, delimiter: str) -> int:
+    """The parser's state after `line` (a physical line with its line break), from `state`:
+    `_IN_QUOTES` when a quoted value goes on to the next line, else the record ended here.
+    Follows csv.reader: a quote opens a value only at its start; after the closing quote,
+    other characters are taken as they are."""
+    body = line.rstrip("\r\n")
+    position, size = 0, len(body)
+    while position < size:
+        if state == _IN_QUOTES:
+            quote = body.find('"', position)
+            if quote < 0:
+                return _IN_QUOTES
+            position, state = quote + 1, _QUOTE_IN_QUOTES
+        elif state == _QUOTE_IN_QUOTES:  # a doubled quote, the end of the value, or text
+            char = body[position]
+            if char == '"':
+                position, state = position + 1, _IN_QUOTES
+            elif char == delimiter:
+                position, state = position + 1, _START_FIELD
+            else:
+                state = _IN_FIELD
+        elif state == _START_FIELD:
+            if body[position] == '"':
+                state = _IN_QUOTES
+            elif body[position] != delimiter:
+                state = _IN_FIELD
+            position += 1
+        else:  # in an unquoted value: on to the next delimiter
+            next_delimiter = body.find(delimiter, position)
+            if next_delimiter < 0:
+                return _IN_FIELD
+            position, state = next_delimiter + 1, _START_FIELD
+    return state
+
+
+def _outer_cells(first: str, closing: str | None, delimiter: str) -> list[str]:
+    """The cells of a row too long to keep, for its UPN and object ID: its first line joined
+    to the line its quote closes on (the lines between are inside the long value), or, when
+    that is not readable, its first line with every quote taken as a character."""
+    if closing is not None:
+        joined = first.rstrip("\r\n") + closing.rstrip("\r\n")
+        with contextlib.suppress(csv.Error):  # still too long: the first line alone, then
+            return next(csv.reader([joined], delimiter=delimiter), [])
+    return [cell.strip('"') for cell in first.rstrip("\r\n").split(delimiter)]
+
+
+def _overlong_message(first: int, last: int, limit: int, ending: str) -> str:
+    """F004 wording for a row with a field longer than csv's limit: `ending` says whether its
+    quote (if any) "closed" by line `last`, was still "open" at the end of the file, or was
+    open when line `last + 1` turned out to be a "row" of its own."""
+    lines = f"line {first}" if last == first else f"lines {first}–{last}"
+    unchecked = (
+        "No user attribute is that long (a value pasted by mistake, or a damaged export?), so "
+        "its fields were not checked."
+    )
+    if ending == "closed" and last == first:
+        return (
+            f"A field of this row is longer than {limit:,} characters. {unchecked} Shorten or "
+            "remove the value."
+        )
+    if ending == "closed":
+        return (
+            f"A quoted field of this row is longer than {limit:,} characters: it runs over "
+            f"{lines}, which were read as this one row. {unchecked} Shorten or remove the value."
+        )
+    if ending == "open":
+        where = f"it runs to the end of the file ({lines})"
+    else:
+        verb = "is" if last == first else "are"
+        where = (
+            f"line {last + 1} holds a row of its own and was read as one ({lines} {verb} this row)"
+        )
+    return (
+        f"A field of this row is longer than {limit:,} characters and its opening double quote "
+        f"is never closed: {where}. {unchecked} Remove the stray quote, or quote the whole "
+        'value and double the quote inside it ("").'
+    )
 
 
 def _aligned(
