@@ -197,8 +197,13 @@ def f004_malformed_row(fields: int, expected: int, delimiter: str = ",") -> Issu
     - a line break inside an unquoted value (a job title typed on two lines): the short pieces
       whose fields add up to the header's are one user, reported once with its lines, not a
       user and a phantom one;
+    - a cell motiscim reads that holds a NUL byte or another control character (a damaged
+      export); a few NULs do not make the whole file "binary";
+    - a value longer than 131,072 characters: a quoted one ends where its quote closes,
+      however many lines it spans, and its lines are not read as phantom users;
     - for JSON, an element of the users array (or a line of JSON Lines) that is not an object,
-      and JSON that breaks off.
+      a JSON Lines line that is not valid JSON (the lines after it are read), and JSON that
+      breaks off.
 
     Fix: put the value in double quotes or remove the comma in the file, or better, export
     with Microsoft Graph / PowerShell `Export-Csv`, which quote every value.
@@ -253,17 +258,6 @@ def split_row_issue(first_line: int, last_line: int, parts: Sequence[int], colum
             f"{expected} once that value is joined. It was read as one user, but its fields were "
             "not checked: remove the line break from the value (or quote it), or export with "
             "Graph or PowerShell Export-Csv."
-        )
-    )
-
-
-def oversized_value_issue(first_line: int, last_line: int, limit: int) -> Issue:
-    """F004 wording when a value runs past the CSV reader's field size limit."""
-    return Issue(
-        message=(
-            f"A value longer than {limit} characters starts on line {first_line} (read up to line "
-            f"{last_line}): most likely an opening double quote that is never closed, which "
-            "swallows the following rows. Those users were not checked; fix the stray quote."
         )
     )
 
