@@ -679,3 +679,19 @@ def test_two_exports_each_say_which_column_was_checked() -> None:
         f"schema); {json_name} has no telephoneNumber column, so phone_number is not checked "
         "there."
     )
+
+
+def test_email_judges_test_users_on_the_columns_the_schema_feeds() -> None:
+    # Without the schema kari's shared mail is only E004 (a warning): a usable test user. With
+    # userName fed by [mail], the same mail is a duplicate employee number (U003): refused,
+    # as preflight --schema refuses it.
+    here("users-username-from-mail.csv", "schema-username-from-mail.json")
+    export, schema = "users-username-from-mail.csv", "schema-username-from-mail.json"
+    assert motiscim("email", export, "-u", KARI).exit_code == 0
+    ran = motiscim("email", export, "-u", KARI, "--schema", schema)
+    assert ran.exit_code == 1
+    assert ran.stdout == ""
+    assert (
+        f"motiscim: test user {KARI} (users-username-from-mail.csv row 1) has errors and will "
+        "fail to sync: U003."
+    ) in ran.stderr

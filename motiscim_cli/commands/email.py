@@ -190,21 +190,42 @@ def run_email(
         typer.echo(f"motiscim email: {error}", err=True)
         return EXIT_USAGE
 
+    options = check_options(config, region)
+    plan = None
+    if schema is not None:
+        # As in preflight: the schema decides which column feeds each Motimate attribute, so
+        # the test users are judged on the columns Entra will really send.
+        from motiscim_cli.mapping_run import UnreadableSchema, read_schema
+        from motiscim_cli.schema_columns import SchemaPlan
+
+        try:
+            parsed = read_schema(schema)
+        except UnreadableSchema as error:
+            typer.echo(f"motiscim email: {error.line().removeprefix('motiscim: ')}", err=True)
+            return EXIT_USAGE
+        plan = SchemaPlan.of(schema, parsed, overrides=options.column_overrides)
+        options = plan.options(options)
+
     directory = UserDirectory(settings.test_users)
-    report, errors = run_checked(exports, config, directory, check_options(config, region))
+    report, errors = run_checked(exports, config, directory, options)
     for error in errors:
         typer.echo(error.line(), err=True)
     if report.unreadable:
         typer.echo("motiscim email: no email drafted: an export could not be read.", err=True)
         return EXIT_USAGE
-    if schema is not None:
-        from motiscim_cli.mapping_run import UnreadableSchema, check_schema_file
+    if plan is not None:
+        from motiscim_cli.mapping_run import mapping_result
+        from motiscim_cli.report import phone_error_counts
 
-        try:
-            report.mapping, _ = check_schema_file(schema, agreed=dict(config.mapping) or None)
-        except UnreadableSchema as error:
-            typer.echo(f"motiscim email: {error.line().removeprefix('motiscim: ')}", err=True)
-            return EXIT_USAGE
+        phone_users, unfixable = phone_error_counts(report)
+        report.mapping, _ = mapping_result(
+            plan.path,
+            parsed,
+            phone_error_users=phone_users,
+            unfixable=unfixable,
+            agreed=dict(config.mapping) or None,
+        )
+        report.mapping.user_sources = plan.user_sources(report.sources)
 
     selection = directory.select(report, force=force)
     if not settings.test_users:
