@@ -91,7 +91,8 @@ def email(
         str | None,
         typer.Option(
             metavar="FILE",
-            help="The Entra provisioning schema JSON: ticks the checklist it verifies.",
+            help="The Entra provisioning schema JSON: ticks the checklist it verifies, and test "
+            "users are judged on the columns it feeds.",
         ),
     ] = None,
     config: Annotated[
