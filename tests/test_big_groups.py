@@ -79,7 +79,7 @@ def test_everyone_sharing_one_value_gets_one_finding_each_naming_five_others(
         "is used on row(s) 1, 2, 3, 4, 5 and 19994 more; only one of these users can sync"
     )
     assert by_row["X003", USERS]["message"].startswith(
-        "Object ID is not unique: the same externalId is on row(s) 1, 2, 3, 4, 5 and 19994 more;"
+        "externalId is not unique: the same value is on row(s) 1, 2, 3, 4, 5 and 19994 more;"
     )
     titles = {f["message"] for f in findings if f["rule"] == "T001"}
     assert titles == {

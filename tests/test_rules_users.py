@@ -42,7 +42,7 @@ def test_employee_number_empty_or_whitespace(value, expected):
 def test_whitespace_message_says_where_and_not_the_value():
     (finding,) = run([record(employee_number=" kari@example.com")], ["U002"])
     assert finding.message == (
-        "Employee number (userPrincipalName) has leading whitespace: remove it in Entra"
+        "Employee number (userName) has leading whitespace: remove it in Entra"
     )
     assert finding.severity is Severity.ERROR
     assert (finding.attribute, finding.column) == ("employee_number", "userPrincipalName")
@@ -296,7 +296,7 @@ U003_WORDING = (
     "surrounding whitespace) is used on row(s) {}; only one of these users can sync"
 )
 X003_WORDING = (
-    "Object ID is not unique: the same externalId is on row(s) {}; Entra would match these "
+    "externalId is not unique: the same value is on row(s) {}; Entra would match these "
     "users to one Motimate user"
 )
 

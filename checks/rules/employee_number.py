@@ -35,7 +35,8 @@ def u001_empty(value: str | None, record: UserRecord, ctx: CheckContext) -> Issu
     one, so an empty cell usually means the export lost the column or the row is damaged).
     """
     if value is None or not strip_blanks(value):
-        return Issue("Employee number (userPrincipalName) is empty: the user cannot be created")
+        # "userName", not "userPrincipalName": a schema may feed it from another attribute ([mail])
+        return Issue("Employee number (userName) is empty: the user cannot be created")
     return None
 
 
@@ -57,11 +58,11 @@ def u002_whitespace(value: str | None, record: UserRecord, ctx: CheckContext) ->
     where = where_blanks(value)
     if has_blank(trimmed):
         return Issue(
-            f"Employee number (userPrincipalName) has whitespace {where} it: "
-            "rename the user's UPN in Entra without it"
+            f"Employee number (userName) has whitespace {where} it: "
+            "change the value in Entra so that it has none"
         )
     return Issue(
-        f"Employee number (userPrincipalName) has {where} whitespace: remove it in Entra",
+        f"Employee number (userName) has {where} whitespace: remove it in Entra",
         fix=trimmed,
         fix_confidence="certain",
     )

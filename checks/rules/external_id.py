@@ -19,7 +19,8 @@ def x001_empty(value: str | None, record: UserRecord, ctx: CheckContext) -> Issu
     lost the column or the row is damaged. Fix: re-export with the Object ID column.
     """
     if value is None or not strip_blanks(value):
-        return Issue("Object ID (externalId, the matching attribute) is empty")
+        # "externalId", not "Object ID": a schema may feed it from another attribute
+        return Issue("externalId (the matching attribute) is empty")
     return None
 
 
@@ -48,7 +49,7 @@ def x002_not_a_guid(value: str | None, record: UserRecord, ctx: CheckContext) ->
 def _describe_x003(value: str, other_rows: list[str], unnamed: int) -> Issue:
     rows = some_of(other_rows, unnamed)
     return Issue(
-        f"Object ID is not unique: the same externalId is on row(s) {rows}; Entra would match "
+        f"externalId is not unique: the same value is on row(s) {rows}; Entra would match "
         "these users to one Motimate user"
     )
 
