@@ -507,3 +507,51 @@ def test_long_values_after_a_stray_quote_keep_every_user_on_its_line(tmp_path: P
         (702, 200703, "user702@example.com"),
     ]
     assert records[-1][:3] == (2000, 202001, "user2000@example.com")
+
+
+# ---- a stray quote closed by a later row's quote -----------------------------------------------
+
+STRAY_QUOTE_CLOSED_LATER = (
+    "id,userPrincipalName,mail,givenName,surname,mobilePhone\r\n"
+    '11111111-1111-1111-1111-111111111111,a@example.com,a@example.com,"Kari,B,+4741234567\r\n'
+    '22222222-2222-2222-2222-222222222222,b@example.com,b@example.com,"Ola",C,98765432\r\n'
+    "33333333-3333-3333-3333-333333333333,c@example.com,c@example.com,Per,D,+4741234568\r\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_stray_quote_closed_by_the_next_row_does_not_merge_two_users(
+    workdir: Path, encoding: str
+) -> None:
+    # Row 1's stray quote runs to the quote before Ola: read as CSV, rows 1 and 2 become one
+    # user with the right field count, and b@example.com silently disappeared.
+    (workdir / "users.csv").write_bytes(STRAY_QUOTE_CLOSED_LATER.encode(encoding))
+
+    code, stderr, report = check(workdir / "users.csv")
+
+    assert (code, stderr) == (1, "")
+    assert report["summary"]["users"] == 3
+    findings = [(f["rule"], f["row"], f["line"]) for f in report["findings"] if f["row"]]
+    assert findings == [("F004", 1, 2), ("P001", 2, 3)]
+    [stray] = [f for f in report["findings"] if f["rule"] == "F004"]
+    assert stray["user"]["user_principal_name"] == "a@example.com"
+    assert stray["message"].startswith(
+        "An opening double quote in this row is never closed: it swallowed the next 1 line "
+        "(line 3) into one value. That line was read again on its own, so its user is checked"
+    )
+    phone = next(f for f in report["findings"] if f["rule"] == "P001")
+    assert (phone["user"]["user_principal_name"], phone["value"]) == ("b@example.com", "98765432")
+
+
+def test_a_quoted_street_address_over_two_lines_is_one_value(workdir: Path) -> None:
+    (workdir / "users.csv").write_text(
+        "id,userPrincipalName,mail,givenName,surname,streetAddress,mobilePhone\n"
+        '11111111-1111-1111-1111-111111111111,a@example.com,a@example.com,Kari,B,"Storgata 1,\n'
+        '0155 Oslo",+4741234567\n'
+        "33333333-3333-3333-3333-333333333333,c@example.com,c@example.com,Per,D,,+4741234568\n",
+        encoding="utf-8",
+    )
+    code, _, report = check(workdir / "users.csv")
+    assert report["summary"]["users"] == 2
+    assert [f["rule"] for f in report["findings"] if f["row"]] == []
+    assert code == 0
