@@ -633,8 +633,8 @@ def test_mapping_export_without_the_schema_column_counts_nothing_and_says_so(
     assert [f["rule"] for f in block["findings"]] == ["M010"]
     assert block["user_sources"][0]["note"] == (
         f"{MOBILE} (phone_number) is fed by telephoneNumber in the schema; "
-        "users-username-from-mail.json has no telephoneNumber column, so phone_number is not "
-        "checked there."
+        "users-username-from-mail.json has no telephoneNumber or businessPhones column, so "
+        "phone_number is not checked there."
     )
     # motiscim.yaml columns: wins over the schema: mobilePhone is counted (and is clean).
     (tmp_path / "motiscim.yaml").write_text(
@@ -676,8 +676,8 @@ def test_two_exports_each_say_which_column_was_checked() -> None:
     assert source["columns"] == {csv_name: "telephoneNumber", json_name: None}
     assert source["note"] == (
         f"{MOBILE} (phone_number) checked on column telephoneNumber in {csv_name} (from the "
-        f"schema); {json_name} has no telephoneNumber column, so phone_number is not checked "
-        "there."
+        f"schema); {json_name} has no telephoneNumber or businessPhones column, so phone_number "
+        "is not checked there."
     )
 
 
@@ -695,3 +695,25 @@ def test_email_judges_test_users_on_the_columns_the_schema_feeds() -> None:
         f"motiscim: test user {KARI} (users-username-from-mail.csv row 1) has errors and will "
         "fail to sync: U003."
     ) in ran.stderr
+
+
+def test_telephone_number_is_the_first_business_phone_in_a_graph_export() -> None:
+    # Graph /users has no telephoneNumber: Entra's telephoneNumber is businessPhones[0].
+    here("schema-phone-from-telephone.json")
+    users = [
+        {"id": "0f8fad5b-d9cb-469f-a165-70867728950e", "userPrincipalName": KARI, "mail": KARI,
+         "mobilePhone": "+4741234567", "businessPhones": ["22000002"], "usageLocation": "NO"},
+        {"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "userPrincipalName": "ola@example.no",
+         "mail": "ola@example.no", "mobilePhone": "+4741234568", "businessPhones": [],
+         "usageLocation": "NO"},
+    ]  # fmt: skip
+    Path("users.json").write_text(json.dumps({"value": users}), encoding="utf-8")
+    ran = motiscim("preflight", "users.json", "--schema", "schema-phone-from-telephone.json",
+                   "-u", "ola@example.no", "-f", "json")  # fmt: skip
+    data = ran.json()
+    phones = [f for f in data["findings"] if f["attribute"] == "phone_number"]
+    assert [(f["rule"], f["row"], f["column"], f["value"], f["fix"]) for f in phones] == [
+        ("P001", 1, "businessPhones", "22000002", "+4722000002")
+    ]
+    [source] = data["mapping"]["user_sources"]
+    assert source["columns"] == {"users.json": "businessPhones"}

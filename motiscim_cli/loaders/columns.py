@@ -75,6 +75,8 @@ ENTRA_NAMES: dict[str, tuple[str, ...]] = {
     "mobile": ATTRIBUTE_SOURCES["phone_number"],
     "jobtitle": ATTRIBUTE_SOURCES["position"],
     "objectid": ATTRIBUTE_SOURCES["external_id"],
+    # Graph /users has no telephoneNumber: it is the first of businessPhones (an array)
+    "telephonenumber": ("telephoneNumber", "businessPhones"),
 }
 
 
