@@ -550,7 +550,24 @@ class _Writer:
         if new == cells:
             self.out.append(original)
             return
+        spliced = _spliced(original, cells, new, self)
+        if spliced is not None:
+            self.out.append(spliced)
+            return
         self.write(new, _ending(original))
+
+    def cell(self, value: str) -> str:
+        """One value as this writer quotes it (a lone empty cell needs no quotes here)."""
+        if value == "" and not self.quote_all:
+            return ""
+        buffer = io.StringIO()
+        csv.writer(
+            buffer,
+            delimiter=self.delimiter,
+            lineterminator="\r\n",
+            quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL,
+        ).writerow([value])
+        return buffer.getvalue()[:-2]
 
     def write(self, cells: list[str], ending: str) -> None:
         # Written with CRLF so that csv quotes any cell holding a CR or LF (it only quotes the
@@ -563,6 +580,46 @@ class _Writer:
             quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL,
         ).writerow(cells)
         self.out.append(buffer.getvalue()[:-2] + ending)
+
+
+def _raw_cells(record: str, delimiter: str) -> list[str]:
+    """The cells of one record as spelled in the file (quotes and all), split at the
+    delimiters outside quotes."""
+    cells, start, quoted = [], 0, False
+    for index, char in enumerate(record):
+        if char == '"':
+            quoted = not quoted  # a doubled quote inside a value toggles twice
+        elif char == delimiter and not quoted:
+            cells.append(record[start:index])
+            start = index + 1
+    cells.append(record[start:])
+    return cells
+
+
+def _spliced(original: str, cells: list[str], new: list[str], writer: _Writer) -> str | None:
+    """The record with only its changed cells written anew, every other cell kept as spelled.
+
+    Re-writing the whole record with csv's quoting would re-quote cells that did not change
+    (`"Per"` → `Per`), and the quotes of a record decide how an earlier row's stray quote reads
+    the lines after it: the corrected file would read differently from the export. None when
+    the spelled cells do not read back as `cells` (then the whole record is written)."""
+    ending = _ending(original)
+    record = original[: len(original) - len(ending)] if original.endswith(ending) else original
+    raw = _raw_cells(record, writer.delimiter)
+    if len(raw) != len(cells) or len(new) != len(cells):
+        return None
+    try:
+        read = [
+            next(csv.reader(io.StringIO(cell, newline=""), delimiter=writer.delimiter), [""])
+            for cell in raw
+        ]
+    except csv.Error:
+        return None
+    if [r[0] if len(r) == 1 else None for r in read] != cells:
+        return None
+    out = [spelled if value == old else writer.cell(value)
+           for spelled, old, value in zip(raw, cells, new, strict=True)]  # fmt: skip
+    return writer.delimiter.join(out) + ending
 
 
 def fixed_csv_bytes(

@@ -418,3 +418,30 @@ def test_a_row_that_reads_differently_is_still_refused(
     with pytest.raises(FixedCsvError) as raised:
         fixed_csv_bytes(plan, changed.encode())
     assert str(raised.value) == message
+
+
+def test_unchanged_cells_keep_their_quotes_so_an_earlier_stray_quote_reads_the_same(
+    tmp_path: Path,
+) -> None:
+    # Re-writing row 3 whole would drop the quotes around "Per" (csv quotes only when needed),
+    # and then row 1's stray quote would run on to a later line: the corrected file would
+    # read differently (users lost). Only the changed cell is written anew.
+    text = (
+        "id,userPrincipalName,mail,givenName,surname,mobilePhone\n"
+        '11111111-1111-1111-1111-111111111111,a@example.com,a@example.com,"Kari,B,+4741234567\n'
+        "22222222-2222-2222-2222-222222222222,b@example.com,b@example.com,Ola,C,+47 987 65 432\n"
+        '33333333-3333-3333-3333-333333333333,c@example.com,c@example.com,"Per",D,+47 987 65 431\n'
+        "44444444-4444-4444-4444-444444444444,d@example.com,d@example.com,Liv,E,+4741234569\n"
+    )
+    export = tmp_path / "users.csv"
+    export.write_text(text, encoding="utf-8")
+    assert _shape(export) == (4, [("F004", 1, 2)])
+
+    code, _, err = _fix(str(export), "--csv", "fixed.csv")
+
+    assert (code, err) == (1, "")  # the F004 row has no fix
+    expected = text.replace("+47 987 65 432", "+4798765432").replace(
+        "+47 987 65 431", "+4798765431"
+    )
+    assert (tmp_path / "fixed.csv").read_text(encoding="utf-8") == expected
+    assert _shape(tmp_path / "fixed.csv") == (4, [("F004", 1, 2)])
