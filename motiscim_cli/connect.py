@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -379,32 +378,104 @@ def _read_body(response: httpx.Response) -> str:
 def proxy_variable_for(url: str, environ: Mapping[str, str] = os.environ) -> str | None:
     """The name of the environment variable whose proxy httpx sends `url` through, or None.
 
-    httpx (trust_env) takes proxies from urllib's `getproxies()`: `<scheme>_proxy`, then
-    `all_proxy`, in either letter case, unless `no_proxy` covers the host. Only the name is
-    returned; the value may hold a password.
+    This follows httpx's own choice step by step (httpx 0.27-0.29, `Client(trust_env=True)`):
+    the variables as urllib's `getproxies_environment()` reads them, then httpx's NO_PROXY
+    patterns (not urllib's `proxy_bypass_environment`, which disagrees: `.example.com`, ports,
+    `*` in a list, CIDR), most specific pattern first. Only the name is returned; the value
+    may hold a password.
     """
-    import urllib.request
-
     try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:  # `http://[zz]/`: the request failed before any proxy was chosen
+        target = httpx.URL(url)
+        target_host = target.host
+    except (httpx.InvalidURL, ValueError):  # `http://[zz]/`: it failed before any proxy
         return None
-    names = {name.lower(): name for name, value in environ.items() if value}
-    no_proxy = environ.get("no_proxy") or environ.get("NO_PROXY") or ""
-    if no_proxy and _bypassed(host, no_proxy, urllib.request):
-        return None
-    for candidate in (f"{parts.scheme}_proxy", "all_proxy"):
-        if candidate in names:
-            # urllib prefers the lower-case spelling when both are set
-            return candidate if candidate in environ else names[candidate]
-    return None
+    settings = _proxy_settings(environ)
+    # pattern -> variable name (None: no proxy), in httpx's insertion order
+    mounts: dict[str, str | None] = {
+        f"{scheme}://": settings[scheme][0]
+        for scheme in ("http", "https", "all")
+        if scheme in settings
+    }
+    no_proxy = settings["no"][1] if "no" in settings else ""
+    for entry in (part.strip() for part in no_proxy.split(",")):
+        if entry == "*":
+            return None
+        if entry:
+            mounts[_no_proxy_pattern(entry)] = None
+    matching: list[tuple[tuple[int, int, int], int, str | None]] = []
+    for order, (pattern, variable) in enumerate(mounts.items()):
+        priority = _pattern_priority_if_matching(pattern, target, target_host)
+        if priority is not None:
+            matching.append((priority, order, variable))
+    return min(matching, key=lambda item: item[:2])[2] if matching else None
 
 
-def _bypassed(host: str, no_proxy: str, urllib_request: Any) -> bool:
-    if no_proxy.strip() == "*":
+def _proxy_settings(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """scheme -> (variable name, value), as `urllib.request.getproxies_environment` picks
+    them: any spelling first, then the lower-case `_proxy` spellings win (an empty one
+    unsets); `REQUEST_METHOD` (CGI) drops an upper-case HTTP_PROXY."""
+    found: dict[str, tuple[str, str]] = {}
+    for name, value in environ.items():
+        if value and name.lower().endswith("_proxy"):
+            found[name.lower()[:-6]] = (name, value)
+    if "REQUEST_METHOD" in environ:
+        found.pop("http", None)
+    for name, value in environ.items():
+        if name.endswith("_proxy"):
+            if value:
+                found[name.lower()[:-6]] = (name, value)
+            else:
+                found.pop(name.lower()[:-6], None)
+    return found
+
+
+def _no_proxy_pattern(entry: str) -> str:
+    """The mount pattern httpx makes of one NO_PROXY entry (httpx `get_environment_proxies`)."""
+    import ipaddress
+
+    def parses_as(kind: type[ipaddress.IPv4Address] | type[ipaddress.IPv6Address]) -> bool:
+        try:
+            kind(entry.split("/")[0])
+        except ValueError:
+            return False
         return True
-    return bool(urllib_request.proxy_bypass_environment(host, {"no": no_proxy}))
+
+    if "://" in entry:
+        return entry
+    if parses_as(ipaddress.IPv4Address):
+        return f"all://{entry}"
+    if parses_as(ipaddress.IPv6Address):
+        return f"all://[{entry}]"
+    if entry.lower() == "localhost":
+        return f"all://{entry}"
+    return f"all://*{entry}"
+
+
+def _pattern_priority_if_matching(
+    pattern: str, target: httpx.URL, target_host: str
+) -> tuple[int, int, int] | None:
+    """httpx `URLPattern`: whether `pattern` matches `target`, and if so its sort key."""
+    try:
+        parsed = httpx.URL(pattern)
+        host = "" if parsed.host == "*" else parsed.host
+        port = parsed.port
+        scheme = "" if parsed.scheme == "all" else parsed.scheme
+    except (httpx.InvalidURL, ValueError):  # httpx.Client itself refuses to start on it
+        return None
+    if scheme and scheme != target.scheme:
+        return None
+    if host:
+        if host.startswith("*."):  # subdomains only
+            host_regex = f"^.+\\.{re.escape(host[2:])}$"
+        elif host.startswith("*"):  # the domain and its subdomains
+            host_regex = f"^(.+\\.)?{re.escape(host[1:])}$"
+        else:
+            host_regex = f"^{re.escape(host)}$"
+        if not re.match(host_regex, target_host):
+            return None
+    if port is not None and port != target.port:
+        return None
+    return (0 if port is not None else 1, -len(host), -len(scheme))
 
 
 def fetch(
@@ -510,7 +581,31 @@ def _client(verify: str | os.PathLike[str] | None, timeout: float) -> httpx.Clie
     )
 
 
+def _unreadable_no_proxy_variable(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The NO_PROXY variable's name when one of its entries is a pattern httpx cannot parse
+    (`[::1]`, `[::1]:8443`, `2001:db8::/32`, `bücher.example`): httpx.Client then refuses to
+    start, with or without any proxy set."""
+    settings = _proxy_settings(environ)
+    if "no" not in settings:
+        return None
+    name, value = settings["no"]
+    for entry in (part.strip() for part in value.split(",")):
+        if entry and entry != "*":
+            try:
+                httpx.URL(_no_proxy_pattern(entry))
+            except (httpx.InvalidURL, ValueError):
+                return name
+    return None
+
+
 def _proxy_problem(error: Exception) -> str:
+    no_proxy_name = _unreadable_no_proxy_variable()
+    if no_proxy_name is not None and not isinstance(error, ImportError):
+        return (
+            f"{no_proxy_name} is not usable: httpx cannot read one of its entries "
+            "(write an IPv6 address without brackets, port or /prefix, e.g. ::1, "
+            "and a non-ASCII name in its xn-- form)"
+        )
     where = "the proxy set in HTTPS_PROXY, HTTP_PROXY or ALL_PROXY is not usable"
     if isinstance(error, ImportError):
         return f"{where}: a SOCKS proxy needs motiscim installed with httpx[socks]"
