@@ -333,7 +333,9 @@ class _Reader:
 
     def region(self, node: Node) -> str | None:
         value = self.text(node, "region")
-        if value is not None and not (len(value) == 2 and value.isalpha()):
+        from motiscim_cli.options import region_problem
+
+        if value is not None and region_problem(value) is not None:
             raise self.fail(
                 node, f"region must be a two-letter ISO country code like NO, not {value!r}"
             )

@@ -15,6 +15,20 @@ import typer
 from checks.model import MOTIMATE_ATTRIBUTES
 
 
+def region_problem(region: str) -> str | None:
+    """Why `region` cannot be the --region (or config region:), or None when it can.
+
+    An unknown code (`XX`, or `UK` for GB) would silently give no phone fixes at all."""
+    if not (len(region) == 2 and region.isalpha() and region.isascii()):
+        return "a two-letter ISO country code, e.g. NO"
+    import phonenumbers
+
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        hint = " (the United Kingdom is GB)" if region.upper() == "UK" else ""
+        return f"no country has the code {region.upper()}{hint}: use its ISO code, e.g. NO"
+    return None
+
+
 def split_codes(values: Iterable[str] | None, option: str = "--select") -> list[str]:
     """`--select P001,P002 --select E` → ['P001', 'P002', 'E'].
 

@@ -368,3 +368,32 @@ def test_the_same_export_twice_is_a_usage_error(tmp_path: Path):
     assert result.exit_code == 2
     assert f"{link} is given twice" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "{export}"], "Invalid value for --region: no country has the code XX"),
+        (["fix", "{export}", "--script", "fix.ps1"], "Invalid value for --region: no country"),
+        (["preflight", "{export}"], "motiscim preflight: --region: no country has the code XX"),
+        (["email", "{export}", "-u", "x"], "motiscim email: --region: no country has the code XX"),
+    ],
+)
+def test_an_unknown_region_is_a_usage_error(args, message, tmp_path, monkeypatch):
+    # --region XX was accepted and silently gave no phone fix at all.
+    monkeypatch.chdir(tmp_path)
+    export = str(SAMPLES / "entra-users-download.csv")
+    result = runner.invoke(app, [a.replace("{export}", export) for a in args] + ["--region", "XX"])
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
+    assert not (tmp_path / "fix.ps1").exists()
+
+
+def test_uk_is_pointed_to_gb():
+    result = runner.invoke(
+        app, ["check", str(SAMPLES / "entra-users-download.csv"), "--region", "uk"]
+    )
+    assert result.exit_code == 2
+    assert "no country has the code UK (the United Kingdom is GB)" in " ".join(
+        result.stderr.split()
+    )

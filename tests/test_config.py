@@ -115,6 +115,7 @@ def test_unknown_nested_key() -> None:
         ("organisation:\n  name: Acme\n", 2, "organisation must be text, not a mapping"),
         ("columns:\n  phone: mobile\n", 2, "unknown key 'phone' in columns"),
         ("region: Norway\n", 1, "two-letter ISO country code"),
+        ("tenant_url: x\nregion: XX\n", 2, "like NO, not 'XX'"),
         ("rules:\n  select: [P01O]\n", 2, "'P01O' is not a rule code or prefix"),
         ("rules:\n  ignore: [Q]\n", 2, "no rule Q"),
     ],

@@ -134,8 +134,10 @@ def check(
         raise typer.BadParameter(f"choose one of: {', '.join(RENDERERS)}", param_hint="--format")
     if fail_on not in FAIL_ON:
         raise typer.BadParameter(f"choose one of: {', '.join(FAIL_ON)}", param_hint="--fail-on")
-    if region is not None and not (len(region) == 2 and region.isalpha()):
-        raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    from motiscim_cli.options import region_problem
+
+    if region is not None and (problem := region_problem(region)) is not None:
+        raise typer.BadParameter(problem, param_hint="--region")
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(
             f"choose one of: {', '.join(FORMATS)}", param_hint="--input-format"

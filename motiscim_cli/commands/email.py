@@ -171,8 +171,10 @@ def run_email(
     try:
         if output_format not in EMAIL_FORMATS:
             raise EmailUsageError(f"--format: choose one of {', '.join(EMAIL_FORMATS)}.")
-        if region is not None and not (len(region) == 2 and region.isalpha()):
-            raise EmailUsageError("--region: a two-letter ISO country code, e.g. NO.")
+        from motiscim_cli.options import region_problem
+
+        if region is not None and (problem := region_problem(region)) is not None:
+            raise EmailUsageError(f"--region: {problem}.")
         config = load_config(config_path)
         settings = resolve_settings(
             to=to,

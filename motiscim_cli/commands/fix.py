@@ -140,8 +140,10 @@ def fix(
         )
     if fix_level not in ("certain", "probable"):
         raise typer.BadParameter("choose certain or probable", param_hint="--fix-level")
-    if region is not None and not (len(region) == 2 and region.isalpha()):
-        raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    from motiscim_cli.options import region_problem
+
+    if region is not None and (problem := region_problem(region)) is not None:
+        raise typer.BadParameter(problem, param_hint="--region")
     if spreadsheet_safe and csv_out is None:
         raise typer.BadParameter("it applies to --csv FILE", param_hint="--spreadsheet-safe")
     if encoding is not None and encoding not in ENCODINGS:

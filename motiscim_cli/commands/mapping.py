@@ -82,8 +82,10 @@ def mapping(
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
-    if region is not None and not (len(region) == 2 and region.isalpha()):
-        raise typer.BadParameter("a two-letter ISO country code, e.g. NO", param_hint="--region")
+    from motiscim_cli.options import region_problem
+
+    if region is not None and (problem := region_problem(region)) is not None:
+        raise typer.BadParameter(problem, param_hint="--region")
     try:
         settings = load_config(config)
     except ConfigError as error:

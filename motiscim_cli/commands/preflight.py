@@ -172,8 +172,10 @@ def run_preflight(
             raise PreflightUsageError(f"--format: choose one of {', '.join(FORMATS)}.")
         if fail_on not in FAIL_ON:
             raise PreflightUsageError(f"--fail-on: choose one of {', '.join(FAIL_ON)}.")
-        if region is not None and not (len(region) == 2 and region.isalpha()):
-            raise PreflightUsageError("--region: a two-letter ISO country code, e.g. NO.")
+        from motiscim_cli.options import region_problem
+
+        if region is not None and (problem := region_problem(region)) is not None:
+            raise PreflightUsageError(f"--region: {problem}.")
         try:
             selected = split_codes(select)
             ignored = split_codes(ignore, "--ignore")
