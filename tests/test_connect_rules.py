@@ -545,3 +545,16 @@ def test_c013_reports_filter_and_patch_support_as_information() -> None:
         "Entra needs both filter and PATCH: ask Motimate before provisioning.",
     )
     assert c013_service_provider_config("not a dict") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("http://127.0.0.1:0/scim/v1/Users", "127.0.0.1:0"),  # port 0 was shown as 80
+        ("https://acme.motimateapp.com/scim/v1/Users", "acme.motimateapp.com:443"),
+        ("http://localhost/scim/v1/Users", "localhost:80"),
+        ("https://acme.motimateapp.com:8443/scim/v1/Users", "acme.motimateapp.com:8443"),
+    ],
+)
+def test_host_port_names_the_port_the_url_names(url: str, where: str) -> None:
+    assert HttpOutcome(url=url, error="refused").host_port == where

@@ -564,7 +564,8 @@ class HttpOutcome:
     @property
     def host_port(self) -> str:
         parts = urlsplit(self.url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        # `is None`, not `or`: port 0 is a port the URL names (and refuses), not the default
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
         return f"{parts.hostname}:{port}"
 
     def json_body(self) -> tuple[bool, Any]:
