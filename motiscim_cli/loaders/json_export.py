@@ -193,6 +193,8 @@ class _Scanner:
         self.eof = False
         self._line = 1  # line number at buf[_line_pos]
         self._line_pos = 0
+        # The start of the current line that _more dropped (at most its last 64 characters)
+        self._dropped_line_start = ""
         self._decoder = json.JSONDecoder(parse_float=str, parse_int=str, strict=False)
         # A control character was escaped in a value read so far (set before its user is
         # yielded): from then on the loader looks at every user's values for one.
@@ -214,6 +216,11 @@ class _Scanner:
             return False
         if self.pos:
             self.line_at(self.pos)
+            dropped = self.buf[: self.pos]
+            newline = dropped.rfind("\n")
+            self._dropped_line_start = (
+                dropped[newline + 1 :] if newline >= 0 else self._dropped_line_start + dropped
+            )[-64:]  # only leading blanks are wanted back (_next_line), never a long line
             self.buf = self.buf[self.pos :]
             self._line_pos -= self.pos
             self.pos = 0
@@ -350,6 +357,14 @@ class _Scanner:
                     break
                 end = self.buf.find("\n", self.pos + searched)
             start = self.pos
+            # peek() may have stepped over this line's indentation: give it back, so the
+            # character a message names counts from the start of the line
+            line_start = self.buf.rfind("\n", 0, start) + 1
+            indentation = ""
+            if not self.buf[line_start:start].strip(" \t\r"):
+                indentation = self.buf[line_start:start]
+                if line_start == 0 and not self._dropped_line_start.strip(" \t\r"):
+                    indentation = self._dropped_line_start + indentation
             if end < 0:
                 end = len(self.buf)
                 if start >= end:
@@ -358,7 +373,7 @@ class _Scanner:
             self.pos = min(end + 1, len(self.buf))
             if end - start > _LINE_LIMIT:  # read whole in one chunk, but no user is this long
                 return "", -line
-            text = self.buf[start:end]
+            text = indentation + self.buf[start:end]
             if text.strip(" \t\r"):
                 return text, line
 
@@ -377,7 +392,11 @@ class _Scanner:
 
     def _line_items(self, text: str, line: int) -> Iterator[_Item]:
         """The document(s) on one JSON Lines line, or one "broken" item for the line."""
+        # The whole line is decoded before anything is yielded: a line whose start is JSON
+        # and whose rest is not (`  "value": [` of a pretty-printed page) is one broken
+        # record, not a string element and then a broken record for the same line.
         decoder = self._decoder
+        values: list[Any] = []
         position = _WS.match(text).end()  # type: ignore[union-attr]
         while position < len(text):
             try:
@@ -391,9 +410,10 @@ class _Scanner:
             if isinstance(value, float):  # NaN, Infinity: Python reads them, JSON has none
                 yield _broken(text, line, f"{_json_kind(value)} is not JSON")
                 return
-            value = self._odd_escapes(value, text, position, end)
-            yield from self._decoded(value, "", line, document=True)
+            values.append(self._odd_escapes(value, text, position, end))
             position = _LINE_REST.match(text, end).end()  # type: ignore[union-attr]
+        for value in values:
+            yield from self._decoded(value, "", line, document=True)
 
     def _decoded(self, value: Any, pointer: str, line: int, *, document: bool) -> Iterator[_Item]:
         """Items of a document already decoded in memory, as `_object`/`_array` stream them."""
