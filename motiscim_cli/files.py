@@ -42,6 +42,8 @@ def prepare_output(
     if path is None or str(path) == "-":
         return None
     shown = os.fspath(path)  # as the user spelled it
+    if shown == "":  # Path("") is ".", which would be refused as "a directory"
+        raise OutputRefused(f"{what} is an empty file name; give a file name.")
     try:
         return _checked_output(Path(path), shown, inputs=inputs, force=force, what=what)
     except OSError as error:  # ENAMETOOLONG, EACCES … from stat(): one line, not a traceback

@@ -179,6 +179,28 @@ def test_a_trailing_slash_names_a_directory_and_is_one_line(
     assert list((workdir / "reports").iterdir()) == []
 
 
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_an_empty_file_name_is_one_line(workdir: Path, name: str) -> None:
+    # Path("") is ".", so '' was refused as "a directory" (or, for init, as existing)
+    args, option, _ = COMMANDS[name]
+    result = invoke(*args, option, "", "--force")
+    assert (result.exit_code, result.stdout) == (2, ""), result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("motiscim") and line.endswith(
+        f"{option} is an empty file name; give a file name."
+    ), line
+    ran = invoke("init", "")
+    assert (ran.exit_code, ran.stderr) == (
+        2,
+        "motiscim: the config file is an empty file name; give a file name.\n",
+    )
+    assert sorted(p.name for p in workdir.iterdir()) == [
+        "motiscim.yaml",
+        "schema.json",
+        "users.csv",
+    ]
+
+
 def test_init_refuses_a_trailing_slash(workdir: Path) -> None:
     (workdir / "conf").mkdir()
     for target, reason in (

@@ -152,6 +152,8 @@ def fix(
     # never a traceback after the work is done.
     for name, path in outputs:
         try:
+            if path == "":
+                raise _fail(f"{name} is an empty file name; give a file name.")
             if os.path.isdir(path):
                 raise _fail(f"{name} {path} is a directory: name a file")
             if os.path.basename(path) in ("", ".", ".."):

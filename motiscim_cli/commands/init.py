@@ -29,6 +29,9 @@ def init(
     if path == "-":  # as every other output option reads it: standard output
         typer.echo(template, nl=False)
         return
+    if path == "":  # Path("") is the working directory, which exists
+        typer.echo("motiscim: the config file is an empty file name; give a file name.", err=True)
+        raise typer.Exit(2)
     target = Path(path)
     # os.path.exists, not Path.exists: a name too long for the file system is False here and
     # then refused by prepare_output in one line, instead of a traceback from stat().
