@@ -154,6 +154,13 @@ def fix(
         try:
             if path == "":
                 raise _fail(f"{name} is an empty file name; give a file name.")
+            if path == "-":
+                # '-' is standard output for check/email/init; here the summary is on standard
+                # output, so a corrected CSV there would be mixed with it: not a file named '-'
+                raise _fail(
+                    f"{name} - : fix writes its outputs to files (its summary is on standard "
+                    "output); give a file name."
+                )
             if os.path.isdir(path):
                 raise _fail(f"{name} {path} is a directory: name a file")
             if os.path.basename(path) in ("", ".", ".."):
