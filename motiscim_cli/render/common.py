@@ -93,8 +93,7 @@ def sentence(finding: Finding, redact: bool) -> str:
     fix = fix_text(finding, redact)
     if fix is not None:
         parts.append(f"Fix: {fix}.")
-    if finding.related_rows:
-        parts.append(f"Same value on row(s) {', '.join(map(str, finding.related_rows))}.")
+    # (the other rows of a group are named in the message, with their files and 'N more')
     if finding.suppressed is not None:
         parts.append(f"Suppressed by a reviewed exception: {finding.suppressed}")
     return " ".join(parts)

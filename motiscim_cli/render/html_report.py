@@ -205,8 +205,6 @@ def _row(f: Finding, redact: bool) -> str:
     message = esc(f.message)
     if muted:
         message = f'<span class="tag">suppressed</span>{esc(f.suppressed)} — {message}'
-    if f.related_rows:
-        message += f" (also row {esc(', '.join(map(str, f.related_rows)))})"
     file_name = (f.source or "").replace("\\", "/").rsplit("/", 1)[-1]
     where = f'<span title="{esc(f.source)}">{esc(file_name)}</span>' if f.source else ""
     if position(f):
