@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from checks.mapping_schema import ProvisioningSchema
     from checks.rules.mapping import MappingCheck
     from motiscim_cli.report import MappingResult, SourceInfo
+    from motiscim_cli.run import CheckOptions
     from motiscim_cli.schema_columns import SchemaPlan
 
 
@@ -136,6 +137,34 @@ def mapping_result(
     findings = [check.finding for check in checks]
     ok = not any(f.severity is Severity.ERROR for f in findings)
     return MappingResult(path=path, ok=ok, findings=findings), checks
+
+
+def schema_plan(
+    path: str, options: CheckOptions
+) -> tuple[SchemaPlan, ProvisioningSchema, CheckOptions]:
+    """Read a schema first: it decides which column feeds each Motimate attribute, so which
+    columns the user rules check (an explicit --column still wins). Returns the plan, the
+    schema and the check options with those columns. Raises `UnreadableSchema`."""
+    from motiscim_cli.schema_columns import SchemaPlan
+
+    schema = read_schema(path)
+    plan = SchemaPlan.of(path, schema, overrides=options.column_overrides)
+    return plan, schema, plan.options(options)
+
+
+def schema_mapping(
+    plan: SchemaPlan, schema: ProvisioningSchema, report: Any, agreed: Mapping[str, str] | None
+) -> tuple[MappingResult, list[MappingCheck]]:
+    """The mapping result of `preflight --schema` and `email --schema`: the schema rules with
+    M008 counted from the checked export `report`, and the columns the schema chose for it."""
+    from motiscim_cli.report import phone_error_counts
+
+    phone_users, unfixable = phone_error_counts(report)
+    result, checks = mapping_result(
+        plan.path, schema, phone_error_users=phone_users, unfixable=unfixable, agreed=agreed
+    )
+    result.user_sources = plan.user_sources(report.sources)
+    return result, checks
 
 
 def export_phone_errors(

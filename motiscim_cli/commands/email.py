@@ -198,16 +198,13 @@ def run_email(
     if schema is not None:
         # As in preflight: the schema decides which column feeds each Motimate attribute, so
         # the test users are judged on the columns Entra will really send.
-        from motiscim_cli.mapping_run import UnreadableSchema, read_schema
-        from motiscim_cli.schema_columns import SchemaPlan
+        from motiscim_cli.mapping_run import UnreadableSchema, schema_plan
 
         try:
-            parsed = read_schema(schema)
+            plan, parsed, options = schema_plan(schema, options)
         except UnreadableSchema as error:
             typer.echo(f"motiscim email: {error.line().removeprefix('motiscim: ')}", err=True)
             return EXIT_USAGE
-        plan = SchemaPlan.of(schema, parsed, overrides=options.column_overrides)
-        options = plan.options(options)
 
     directory = UserDirectory(settings.test_users)
     report, errors = run_checked(exports, config, directory, options)
@@ -217,18 +214,9 @@ def run_email(
         typer.echo("motiscim email: no email drafted: an export could not be read.", err=True)
         return EXIT_USAGE
     if plan is not None:
-        from motiscim_cli.mapping_run import mapping_result
-        from motiscim_cli.report import phone_error_counts
+        from motiscim_cli.mapping_run import schema_mapping
 
-        phone_users, unfixable = phone_error_counts(report)
-        report.mapping, _ = mapping_result(
-            plan.path,
-            parsed,
-            phone_error_users=phone_users,
-            unfixable=unfixable,
-            agreed=dict(config.mapping) or None,
-        )
-        report.mapping.user_sources = plan.user_sources(report.sources)
+        report.mapping, _ = schema_mapping(plan, parsed, report, dict(config.mapping) or None)
 
     selection = directory.select(report, force=force)
     if not settings.test_users:

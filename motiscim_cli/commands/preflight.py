@@ -263,21 +263,17 @@ def _gather(
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
     from motiscim_cli.email_workflow import draft_email, public_url, refusal_message, run_checked
-    from motiscim_cli.mapping_run import UnreadableSchema, mapping_result, read_schema
-    from motiscim_cli.report import ConnectionResult, phone_error_counts
+    from motiscim_cli.mapping_run import UnreadableSchema, schema_mapping, schema_plan
+    from motiscim_cli.report import ConnectionResult
     from motiscim_cli.schema_columns import SchemaPlan
 
     plan: SchemaPlan | None = None
     if schema is not None:
-        # Read first: the schema decides which column feeds each Motimate attribute, so which
-        # columns the user rules check (an explicit --column still wins).
         try:
-            parsed = read_schema(schema)
+            plan, parsed, options = schema_plan(schema, options)
         except UnreadableSchema as error:
             typer.echo(f"motiscim preflight: {error.line().removeprefix('motiscim: ')}", err=True)
             return EXIT_USAGE
-        plan = SchemaPlan.of(schema, parsed, overrides=options.column_overrides)
-        options = plan.options(options)
 
     directory = UserDirectory(settings.test_users)
     report, errors = run_checked(exports, config, directory, options)
@@ -300,15 +296,9 @@ def _gather(
 
     mapping_checks: list[MappingCheck] = []
     if plan is not None:
-        phone_users, unfixable = phone_error_counts(report)
-        report.mapping, mapping_checks = mapping_result(
-            plan.path,
-            parsed,
-            phone_error_users=phone_users,
-            unfixable=unfixable,
-            agreed=dict(config.mapping) or None,
+        report.mapping, mapping_checks = schema_mapping(
+            plan, parsed, report, dict(config.mapping) or None
         )
-        report.mapping.user_sources = plan.user_sources(report.sources)
 
     if report.unreadable:
         return Outcome(
