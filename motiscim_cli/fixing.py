@@ -560,18 +560,14 @@ class _Writer:
         """One value as this writer quotes it (a lone empty cell needs no quotes here)."""
         if value == "" and not self.quote_all:
             return ""
-        buffer = io.StringIO()
-        csv.writer(
-            buffer,
-            delimiter=self.delimiter,
-            lineterminator="\r\n",
-            quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL,
-        ).writerow([value])
-        return buffer.getvalue()[:-2]
+        return self._record([value])
 
     def write(self, cells: list[str], ending: str) -> None:
+        self.out.append(self._record(cells) + ending)
+
+    def _record(self, cells: list[str]) -> str:
         # Written with CRLF so that csv quotes any cell holding a CR or LF (it only quotes the
-        # characters of its own line terminator), then given the record's own line end.
+        # characters of its own line terminator); the caller adds the record's own line end.
         buffer = io.StringIO()
         csv.writer(
             buffer,
@@ -579,7 +575,7 @@ class _Writer:
             lineterminator="\r\n",
             quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL,
         ).writerow(cells)
-        self.out.append(buffer.getvalue()[:-2] + ending)
+        return buffer.getvalue()[:-2]
 
 
 def _raw_cells(record: str, delimiter: str) -> list[str]:
