@@ -555,3 +555,22 @@ def test_a_quoted_street_address_over_two_lines_is_one_value(workdir: Path) -> N
     assert report["summary"]["users"] == 2
     assert [f["rule"] for f in report["findings"] if f["row"]] == []
     assert code == 0
+
+
+def test_a_quoted_note_whose_second_line_starts_with_an_email_is_one_value(
+    workdir: Path,
+) -> None:
+    # A Graph PowerShell export quotes every cell. The note's second line opens with an
+    # email where the header has the UPN (column 1): valid quoting, one value, not a stray
+    # quote (was two F004s and a phantom third user).
+    (workdir / "users.csv").write_bytes(
+        b'"userPrincipalName","id","mail","givenName","surname","mobilePhone","streetAddress"\r\n'
+        b'"a@example.com","11111111-1111-1111-1111-111111111111","a@example.com","Kari","B",'
+        b'"+4741234567","Attn:\nhr@example.com, Storgata 1"\r\n'
+        b'"c@example.com","33333333-3333-3333-3333-333333333333","c@example.com","Per","D",'
+        b'"+4741234568",""\r\n'
+    )
+    code, stderr, report = check(workdir / "users.csv")
+    assert (code, stderr) == (0, "")
+    assert report["summary"]["users"] == 2
+    assert [f["rule"] for f in report["findings"] if f["row"]] == []

@@ -605,7 +605,7 @@ class CsvExport:
         all short and that a later quote closes is not caught: the row is an F004 of its own.)
         """
         delimiter, expected = self.delimiter, len(self.header)
-        suspect = row_like = starts_a_row = False
+        suspect = row_like = False
         for cell in cells:
             if "\n" not in cell and "\r" not in cell:
                 continue
@@ -615,14 +615,14 @@ class CsvExport:
                 if line.count(delimiter) >= expected - 1:
                     suspect = row_like = True
                 # a line that opens with a user's object ID or UPN where the header has them
-                # is a user swallowed by a stray quote, however few fields it has before the
-                # quote that closed it (no street address holds a GUID there)
+                # may be a user swallowed by a stray quote, however few fields it has before
+                # the quote that closed it: worth the strict second look. Not proof on its own:
+                # a quoted note may hold 'hr@example.com, Storgata 1' on its second line, and
+                # a valid quoted value is one value (a PowerShell export quotes every cell).
                 if delimiter in line and self._starts_a_row(line.split(delimiter)):
-                    suspect = starts_a_row = True
+                    suspect = True
         if not suspect:
             return False  # (a quoted street address): no second look, which costs a re-read
-        if starts_a_row:
-            return True
         lines = self._physical_lines(start, end)
         try:
             valid = list(csv.reader(lines, delimiter=delimiter, strict=True)) == [cells]
