@@ -458,7 +458,8 @@ def _encode(text: str, label: str, bom: bool, same: bool) -> bytes:
 
 
 def _ending(line: str) -> str:
-    return line[len(line.rstrip("\r\n")) :] or "\r\n"
+    # The file's last line may have no line end: its record is written back without one too.
+    return line[len(line.rstrip("\r\n")) :]
 
 
 class _RecordReader:
@@ -580,14 +581,27 @@ class _Writer:
 
 def _raw_cells(record: str, delimiter: str) -> list[str]:
     """The cells of one record as spelled in the file (quotes and all), split at the
-    delimiters outside quotes."""
-    cells, start, quoted = [], 0, False
-    for index, char in enumerate(record):
-        if char == '"':
-            quoted = not quoted  # a doubled quote inside a value toggles twice
-        elif char == delimiter and not quoted:
+    delimiters outside quotes.
+
+    Quoting as csv reads it: a quote opens a quoted value only as a cell's first character
+    (`Ka"ri` is a quote as a character), `""` inside one is a quote, and after the closing
+    quote the rest of the cell is plain text."""
+    cells: list[str] = []
+    start, quoted, index = 0, False, 0
+    while index < len(record):
+        char = record[index]
+        if quoted:
+            if char == '"':
+                if record.startswith('"', index + 1):
+                    index += 1  # a doubled quote: a quote inside the value
+                else:
+                    quoted = False
+        elif char == delimiter:
             cells.append(record[start:index])
             start = index + 1
+        elif char == '"' and index == start:
+            quoted = True
+        index += 1
     cells.append(record[start:])
     return cells
 

@@ -445,3 +445,42 @@ def test_unchanged_cells_keep_their_quotes_so_an_earlier_stray_quote_reads_the_s
     )
     assert (tmp_path / "fixed.csv").read_text(encoding="utf-8") == expected
     assert _shape(tmp_path / "fixed.csv") == (4, [("F004", 1, 2)])
+
+
+def test_a_quote_inside_an_unquoted_cell_is_kept_as_spelled(tmp_path: Path) -> None:
+    # csv reads Ka"ri as a value with a quote in it (a quote opens quoting only as a cell's
+    # first character); the unchanged cell keeps that spelling, not "Ka""ri".
+    text = (
+        "id,userPrincipalName,mail,givenName,surname,mobilePhone\n"
+        '11111111-1111-1111-1111-111111111111,a@example.com,a@example.com,Ka"ri,B,+47 987 65 432\n'
+    )
+    export = tmp_path / "users.csv"
+    export.write_text(text, encoding="utf-8")
+
+    code, _, err = _fix(str(export), "--csv", "fixed.csv")
+
+    assert (code, err) == (0, "")
+    expected = text.replace("+47 987 65 432", "+4798765432")
+    assert (tmp_path / "fixed.csv").read_text(encoding="utf-8") == expected
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_last_row_without_a_line_end_is_written_without_one(tmp_path: Path, ending: str) -> None:
+    # The fixed last row was given a CRLF the export did not have (in an LF file too).
+    text = ending.join(
+        [
+            "id,userPrincipalName,mail,givenName,surname,mobilePhone",
+            "11111111-1111-1111-1111-111111111111,a@example.com,a@example.com,Kari,B,+4741234567",
+            '22222222-2222-2222-2222-222222222222,b@example.com,b@example.com,"Ola",C,'
+            "+47 987 65 432",
+        ]
+    )
+    export = tmp_path / "users.csv"
+    export.write_bytes(text.encode())
+
+    code, _, err = _fix(str(export), "--csv", "fixed.csv")
+
+    assert (code, err) == (0, "")
+    assert (tmp_path / "fixed.csv").read_bytes() == text.replace(
+        "+47 987 65 432", "+4798765432"
+    ).encode()
