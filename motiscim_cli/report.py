@@ -233,7 +233,9 @@ def mask(value: str | None) -> str | None:
 
 # An address or a phone number typed into another field (a name, a job title): the fix of such
 # a cell repeats it, so --redact masks what looks like one wherever it stands.
-_CONTACT_IN_TEXT = re.compile(r"[^\s@]+@[^\s@]+|\+?\d[\d ().\-\u00a0]{5,}\d")
+# A phone number's digits may be grouped by spaces, dots, dashes, brackets or slashes
+# (`0171/1234567`, `987/65/432`); a date or an ID masked too is acceptable under --redact.
+_CONTACT_IN_TEXT = re.compile(r"[^\s@]+@[^\s@]+|\+?\d[\d ().\-/\u00a0]{5,}\d")
 
 
 def scrub_contacts(text: str | None) -> str | None:
