@@ -43,6 +43,20 @@ def test_json_lines_user_with_a_value_list_is_a_user_not_an_empty_page(tmp_path:
     assert (code, stderr, report["summary"]["users"]) == (1, "", 2)
 
 
+def test_a_user_with_value_and_a_null_error_property_is_a_user(tmp_path: Path) -> None:
+    """hypothesis: `{"id": …, "value": [], "error": null}` was taken for an empty page (any
+    "error" key meant "not a user"); only an "error" object is a Graph error body."""
+    user = {"id": USER_ID, "value": [], "error": None}
+    path = tmp_path / "users.jsonl"
+    path.write_text(json.dumps({"id": USER_ID}) + "\n" + json.dumps(user) + "\n")
+    with open_export(str(path)) as export:
+        assert [(r.row, r.object_id) for r in export.records()] == [(1, USER_ID), (2, USER_ID)]
+    alone = tmp_path / "user.jsonl"
+    alone.write_text(json.dumps(user) + "\n")
+    _, stderr, report = check_json(alone)
+    assert (stderr, report["summary"]["users"]) == ("", 1)
+
+
 def test_a_lone_user_with_a_value_list_is_read(tmp_path: Path) -> None:
     path = tmp_path / "user.json"
     path.write_text(json.dumps({"userPrincipalName": "kari@example.com", "value": [1]}))

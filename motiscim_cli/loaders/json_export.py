@@ -620,7 +620,8 @@ def _is_user_with_a_value_property(obj: Mapping[str, Any]) -> bool:
 
     A Graph page has `@odata.*` members and `value`, never a user's `id` or UPN: without this
     the user was taken for a page, and lost."""
-    return "error" not in obj and any(
+    # an "error" object is a Graph error body; a user may have an "error" property of its own
+    return not isinstance(obj.get("error"), dict) and any(
         _normalized(key) in _USER_KEYS for key in obj if key != "value"
     )
 
