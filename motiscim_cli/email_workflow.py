@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from motiscim_cli.config import Config
     from motiscim_cli.email_draft import Attachment, Draft
     from motiscim_cli.email_users import Selection, UserDirectory
-    from motiscim_cli.report import Report
+    from motiscim_cli.report import ConnectionResult, Report
     from motiscim_cli.run import CheckOptions, ReadError
 
 MASK = "***"
@@ -176,6 +176,26 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, MASK)
     return text
+
+
+def mask_tenant_url(result: ConnectionResult, url: str) -> None:
+    """Show a connection result's tenant URL as every output does (`public_url`), in `connect`
+    and `preflight` alike: user:password@, the query and the fragment masked, since a query
+    can carry a secret (`?token=…`); and, as a last resort, their values masked wherever a
+    finding quotes them."""
+    # result.url already has the token and the password masked, and is printable (lone
+    # surrogates replaced): mask the query and fragment on top of that.
+    shown = public_url(result.url)
+    secrets = url_secrets(url)
+    for finding in result.findings:
+        if finding.value == result.url:
+            finding.value = shown
+        finding.message = scrub(finding.message, secrets)
+        if finding.value is not None:
+            finding.value = scrub(finding.value, secrets)
+        if finding.fix is not None:
+            finding.fix = scrub(finding.fix, secrets)
+    result.url = shown
 
 
 # ---- settings -----------------------------------------------------------------------------------

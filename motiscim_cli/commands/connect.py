@@ -103,6 +103,8 @@ def run_connect(
         chosen_url, token, timeout=timeout, verify=ca_bundle, slow_after_s=slow_after_s
     )
     del token  # nothing below needs it
+    from motiscim_cli.email_workflow import mask_tenant_url
+
     mask_tenant_url(result, chosen_url)
 
     if output is None:
@@ -117,27 +119,6 @@ def run_connect(
             return EXIT_USAGE
         typer.echo(f"Connection report written to {output}.", err=True)
     return EXIT_OK if result.ok else EXIT_FAILED
-
-
-def mask_tenant_url(result: ConnectionResult, url: str) -> None:
-    """Show the tenant URL as preflight and email do (`public_url`): user:password@, the
-    query and the fragment masked, since a query can carry a secret (`?token=…`); and, as a
-    last resort, their values masked wherever a finding quotes them."""
-    from motiscim_cli.email_workflow import public_url, scrub, url_secrets
-
-    # result.url already has the token and the password masked, and is printable (lone
-    # surrogates replaced): mask the query and fragment on top of that.
-    shown = public_url(result.url)
-    secrets = url_secrets(url)
-    for finding in result.findings:
-        if finding.value == result.url:
-            finding.value = shown
-        finding.message = scrub(finding.message, secrets)
-        if finding.value is not None:
-            finding.value = scrub(finding.value, secrets)
-        if finding.fix is not None:
-            finding.fix = scrub(finding.fix, secrets)
-    result.url = shown
 
 
 def _write(

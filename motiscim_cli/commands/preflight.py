@@ -262,7 +262,12 @@ def _gather(
 ) -> Outcome | int:
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
-    from motiscim_cli.email_workflow import draft_email, public_url, refusal_message, run_checked
+    from motiscim_cli.email_workflow import (
+        draft_email,
+        mask_tenant_url,
+        refusal_message,
+        run_checked,
+    )
     from motiscim_cli.mapping_run import UnreadableSchema, schema_mapping, schema_plan
     from motiscim_cli.report import ConnectionResult
     from motiscim_cli.schema_columns import SchemaPlan
@@ -285,11 +290,7 @@ def _gather(
         if timeout is not None:
             connect_options["timeout"] = timeout
         connection = check_connection(url, token, **connect_options)
-        # The URL as every output shows it: no user:password, no query (`?token=…`).
-        shown, connection.url = connection.url, public_url(url)
-        for finding in connection.findings:
-            if finding.value == shown:
-                finding.value = connection.url
+        mask_tenant_url(connection, url)  # as connect shows it: no user:password, no query
         report.connection = connection
     else:
         report.connection = ConnectionResult(url="", ok=False, skipped=SKIPPED_CONNECTION)
