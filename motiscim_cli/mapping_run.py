@@ -2,8 +2,9 @@
 --schema` and `email --schema` share (the commands only add options and output).
 
 `read_schema(path)` parses a file (every failure is one `UnreadableSchema` line),
-`check_schema_file(path)` runs the mapping rules on it, `export_phone_errors(path)` counts an
-export's phone errors for M008 (on the column the schema feeds phoneNumbers from).
+`mapping_result` runs the mapping rules on it, `schema_plan`/`schema_mapping` do both for a
+command that also checks an export, and `export_phone_errors(path)` counts an export's phone
+errors for M008 (on the column the schema feeds phoneNumbers from).
 """
 
 from __future__ import annotations
@@ -92,27 +93,6 @@ def read_schema(path: str) -> ProvisioningSchema:
         return parse_schema(value)
     except SchemaError as error:
         raise UnreadableSchema(path, f"not an Entra provisioning schema: {error.reason}") from None
-
-
-def check_schema_file(
-    path: str,
-    *,
-    phone_error_users: int | None = None,
-    unfixable: int = 0,
-    agreed: Mapping[str, str] | None = None,
-) -> tuple[MappingResult, list[MappingCheck]]:
-    """Run the schema rules (and M008 given an export's phone-error counts) on a schema file.
-
-    `agreed` is the config's `mapping:` (the sources agreed with Motimate). Raises
-    `UnreadableSchema`. `MappingResult.ok` is False when any finding is an error.
-    """
-    return mapping_result(
-        path,
-        read_schema(path),
-        phone_error_users=phone_error_users,
-        unfixable=unfixable,
-        agreed=agreed,
-    )
 
 
 def mapping_result(

@@ -1078,10 +1078,11 @@ def test_cli_config_mapping_mistakes_exit_2_with_the_line(tmp_path: Path) -> Non
         assert result.stderr == f"motiscim: config: {config.resolve()}:{message}\n"
 
 
-def test_check_schema_file_takes_the_agreed_mapping() -> None:
-    from motiscim_cli.mapping_run import check_schema_file
+def test_mapping_result_takes_the_agreed_mapping() -> None:
+    from motiscim_cli.mapping_run import mapping_result, read_schema
 
-    result, checks = check_schema_file(str(GUIDE), agreed={"email": "Coalesce([mail],[upn])"})
+    agreed = {"email": "Coalesce([mail],[upn])"}
+    result, checks = mapping_result(str(GUIDE), read_schema(str(GUIDE)), agreed=agreed)
     assert result.ok is True
     assert [(c.finding.rule, c.finding.column, c.finding.fix) for c in checks] == [
         ("M010", 'emails[type eq "work"].value', "Coalesce([mail],[upn])")
