@@ -3,6 +3,7 @@ object; `to_json()` is the `motiscim.report/v1` contract (../shared/contracts/re
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import re
 from collections import Counter
@@ -57,15 +58,7 @@ class UserSource:
     note: str  # the same, in one sentence for people
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "attribute": self.attribute,
-            "target": self.target,
-            "expression": self.expression,
-            "source": self.source,
-            "state": self.state,
-            "columns": dict(self.columns),
-            "note": self.note,
-        }
+        return dataclasses.asdict(self)  # the fields, in order, are the JSON members
 
 
 @dataclass(slots=True)
