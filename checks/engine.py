@@ -12,6 +12,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import BinaryIO
 
 from checks.model import CheckContext, Finding, Issue, Rule, Severity, UserRecord, all_rules
@@ -45,43 +46,45 @@ NAMED_OTHERS = 5
 class _KeyIndex:
     """Which records share a uniqueness key, in memory that does not grow with the keys' text.
 
-    Per record with a key: its 64-bit hash and its sequence number (12 bytes in two arrays),
-    one bit in a bitmap, and its `_Seen` details marshalled to a temporary spill file. A hash
-    whose bit was already set is a candidate; at `groups()` only the candidates' records are
-    read back and grouped by their exact key text, so a hash (or bitmap) collision can never
-    merge two different keys — it only costs a look at the spill file.
+    Per record with a key: its 64-bit hash and its sequence number (12 bytes in two arrays);
+    its `_Seen` details go to the spill file. At `candidates()` the hashes are sorted once to
+    find the ones seen twice; only those records are read back and grouped by their exact key
+    text, so a hash collision can never merge two different keys — it only costs a look at
+    the spill file.
     """
 
-    _BITS = 1 << 25  # 4 MiB bitmap: about 3 % false candidates at a million keys
-    mask = _BITS - 1
-
-    def __init__(self, spill: _Spill) -> None:
-        self._spill = spill
-        self.bitmap = bytearray(self._BITS >> 3)
+    def __init__(self) -> None:
         self.hashes = array("q")
         self.seqs = array("i")  # sequence numbers below 2**31
-        self.candidates_hashes: set[int] = set()
+        self._candidates: list[list[int]] | None = None
 
     def add(self, key: str, seq: int) -> None:
-        digest = hash(key)
-        bit = digest & (self._BITS - 1)
-        byte, mask = bit >> 3, 1 << (bit & 7)
-        if self.bitmap[byte] & mask:
-            self.candidates_hashes.add(digest)
-        else:
-            self.bitmap[byte] |= mask
-        self.hashes.append(digest)
+        self.hashes.append(hash(key))
         self.seqs.append(seq)
+
+    def absorb(self, hashes: array, seqs: array, first_seq: int) -> None:
+        """Another checker's index of the same key (its sequence numbers start at
+        `first_seq` here). Hashes agree: a forked worker shares this process's hash seed."""
+        self.hashes.extend(hashes)
+        self.seqs.extend(array("i", [seq + first_seq for seq in seqs]))
+        self._candidates = None
 
     def candidates(self) -> list[list[int]]:
         """The sequence numbers of records sharing a hash, per hash: supersets of the groups."""
-        candidates = self.candidates_hashes
-        by_hash: dict[int, list[int]] = {}
-        if candidates:
-            for digest, seq in zip(self.hashes, self.seqs, strict=True):
-                if digest in candidates:
-                    by_hash.setdefault(digest, []).append(seq)
-        return [seqs for seqs in by_hash.values() if len(seqs) > 1]
+        if self._candidates is None:
+            hashes = self.hashes
+            ordered = sorted(hashes)
+            repeated = {
+                a for a, b in zip(ordered, islice(ordered, 1, None), strict=False) if a == b
+            }
+            del ordered
+            by_hash: dict[int, list[int]] = {}
+            if repeated:
+                for digest, seq in zip(hashes, self.seqs, strict=True):
+                    if digest in repeated:
+                        by_hash.setdefault(digest, []).append(seq)
+            self._candidates = list(by_hash.values())
+        return self._candidates
 
     def groups(self, slot: int, entries: dict[int, tuple]) -> list[list[_Seen]]:
         """Every group of two or more records with the same key, members in record order;
@@ -104,10 +107,9 @@ class _KeyIndex:
         return [members for _, members in found]
 
     def clear(self) -> None:
-        self.bitmap = bytearray()
         self.hashes = array("q")
-        self.seqs = array("i")  # sequence numbers below 2**31
-        self.candidates_hashes = set()
+        self.seqs = array("i")
+        self._candidates = None
 
 
 class _Spill:
@@ -238,7 +240,7 @@ class Checker:
                     self._population.append((rule, attribute))
                     (self._variants if rule.variants else self._keyed).append((rule, attribute))
                 if not rule.variants:
-                    self._groups[rule.code] = _KeyIndex(self._spill)
+                    self._groups[rule.code] = _KeyIndex()
                 self._spellings[rule.code] = {}
         self._indexes = [self._groups[rule.code] for rule, _ in self._keyed]
         self._keyed_plan = [
@@ -352,19 +354,9 @@ class Checker:
             )
         )
         for index, key in zip(self._indexes, keys, strict=True):
-            if key is None:
-                continue
-            # _KeyIndex.add, inlined: this runs for every key of every user.
-            digest = hash(key)
-            bit = digest & index.mask
-            byte, flag = bit >> 3, 1 << (bit & 7)
-            bitmap = index.bitmap
-            if bitmap[byte] & flag:
-                index.candidates_hashes.add(digest)
-            else:
-                bitmap[byte] |= flag
-            index.hashes.append(digest)
-            index.seqs.append(seq)
+            if key is not None:
+                index.hashes.append(hash(key))  # _KeyIndex.add, inlined: every key of every user
+                index.seqs.append(seq)
 
     @staticmethod
     def _seen(record: UserRecord, column: str, value: str) -> _Seen:
