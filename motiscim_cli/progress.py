@@ -29,6 +29,10 @@ class RateColumn(ProgressColumn):
 class RecordProgress:
     """`with RecordProgress(console) as on_record: run_check(paths, options, on_record)`."""
 
+    # Only counts: run_check may read a big export in two processes, and this process then
+    # sees (and counts) the first part's records only.
+    progress_only = True
+
     def __init__(self, console: Console, every: int = EVERY) -> None:
         self.every = every
         self.count = 0

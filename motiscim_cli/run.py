@@ -13,7 +13,9 @@ from checks.rules.file import f001_unreadable_export, file_finding
 from motiscim_cli.report import Report, SourceInfo
 
 if TYPE_CHECKING:
+    from motiscim_cli.loaders import LoadedExport
     from motiscim_cli.loaders.columns import SchemaColumn
+    from motiscim_cli.split import SplitResult
 
 
 @dataclass(slots=True)
@@ -27,6 +29,8 @@ class CheckOptions:
     # The provisioning schema's column choices (preflight --schema, mapping --export);
     # column_overrides win over them.
     schema_columns: Mapping[str, SchemaColumn] = field(default_factory=dict)
+    # A big CSV export may be read in two processes (motiscim_cli.split); False: one process.
+    split: bool = True
 
 
 @dataclass(slots=True)
@@ -46,7 +50,7 @@ def run_check(
     on_record: Callable[[UserRecord], None] | None = None,
 ) -> tuple[Report, list[ReadError]]:
     """Check every export; an unreadable one becomes an F001 finding and a `ReadError`."""
-    from motiscim_cli.loaders import UnreadableExport, open_export
+    from motiscim_cli.loaders import UnreadableExport
 
     rules = select_rules(options.select, options.ignore)
     codes = {r.code for r in rules}
@@ -61,19 +65,25 @@ def run_check(
     errors: list[ReadError] = []
     for path in paths:
         try:
-            export = open_export(
-                path,
-                format=options.input_format,
-                column_overrides=options.column_overrides,
-                schema_columns=options.schema_columns,
-            )
-            for record in export.records():
-                if on_record is not None:
-                    on_record(record)
-                report.findings.extend(checker.check(record))
-            file_findings = [f for f in export.file_findings() if f.rule in codes]
+            export = _open(path, options)
+            split = None
+            if options.split and (on_record is None or getattr(on_record, "progress_only", False)):
+                split = _check_split(export, checker, on_record)
+            if split is False:  # the cut fell inside a record: read the file in one process
+                export = _open(path, options)
+            if split:
+                report.findings.extend(split.findings)
+                file_findings = [f for f in split.file_findings if f.rule in codes]
+                info = split.info
+            else:
+                for record in export.records():
+                    if on_record is not None:
+                        on_record(record)
+                    report.findings.extend(checker.check(record))
+                file_findings = [f for f in export.file_findings() if f.rule in codes]
+                info = export.info
             report.findings.extend(file_findings)
-            report.sources.append(export.info)
+            report.sources.append(info)
         except UnreadableExport as error:
             errors.append(ReadError(path, error.reason))
             report.unreadable = True
@@ -86,6 +96,39 @@ def run_check(
     report.findings.extend(checker.finish())
     report.findings.sort(key=_finding_order)
     return report, errors
+
+
+def _open(path: str, options: CheckOptions) -> LoadedExport:
+    from motiscim_cli.loaders import open_export
+
+    return open_export(
+        path,
+        format=options.input_format,
+        column_overrides=options.column_overrides,
+        schema_columns=options.schema_columns,
+    )
+
+
+def _check_split(
+    export: LoadedExport, checker: Checker, on_record: Callable[[UserRecord], None] | None
+) -> SplitResult | bool | None:
+    """A big CSV export checked in two processes (motiscim_cli.split): the result; None when
+    it is read in one process; False when the split was refused after reading (`export` is
+    then used up and closed)."""
+    from motiscim_cli.loaders.csv_export import CsvExport
+    from motiscim_cli.split import check_in_two, plan_cut
+
+    reader = export._reader
+    if not isinstance(reader, CsvExport):
+        return None
+    cut = plan_cut(reader, reader._handle)
+    if cut is None:
+        return None
+    try:
+        result = check_in_two(export, cut, checker, on_record)
+    finally:
+        export.close()
+    return False if result is None else result
 
 
 def _finding_order(finding: Finding) -> tuple:

@@ -205,12 +205,16 @@ class CsvExport:
         self.path = path
         self._handle = handle
         self._encoding = encoding
+        self._options = (format_override, overrides, schema)
         self._lines: _Lines | None = None  # opened at the first row that swallowed lines
         self._frontier = 0  # the last physical line the main decoder has handed out
         self._repeats: list[
             tuple[int, _HeaderKind, int | None]
         ] = []  # F008: (line, kind, #TYPE line)
         self._type_lines: list[int] = []  # #TYPE / sep= lines after the header
+        # The last physical line of the last record, when a well-formed row read by the plain
+        # path was the last thing read (None after an irregular one): `ended_cleanly_at`.
+        self.last_regular_end: int | None = None
         handle.seek(encoding.skip)
         self._text = io.TextIOWrapper(
             handle, encoding=encoding.codec, errors=encoding.errors, newline=""
@@ -231,6 +235,7 @@ class CsvExport:
                     "characters, which no export header has: is it the right file?"
                 ) from None
             raise NotAnExport(f"the header row cannot be read as CSV ({error})") from None
+        self.header_lines = preamble + self._reader.line_num  # physical lines up to the users
         # A BOM inside a header cell (a BOM'd file saved again with a BOM) is never meant.
         self.header = header = [cell.replace("\ufeff", "") for cell in header]
         self.map: ColumnMap = resolve_columns(header, overrides, schema)
@@ -314,9 +319,11 @@ class CsvExport:
                 row += 1
                 if "field larger than field limit" in str(error):
                     record, reader, base, next_line = self._oversized(reader, base, row, start, end)
+                    self.last_regular_end = None
                     yield record
                     continue
                 reason = f"The row cannot be read as CSV ({error}). Its fields were not checked."
+                self.last_regular_end = None
                 yield UserRecord(
                     source=path, row=row, line=start, columns=columns, malformed=reason
                 )
@@ -332,12 +339,14 @@ class CsvExport:
                 records, reader, base, next_line, row = self._irregular(
                     reader, base, cells, row, start, end
                 )
+                self.last_regular_end = None
                 yield from records
                 continue
             if read_at:
                 found = control_characters((self.header[i], cells[i]) for i in read_at)
                 if found:
                     reason = control_character_message(found, "This row")
+                    self.last_regular_end = None
                     yield self._malformed(cells, row, start, reason, aligned=True)
                     continue
             values = {a: (cells[i] or None) if i >= 0 else None for a, i in plan}
@@ -363,6 +372,7 @@ class CsvExport:
             )
             observer.aligned(values)
             observer.lossy([cells[i] for i in lossy_at], cells, start)
+            self.last_regular_end = end
             yield record
 
     # ---- irregular rows (never on the path of a well-formed row) -----------------------------
@@ -636,6 +646,36 @@ class CsvExport:
         return self._lines.get(first, last)
 
     # ---- file findings ---------------------------------------------------------------------
+
+    def ended_cleanly_at(self, line: int) -> bool:
+        """Whether this reader, given the file cut after physical line `line`, read every
+        byte as a reader of the whole file does: its last record is a well-formed row that
+        ends on that line, read by the plain path, and no irregular row's handling (a stray
+        quote's swallowed lines, an oversized value, a row read ahead) reached that line,
+        where it would have seen the cut instead of what follows (motiscim_cli.split)."""
+        return self.last_regular_end == line and self._frontier < line
+
+    def again(self, handle: BinaryIO) -> CsvExport:
+        """A reader of `handle` (a view of this file, motiscim_cli.split) as this one was made."""
+        format_override, overrides, schema = self._options
+        return CsvExport(
+            self.path,
+            handle,
+            self._encoding,
+            format_override=format_override,
+            overrides=overrides,
+            schema=schema,
+        )
+
+    def noticed(self) -> tuple[FileObserver, list, list[int]]:
+        """What this reader noticed for the file findings, for `absorb_noticed`."""
+        return self.observer, self._repeats, self._type_lines
+
+    def absorb_noticed(self, observer: FileObserver, repeats: list, type_lines: list[int]) -> None:
+        """Take in what a reader of the rows after this one's `noticed()` (motiscim_cli.split)."""
+        self.observer.absorb(observer)
+        self._repeats.extend(repeats)
+        self._type_lines.extend(type_lines)
 
     def file_findings(self) -> list[Finding]:
         duplicates = [

@@ -111,6 +111,16 @@ class FileObserver:
         if len(self.lossy_lines) < _EXAMPLE_LINES:
             self.lossy_lines.append(line)
 
+    def absorb(self, later: FileObserver) -> None:
+        """Add what `later` saw of the rows after this observer's (one file read in parts)."""
+        self.aligned_users += later.aligned_users
+        if self._unseen is not None and later._unseen is not None:
+            self._unseen &= later._unseen
+        self.lossy_users += later.lossy_users
+        self.lossy_lines = (self.lossy_lines + later.lossy_lines)[:_EXAMPLE_LINES]
+        self.lossy_question_marks |= later.lossy_question_marks
+        self.lossy_replacement |= later.lossy_replacement
+
     def findings(
         self,
         columns: Mapping[str, str],
