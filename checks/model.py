@@ -8,7 +8,7 @@ record it is, so a rule never has to know about files, rows or users.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -106,7 +106,9 @@ class Finding:
     value: str | None = None
     fix: str | None = None
     fix_confidence: FixConfidence | None = None
-    related_rows: list[int] = field(default_factory=list)
+    # A tuple unless the finding names other rows: an empty list per finding was 13 MB of a
+    # million-user report.
+    related_rows: Sequence[int] = ()
     suppressed: str | None = None  # the reason of a reviewed exception, when one applies
 
     @classmethod
@@ -136,7 +138,7 @@ class Finding:
             value=value,
             fix=issue.fix,
             fix_confidence=issue.fix_confidence if issue.fix is not None else None,
-            related_rows=related_rows or [],
+            related_rows=related_rows or (),
         )
 
 

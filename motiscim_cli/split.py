@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 MIN_SPLIT_BYTES = 16 << 20  # below this, forking and merging cost more than they save
 _BLOCK = 8 << 20
 _SEARCH_LINES = 2000  # lines after the middle tried for a cut
-_BATCH = 20_000  # findings per message from the worker: bounded pipe payloads
+_BATCH = 20_000  # findings per pickled batch of the worker
 _SINGLE_BYTE_BREAKS = ("utf-8", "utf-8-sig", "cp1252")
 
 
@@ -205,7 +206,10 @@ def check_in_two(
     fd = reader._handle.fileno()
     size = os.fstat(fd).st_size
     second_view = [(0, cut.header_end), b"\n" * cut.padding, (cut.boundary, size - cut.boundary)]
-    spill = tempfile.TemporaryFile(prefix="motiscim-keys-")  # noqa: SIM115 - absorbed below
+    spill: BinaryIO | None = tempfile.TemporaryFile(prefix="motiscim-keys-")  # noqa: SIM115
+    # The worker's findings, pickled in batches as they come: it keeps none in memory, and
+    # this process loads them once the worker has exited (the two never hold them at once).
+    found = tempfile.TemporaryFile(prefix="motiscim-findings-")  # noqa: SIM115
     worker_checker = checker.sibling(spill)
     receiving, sending = multiprocessing.Pipe(duplex=False)
 
@@ -219,11 +223,13 @@ def check_in_two(
             for record in part.records():
                 records += 1
                 findings.extend(worker_checker.check(record))
+                if len(findings) >= _BATCH:
+                    pickle.dump(findings, found, pickle.HIGHEST_PROTOCOL)
+                    findings = []
+            pickle.dump(findings, found, pickle.HIGHEST_PROTOCOL)
+            found.flush()
             state = worker_checker.population_state()
             sending.send(("done", records, *part_reader.noticed(), state))
-            for at in range(0, len(findings), _BATCH):
-                sending.send(findings[at : at + _BATCH])
-            sending.send(None)
         except BaseException as error:
             sending.send(("failed", type(error).__name__))
         finally:
@@ -244,14 +250,20 @@ def check_in_two(
             last_row = record.row
             findings.extend(first_checker.check(record))
         message = receiving.recv()
+        process.join()
         if message[0] != "done" or not first_reader.ended_cleanly_at(cut.last_line):
-            spill.close()
             first_checker.finish()
             return None
         _, records, observer, repeats, type_lines, state = message
         checker.absorb(first_checker.population_state(), first_checker.release_spill(), 0)
         checker.absorb(state, spill, last_row)
-        while (batch := receiving.recv()) is not None:
+        spill = None  # the checker closes it
+        found.seek(0)
+        while True:
+            try:
+                batch: list[Finding] = pickle.load(found)
+            except EOFError:
+                break
             for finding in batch:
                 finding.row = None if finding.row is None else finding.row + last_row
                 if finding.related_rows:
@@ -260,11 +272,13 @@ def check_in_two(
         first_reader.absorb_noticed(observer, repeats, type_lines)
         first.info.records += records
         return SplitResult(findings, first.file_findings(), first.info)
-    except EOFError:
-        spill.close()
+    except EOFError:  # the worker died without a word
         return None
     finally:
         receiving.close()
+        found.close()
+        if spill is not None:
+            spill.close()
         process.join(timeout=5)
         if process.is_alive():
             process.kill()
