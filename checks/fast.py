@@ -113,6 +113,9 @@ def phone_clean(value: str | None) -> bool:
     """
     if value is None or _E164.fullmatch(value) is None:
         return False
+    entry = _judged_entry(value[1:])  # what judge() answers first, without its Judgement
+    if entry is not None:
+        return entry[0] == "valid"
     from checks.rules.phone import judge
 
     return judge(value[1:]).status == "valid"
@@ -375,21 +378,37 @@ _WARM_UP = 2000
 _asked = [0]
 
 
-def judge_international(digits: str) -> object | None:
-    """judge(digits) for '+digits' by its prefix, or None when the shortcut does not apply."""
+_code_prefixes: dict[str, tuple[int, int] | None] = {}
+
+
+def _country_code(digits: str) -> tuple[int, int] | None:
+    """(country code, its length) of '+digits', from its first three digits, remembered."""
+    head = digits[:3]
+    found = _code_prefixes.get(head, False)
+    if found is False:
+        from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+        found = None
+        for size in (1, 2, 3):
+            if size <= len(head) and int(head[:size]) in COUNTRY_CODE_TO_REGION_CODE:
+                found = (int(head[:size]), size)
+                break
+        _code_prefixes[head] = found
+    return found  # type: ignore[return-value]
+
+
+def _judged_entry(digits: str) -> tuple | None:
+    """(status, has E.164, region, reason) of judge(digits) for '+digits' by its prefix, or
+    None when the shortcut does not apply."""
     if _asked[0] < _WARM_UP:
         _asked[0] += 1
         return None
     if not digits.isascii() or not digits.isdigit() or digits[0] == "0" or len(digits) > 15:
         return None
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
-    for size in (1, 2, 3):
-        code = int(digits[:size])
-        if code in COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
+    coded = _country_code(digits)
+    if coded is None:
         return None
+    code, size = coded
     national = digits[size:]
     if not national or national[0] == "0":
         return None
@@ -408,9 +427,12 @@ def judge_international(digits: str) -> object | None:
         if len(_judged) >= _JUDGED_LIMIT:
             _judged.clear()
         _judged[key] = entry
-        if entry is None:
-            return None
-        return judgement
+    return entry  # type: ignore[return-value]
+
+
+def judge_international(digits: str) -> object | None:
+    """judge(digits) for '+digits' by its prefix, or None when the shortcut does not apply."""
+    entry = _judged_entry(digits)
     if entry is None:
         return None
     from checks.rules.phone import Judgement
