@@ -36,6 +36,7 @@ class _Seen:
 
 # Distinct values remembered per chain before the memo starts over (names and titles repeat).
 _MEMO_LIMIT = 65536
+_UNSET = object()
 
 # How many other rows (or other spellings) a population finding names, in its message and in
 # `related_rows`; the rest are counted ("and 14 more"). Naming them all costs a group of n
@@ -320,6 +321,16 @@ class Checker:
                     self._groups[rule.code] = _KeyIndex()
                 self._spellings[rule.code] = {}
         self._indexes = [self._groups[rule.code] for rule, _ in self._keyed]
+        # (rule, attribute, its spellings by key, a memo of keys by value or None)
+        self._variants_plan = [
+            (
+                rule,
+                attribute,
+                self._spellings[rule.code],
+                {} if fast and fast_paths.value_only_key(rule.code) else None,
+            )
+            for rule, attribute in self._variants
+        ]
         self._keyed_plan = [
             (rule, attribute, fast_paths.PLAIN_KEYS.get(rule.code) if fast else None)
             for rule, attribute in self._keyed
@@ -430,19 +441,31 @@ class Checker:
 
     def _observe_population(self, record: UserRecord) -> None:
         columns, values, ctx = record.columns, record.values, self.ctx
-        for rule, attribute in self._variants:
+        for rule, attribute, by_key, memo in self._variants_plan:
             column = columns.get(attribute)
             if column is None:
                 continue
             value = values.get(attribute)
-            key = rule.func(value, record, ctx)
+            if memo is None:
+                key = rule.func(value, record, ctx)
+            else:
+                key = memo.get(value, _UNSET)
+                if key is _UNSET:
+                    key = rule.func(value, record, ctx)
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[value] = key
             if key is None:
                 continue
-            spellings = self._spellings[rule.code].setdefault(key, _Spellings())
+            spellings = by_key.get(key)
+            if spellings is None:
+                spellings = by_key[key] = _Spellings()
             spelling = value or ""
-            if spelling not in spellings.first:
+            count = spellings.count.get(spelling)
+            if count is None:
                 spellings.first[spelling] = self._seen(record, column, spelling)
-            spellings.count[spelling] = spellings.count.get(spelling, 0) + 1
+                count = 0
+            spellings.count[spelling] = count + 1
         if not self._keyed:
             return
         keys: list[str | None] | None = None

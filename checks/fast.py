@@ -155,6 +155,15 @@ def memoizable(attribute: str, codes: set[str]) -> bool:
     return attribute in _REPEATING and codes <= _VALUE_ONLY
 
 
+# Variants rules whose key depends on the value alone (T001: title_key of the title), and
+# whose values repeat: their keys are remembered per value.
+_VALUE_ONLY_KEYS = frozenset({"T001"})
+
+
+def value_only_key(code: str) -> bool:
+    return code in _VALUE_ONLY_KEYS
+
+
 # --- phone: judge() by prefix ---------------------------------------------------------------
 #
 # judge(digits) for a '+' number runs phonenumbers' parse, is_possible_number_with_reason and
