@@ -81,6 +81,8 @@ _GUID = re.compile(
 # How many lines one unquoted value may be cut over before the pieces are not joined.
 _SPLIT_PARTS = 6
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # how the reader splits lines (newline="")
+_UNSEEN = object()
+_FLAG_TEXTS = 64  # distinct accountEnabled-style texts remembered per file
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -305,6 +307,17 @@ class CsvExport:
             if self._encoding.controls
             else []
         )
+        # accountEnabled and the like hold a handful of distinct texts: truthy() once each.
+        flags: dict[str, bool | None] = {}
+
+        def flag(text: str) -> bool | None:
+            found = flags.get(text, _UNSEEN)
+            if found is _UNSEEN:
+                found = truthy(text)
+                if len(flags) < _FLAG_TEXTS:
+                    flags[text] = found
+            return found  # type: ignore[return-value]
+
         row = 0
         next_line = base + reader.line_num + 1
         while True:
@@ -350,11 +363,11 @@ class CsvExport:
                     yield self._malformed(cells, row, start, reason, aligned=True)
                     continue
             values = {a: (cells[i] or None) if i >= 0 else None for a, i in plan}
-            enabled = truthy(cells[enabled_at]) if enabled_at >= 0 else None
+            enabled = flag(cells[enabled_at]) if enabled_at >= 0 else None
             if enabled is None and blocked_at >= 0:
-                blocked = truthy(cells[blocked_at])
+                blocked = flag(cells[blocked_at])
                 enabled = None if blocked is None else not blocked
-            synced = truthy(cells[synced_at]) if synced_at >= 0 else None
+            synced = flag(cells[synced_at]) if synced_at >= 0 else None
             record = UserRecord(
                 source=path,
                 row=row,
@@ -371,7 +384,9 @@ class CsvExport:
                 raw=CsvRow(header_index, cells),
             )
             observer.aligned(values)
-            observer.lossy([cells[i] for i in lossy_at], cells, start)
+            joined = "".join(cells)
+            if "?" in joined or "\ufffd" in joined:  # else lossy() finds nothing: one scan
+                observer.lossy([cells[i] for i in lossy_at], cells, start)
             self.last_regular_end = end
             yield record
 
