@@ -16,6 +16,7 @@ from motiscim_cli.render.json_report import render as render_json
 from motiscim_cli.render.json_report import write as write_json
 from motiscim_cli.report import Report
 from motiscim_cli.run import CheckOptions, run_check
+from tests.report_fixture import sample_report
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_exports"
 
@@ -79,3 +80,24 @@ def test_check_streams_to_stdout_what_it_writes_to_a_file(
 
     assert undated(piped.stdout_bytes) == undated((tmp_path / "r.out").read_bytes())
     assert len(piped.stdout_bytes) > 4000
+
+
+@pytest.mark.parametrize("redact", [False, True], ids=["", "redact"])
+def test_streamed_findings_of_every_shape_equal_the_rendered_ones(redact: bool) -> None:
+    """The golden report's findings: JSON pointers (line null), file findings (user null),
+    related rows, a suppressed finding, quotes, line breaks and non-ASCII in values."""
+    report = sample_report()
+    shapes = {
+        "pointer": any(f.pointer for f in report.findings),
+        "file": any(f.row is None for f in report.findings),
+        "related": any(f.related_rows for f in report.findings),
+        "suppressed": any(f.suppressed for f in report.findings),
+    }
+    assert shapes == dict.fromkeys(shapes, True)
+    _same_way(report, redact)
+
+
+def _same_way(report: Report, redact: bool) -> None:
+    streamed = io.StringIO()
+    write_json(report, streamed, redact=redact)
+    assert streamed.getvalue() == render_json(report, redact=redact)

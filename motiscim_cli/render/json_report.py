@@ -6,6 +6,7 @@ import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, TextIO
 
+from checks.model import Finding
 from motiscim_cli.report import Report, finding_json
 
 _FINDINGS = '\n  "findings": [],\n'
@@ -25,7 +26,10 @@ def write(report: Report, out: TextIO, *, redact: bool = False) -> None:
         return
     out.write(before + '\n  "findings": [\n')
     for index, finding in enumerate(report.findings):
-        text = _finding_text(finding_json(finding, redact=redact))
+        if redact or finding.suppressed is not None:
+            text = _finding_text(finding_json(finding, redact=redact))
+        else:
+            text = _plain_finding_text(finding)
         out.write(("    " if index == 0 else ",\n    ") + text)
     out.write("\n  ],\n" + after + "\n")
 
@@ -49,6 +53,44 @@ _MEMBERS = (
     "fix_confidence",
     "related_rows",
 )
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else int.__repr__(value)
+
+
+def _plain_finding_text(finding: Finding) -> str:
+    """`_finding_text(finding_json(finding))` for a finding neither redacted nor suppressed,
+    straight from the finding (no dict in between: 2.4 s -> 1 s of a million-user report)."""
+    if finding.row is None:
+        user = "null"
+    else:
+        user = (
+            f'{{\n        "user_principal_name": {_text(finding.user_principal_name)},'
+            f'\n        "object_id": {_text(finding.object_id)}\n      }}'
+        )
+    related = finding.related_rows
+    return (
+        f'{{\n      "rule": {encode_basestring(finding.rule)},'
+        f'\n      "severity": {encode_basestring(finding.severity.value)},'
+        f'\n      "source": {_text(finding.source)},'
+        f'\n      "row": {_number(finding.row)},'
+        f'\n      "line": {_number(finding.line if finding.pointer is None else None)},'
+        f'\n      "pointer": {_text(finding.pointer)},'
+        f'\n      "user": {user},'
+        f'\n      "attribute": {_text(finding.attribute)},'
+        f'\n      "column": {_text(finding.column)},'
+        f'\n      "value": {_text(finding.value)},'
+        f'\n      "message": {encode_basestring(finding.message)},'
+        f'\n      "fix": {_text(finding.fix)},'
+        f'\n      "fix_confidence": {_text(finding.fix_confidence)},'
+        f'\n      "related_rows": {_indented(list(related), "      ") if related else "[]"}'
+        "\n    }"
+    )
 
 
 def _scalar(value: Any) -> str:
