@@ -69,8 +69,11 @@ class _KeyIndex:
     def absorb(self, hashes: array, seqs: array, first_seq: int) -> None:
         """Another checker's index of the same key (its sequence numbers start at
         `first_seq` here). Hashes agree: a forked worker shares this process's hash seed."""
-        self.hashes.extend(hashes)
-        self.seqs.extend(array("i", [seq + first_seq for seq in seqs]))
+        if not self.hashes and not first_seq:
+            self.hashes, self.seqs = hashes, seqs  # the first part: taken over, not copied
+        else:
+            self.hashes.extend(hashes)
+            self.seqs.extend(seq + first_seq for seq in seqs)
         self._candidates = None
 
     def candidates(self) -> list[list[int]]:

@@ -257,7 +257,9 @@ def check_in_two(
         _, records, observer, repeats, type_lines, state = message
         checker.absorb(first_checker.population_state(), first_checker.release_spill(), 0)
         checker.absorb(state, spill, last_row)
-        spill = None  # the checker closes it
+        # Nothing but the checker holds the parts' populations now (their hashes were
+        # copied): tens of MB less while the worker's findings are loaded.
+        spill = first_checker = message = state = None  # the checker closes the spill
         found.seek(0)
         while True:
             try:
