@@ -9,14 +9,13 @@ population (uniqueness keys and spilled details, title spellings) are then taken
 process's checker, which finishes the population as if it had read every user itself.
 
 A cut must not fall inside a record (a quoted value with line breaks): it is placed where the
-number of double quotes before it is even, between two lines without quotes. That choice is
-checked, not trusted: the part before the cut must end with a well-formed row read by the
-plain path on the last line before the cut, and no irregular row's handling may have reached
-that line (`CsvExport.ended_cleanly_at`). Then every byte up to the cut was read as a reader of
-the whole file reads it, and that reader stands at the start of a record at the cut, which is
-where the worker starts. Otherwise (a stray quote before the
-cut, a repeated header at the cut …) the split result is dropped and the file is read again in
-one process.
+number of double quotes before it is even, between two lines that each hold an even number.
+That choice is checked, not trusted: the part before the cut must end with a well-formed row
+read by the plain path on the last line before the cut, and no irregular row's handling may
+have reached that line (`CsvExport.ended_cleanly_at`). Then every byte up to the cut was read
+as a reader of the whole file reads it, and that reader stands at the start of a record at the
+cut, which is where the worker starts. Otherwise (a stray quote before the cut, a repeated
+header at the cut …) the split result is dropped and the file is read again in one process.
 
 Splitting pays on two cores and more, from `MIN_SPLIT_BYTES` up; it needs `fork` (the worker
 shares this process's hash seed, so key hashes agree) and a single-byte line break (UTF-8 or
@@ -74,11 +73,9 @@ class _View(io.RawIOBase):
         self._pieces: list[tuple[int, int | bytes, int]] = []  # (virtual start, piece, length)
         start = 0
         for piece in pieces:
-            length = len(piece) if isinstance(piece, bytes) else piece[1]
+            where, length = (piece, len(piece)) if isinstance(piece, bytes) else piece
             if length:
-                self._pieces.append(
-                    (start, piece if isinstance(piece, bytes) else piece[0], length)
-                )
+                self._pieces.append((start, where, length))
                 start += length
         self._size = start
         self._pos = 0
@@ -115,7 +112,9 @@ class _View(io.RawIOBase):
 
 def plan_cut(reader: CsvExport, handle: BinaryIO, cpus: int | None = None) -> Cut | None:
     """Where to cut this CSV export in two, or None when it should be read in one process."""
-    cpus = cpus if cpus is not None else len(os.sched_getaffinity(0))
+    if cpus is None:  # the CPUs this process may run on (sched_getaffinity is Linux-only)
+        affinity = getattr(os, "sched_getaffinity", None)
+        cpus = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
     if cpus < 2 or not hasattr(os, "fork"):
         return None
     if reader._encoding.codec not in _SINGLE_BYTE_BREAKS:
@@ -177,8 +176,8 @@ def find_cut(fd: int, size: int, skip: int, header_lines: int, near: int) -> Cut
         after = window[offset : after_end + 1]
         if (
             quotes % 2 == 0
-            and b'"' not in line
-            and b'"' not in after
+            and line.count(b'"') % 2 == 0  # each line a record of its own (PowerShell
+            and after.count(b'"') % 2 == 0  # quotes every cell: quotes alone are no sign)
             and line.strip()
             and after.strip()
             and not after.lstrip().startswith((b"#", b"sep=", b"SEP="))

@@ -270,3 +270,36 @@ def test_cli_reads_a_big_export_in_two_processes(tmp_path: Path) -> None:
     split_report.pop("generated_at")
     assert split_report == _report([str(path)], split=False)
     assert split_report["sources"][0]["records"] == 62_000
+
+
+def test_powershell_export_with_every_cell_quoted_is_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Export-Csv` quotes every cell and writes a `#TYPE` line: still cut, same report."""
+    import csv
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: the export is read in one process")
+
+    buffer = io.StringIO()
+    write_csv(buffer, 3000, seed=9)
+    rows = list(csv.reader(io.StringIO(buffer.getvalue().lstrip("\ufeff"))))
+    out = io.StringIO()
+    out.write("#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser\n")
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    path = tmp_path / "mggraph.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    whole = _report([str(path)], split=False)
+    taken: list[bool] = []
+    real = split.check_in_two
+
+    def check_in_two(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(split, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr(split, "check_in_two", check_in_two)
+    assert _report([str(path)]) == whole
+    assert taken == [True]
+    assert whole["sources"][0]["format"] == "mggraph-csv"
