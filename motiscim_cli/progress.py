@@ -9,6 +9,7 @@ next to parsing the record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
@@ -29,14 +30,15 @@ class RateColumn(ProgressColumn):
 class RecordProgress:
     """`with RecordProgress(console) as on_record: run_check(paths, options, on_record)`."""
 
-    # Only counts: run_check may read a big export in two processes, and this process then
-    # sees (and counts) the first part's records only.
+    # Only counts: run_check may read a big export in two processes; this process then sees
+    # the first part's records, and the worker's count comes through `also_counting`.
     progress_only = True
 
     def __init__(self, console: Console, every: int = EVERY) -> None:
         self.every = every
         self.count = 0
         self.source: str | None = None
+        self._elsewhere: list[Callable[[], int]] = []
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("Reading {task.description}"),
@@ -59,10 +61,17 @@ class RecordProgress:
     ) -> None:
         self._progress.stop()
 
+    def also_counting(self, elsewhere: Callable[[], int]) -> None:
+        """Add the records another process has read so far (a worker of motiscim_cli.split)."""
+        self._elsewhere.append(elsewhere)
+
+    def total(self) -> int:
+        return self.count + sum(count() for count in self._elsewhere)
+
     def __call__(self, record: UserRecord) -> None:
         self.count += 1
         if self.count % self.every == 0:
             if record.source != self.source:
                 self.source = record.source
                 self._progress.update(self._task, description=record.source)
-            self._progress.update(self._task, completed=self.count)
+            self._progress.update(self._task, completed=self.total())

@@ -210,7 +210,12 @@ def check_in_two(
     # this process loads them once the worker has exited (the two never hold them at once).
     found = tempfile.TemporaryFile(prefix="motiscim-findings-")  # noqa: SIM115
     worker_checker = checker.sibling(spill)
-    receiving, sending = multiprocessing.Pipe(duplex=False)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    # The worker's record count, in memory both processes share, for a progress line.
+    worker_records = context.Value("q", 0, lock=False)
+    if on_record is not None and hasattr(on_record, "also_counting"):
+        on_record.also_counting(lambda: worker_records.value)
 
     def work() -> None:
         receiving.close()
@@ -221,12 +226,15 @@ def check_in_two(
             records = 0
             for record in part.records():
                 records += 1
+                if not records & 1023:
+                    worker_records.value = records
                 findings.extend(worker_checker.check(record))
                 if len(findings) >= _BATCH:
                     pickle.dump(findings, found, pickle.HIGHEST_PROTOCOL)
                     findings = []
             pickle.dump(findings, found, pickle.HIGHEST_PROTOCOL)
             found.flush()
+            worker_records.value = records
             state = worker_checker.population_state()
             sending.send(("done", records, *part_reader.noticed(), state))
         except BaseException as error:
@@ -234,7 +242,7 @@ def check_in_two(
         finally:
             sending.close()
 
-    process = multiprocessing.get_context("fork").Process(target=work, daemon=True)
+    process = context.Process(target=work, daemon=True)
     process.start()
     sending.close()
     try:
@@ -252,6 +260,7 @@ def check_in_two(
         process.join()
         if message[0] != "done" or not first_reader.ended_cleanly_at(cut.last_line):
             first_checker.finish()
+            worker_records.value = 0  # the file is read again, and counted again
             return None
         _, records, observer, repeats, type_lines, state = message
         checker.absorb(first_checker.population_state(), first_checker.release_spill(), 0)

@@ -303,3 +303,20 @@ def test_powershell_export_with_every_cell_quoted_is_cut(
     assert _report([str(path)]) == whole
     assert taken == [True]
     assert whole["sources"][0]["format"] == "mggraph-csv"
+
+
+def test_progress_counts_the_workers_records_too(tmp_path: Path, forced: dict) -> None:
+    from rich.console import Console
+
+    from motiscim_cli.progress import RecordProgress
+
+    data = nasty_export()
+    path = tmp_path / "users.csv"
+    path.write_bytes(data)
+    forced["cut"] = _cuts(data)[5]
+    console = Console(file=io.StringIO(), force_terminal=True)
+    with RecordProgress(console, every=1) as on_record:
+        report, _ = run_check([str(path)], CheckOptions(), on_record)
+    assert forced["taken"] == [True]
+    assert on_record.count == 6  # the users on lines 2–7, before the cut: read here
+    assert on_record.total() == 60 == report.sources[0].records
