@@ -24,9 +24,11 @@ cp1252; not UTF-16, not bare CR line ends).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
+import signal
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -218,6 +220,8 @@ def check_in_two(
         on_record.also_counting(lambda: worker_records.value)
 
     def work() -> None:
+        # Ctrl-C is this process's to handle: it stops the worker (see `finally` below).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         receiving.close()
         try:
             part_reader = make_reader(io.BufferedReader(_View(fd, second_view)))
@@ -238,7 +242,8 @@ def check_in_two(
             state = worker_checker.population_state()
             sending.send(("done", records, *part_reader.noticed(), state))
         except BaseException as error:
-            sending.send(("failed", type(error).__name__))
+            with contextlib.suppress(OSError):  # the parent may be gone
+                sending.send(("failed", type(error).__name__))
         finally:
             sending.close()
 
@@ -289,7 +294,6 @@ def check_in_two(
         found.close()
         if spill is not None:
             spill.close()
-        process.join(timeout=5)
-        if process.is_alive():
+        if process.is_alive():  # only when this process stopped early (an error, Ctrl-C)
             process.kill()
-            process.join()
+        process.join()
