@@ -46,6 +46,9 @@ class RecordProgress:
             RateColumn(),
             console=console,
             transient=True,
+            # Redrawn at each update, not by a thread: run_check may fork a worker
+            # (motiscim_cli.split), and forking while a thread runs is unsafe.
+            auto_refresh=False,
         )
         self._task = self._progress.add_task("the export", total=None)
 
@@ -65,6 +68,10 @@ class RecordProgress:
         """Add the records another process has read so far (a worker of motiscim_cli.split)."""
         self._elsewhere.append(elsewhere)
 
+    def uncount(self, records: int) -> None:
+        """Forget records counted before the file is read again from its start."""
+        self.count -= records
+
     def total(self) -> int:
         return self.count + sum(count() for count in self._elsewhere)
 
@@ -74,4 +81,4 @@ class RecordProgress:
             if record.source != self.source:
                 self.source = record.source
                 self._progress.update(self._task, description=record.source)
-            self._progress.update(self._task, completed=self.total())
+            self._progress.update(self._task, completed=self.total(), refresh=True)

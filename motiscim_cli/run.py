@@ -68,10 +68,8 @@ def run_check(
             export = _open(path, options)
             split = None
             if options.split and (on_record is None or getattr(on_record, "progress_only", False)):
-                split = _check_split(export, checker, on_record)
-            if split is False:  # the cut fell inside a record: read the file in one process
-                export = _open(path, options)
-            if split:
+                split, export = _check_split(export, checker, on_record)
+            if split is not None:
                 report.findings.extend(split.findings)
                 file_findings = [f for f in split.file_findings if f.rule in codes]
                 info = split.info
@@ -111,24 +109,28 @@ def _open(path: str, options: CheckOptions) -> LoadedExport:
 
 def _check_split(
     export: LoadedExport, checker: Checker, on_record: Callable[[UserRecord], None] | None
-) -> SplitResult | bool | None:
-    """A big CSV export checked in two processes (motiscim_cli.split): the result; None when
-    it is read in one process; False when the split was refused after reading (`export` is
-    then used up and closed)."""
+) -> tuple[SplitResult | None, LoadedExport]:
+    """A big CSV export checked in two processes (motiscim_cli.split): (the result, the used
+    export), or (None, the export to read in one process: `export` itself when it was not
+    split, or opened again when the split was refused after reading)."""
     from motiscim_cli.loaders.csv_export import CsvExport
     from motiscim_cli.split import check_in_two, plan_cut
 
     reader = export._reader
     if not isinstance(reader, CsvExport):
-        return None
+        return None, export
     cut = plan_cut(reader, reader._handle)
     if cut is None:
-        return None
+        return None, export
     try:
         result = check_in_two(export, cut, checker, on_record)
-    finally:
+    except BaseException:
         export.close()
-    return False if result is None else result
+        raise
+    if result is None:
+        return None, export.read_again()
+    export.close()
+    return result, export
 
 
 def _finding_order(finding: Finding) -> tuple:

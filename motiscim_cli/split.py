@@ -47,6 +47,7 @@ _BLOCK = 8 << 20
 _SEARCH_LINES = 2000  # lines after the middle tried for a cut
 _BATCH = 20_000  # findings per pickled batch of the worker
 _SINGLE_BYTE_BREAKS = ("utf-8", "utf-8-sig", "cp1252")
+_NOT_A_VALUE = b' \t\r\n,;"'  # what a line of no user is made of
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,10 @@ class _View(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        bases = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}
+        if whence not in bases:
+            raise ValueError(f"invalid whence ({whence})")
+        base = bases[whence]
         self._pos = max(0, base + offset)
         return self._pos
 
@@ -112,11 +116,15 @@ class _View(io.RawIOBase):
         return 0
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (sched_getaffinity is Linux-only)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+
+
 def plan_cut(reader: CsvExport, handle: BinaryIO, cpus: int | None = None) -> Cut | None:
     """Where to cut this CSV export in two, or None when it should be read in one process."""
-    if cpus is None:  # the CPUs this process may run on (sched_getaffinity is Linux-only)
-        affinity = getattr(os, "sched_getaffinity", None)
-        cpus = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    cpus = available_cpus() if cpus is None else cpus
     if cpus < 2 or not hasattr(os, "fork"):
         return None
     if reader._encoding.codec not in _SINGLE_BYTE_BREAKS:
@@ -180,8 +188,8 @@ def find_cut(fd: int, size: int, skip: int, header_lines: int, near: int) -> Cut
             quotes % 2 == 0
             and line.count(b'"') % 2 == 0  # each line a record of its own (PowerShell
             and after.count(b'"') % 2 == 0  # quotes every cell: quotes alone are no sign)
-            and line.strip()
-            and after.strip()
+            and line.strip(_NOT_A_VALUE)  # not blank, not an Excel empty row (`,,,,`)
+            and after.strip(_NOT_A_VALUE)
             and not after.lstrip().startswith((b"#", b"sep=", b"SEP="))
         ):
             boundary = position + offset
@@ -196,8 +204,8 @@ def check_in_two(
     checker: Checker,
     on_record: Callable[[UserRecord], None] | None = None,
 ) -> SplitResult | None:
-    """Check `export` in two processes at `cut`; None when the cut turned out not to fall
-    between two records (the caller then reads the file in one process)."""
+    """Check `export` in two processes at `cut`; None when the first part did not end cleanly
+    at the cut, or the worker failed: the caller then reads the file in one process."""
     import multiprocessing
 
     from motiscim_cli.loaders import LoadedExport as Loaded
@@ -219,9 +227,12 @@ def check_in_two(
     if on_record is not None and hasattr(on_record, "also_counting"):
         on_record.also_counting(lambda: worker_records.value)
 
+    parent = os.getpid()
+
     def work() -> None:
-        # Ctrl-C is this process's to handle: it stops the worker (see `finally` below).
+        # Ctrl-C is the parent's to handle: it stops the worker (see `finally` below).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         receiving.close()
         try:
             part_reader = make_reader(io.BufferedReader(_View(fd, second_view)))
@@ -232,6 +243,8 @@ def check_in_two(
                 records += 1
                 if not records & 1023:
                     worker_records.value = records
+                    if os.getppid() != parent:  # the parent was killed: nobody will read this
+                        os._exit(1)
                 findings.extend(worker_checker.check(record))
                 if len(findings) >= _BATCH:
                     pickle.dump(findings, found, pickle.HIGHEST_PROTOCOL)
@@ -248,30 +261,39 @@ def check_in_two(
             sending.close()
 
     process = context.Process(target=work, daemon=True)
-    process.start()
+    # Ctrl-C between the fork and the worker's SIG_IGN would give it a traceback: blocked
+    # until then (the worker unblocks it once ignored; this process right after the fork).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     sending.close()
     try:
         first_checker = checker.sibling()
         first_reader = make_reader(io.BufferedReader(_View(fd, [(0, cut.boundary)])))
         first = Loaded(info=export.info, _reader=first_reader)
         findings: list[Finding] = []
-        last_row = 0
+        last_row = first_records = 0
         for record in first.records():
             if on_record is not None:
                 on_record(record)
             last_row = record.row
+            first_records += 1
             findings.extend(first_checker.check(record))
         message = receiving.recv()
         process.join()
         if message[0] != "done" or not first_reader.ended_cleanly_at(cut.last_line):
             first_checker.finish()
             worker_records.value = 0  # the file is read again, and counted again
+            if on_record is not None and hasattr(on_record, "uncount"):
+                on_record.uncount(first_records)
             return None
         _, records, observer, repeats, type_lines, state = message
         checker.absorb(first_checker.population_state(), first_checker.release_spill(), 0)
         checker.absorb(state, spill, last_row)
-        # Nothing but the checker holds the parts' populations now (their hashes were
-        # copied): tens of MB less while the worker's findings are loaded.
+        # Nothing but the checker holds the parts' populations now: tens of MB less while
+        # the worker's findings are loaded.
         spill = first_checker = message = state = None  # the checker closes the spill
         found.seek(0)
         while True:

@@ -4,8 +4,9 @@ file findings and population findings across the cut, or refused and the file re
 
 The cut is forced at every line of a small export full of irregular rows (a quoted value over
 two lines, a stray quote, an unquoted line break, a repeated header with its `#TYPE` line,
-blank and empty rows, a NUL byte, a stray comma, duplicates and title variants on both sides
-of every cut); the planner's own choice is tested on real files in the shapes it must refuse.
+blank and empty rows, a NUL byte, a stray comma, a value left open by a line with an even
+number of quotes, duplicates and title variants on both sides of every cut); the planner's own
+choice is tested on real files, in the shapes it must cut and those it must not.
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ def nasty_export(count: int = 60) -> bytes:
     lines[26] = lines[26].replace(field(26, "surname"), ',"' + people[26]["surname"] + ",", 1)
     lines[32] = lines[32].replace(field(32, "surname"), "," + people[32]["surname"] + '",', 1)
     lines[44] = lines[44].replace(field(44, "givenName"), field(44, "givenName")[:-1] + "\x00,")
+    # An even number of quotes on a line that leaves a value open: an unquoted `27"` and a
+    # last cell whose quote closes two lines further (a valid three-line value).
+    lines[48] = lines[48].replace(field(48, "jobTitle"), ',Sells 27" screens,', 1)
+    created = people[48]["createdDateTime"]
+    assert lines[48].endswith("," + created)
+    lines[48] = lines[48][: -len(created)] + '"Storgata 1\r\nBygg B\r\n0150 Oslo"'
     lines[38:38] = [
         "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser",
         ",".join(HEADER),  # a second export appended with its #TYPE line
@@ -127,7 +134,7 @@ def test_every_cut_gives_the_one_process_report(tmp_path: Path, forced: dict) ->
         assert code in codes or code == "F003", code
     assert "F003" not in codes  # the one late department counts for the whole file
     cuts = _cuts(data)
-    assert len(cuts) == 65
+    assert len(cuts) == 67
     for cut in cuts:
         forced["cut"] = cut
         assert _report([str(path)]) == whole, cut
@@ -137,8 +144,9 @@ def test_every_cut_gives_the_one_process_report(tmp_path: Path, forced: dict) ->
     # Cuts after these lines are refused: inside the quoted "Oslo / Sentrum" (12), after the
     # stray comma's row (17), the blank line and the empty row (21, 22), inside and after the
     # row cut by an unquoted line break (27, 28), the stray quote's row and the lines it
-    # swallowed (32–34), the #TYPE line and the repeated header (44, 45), the NUL row (52).
-    assert refused == [12, 17, 21, 22, 27, 28, 32, 33, 34, 44, 45, 52]
+    # swallowed (32–34), the #TYPE line and the repeated header (44, 45), the NUL row (52),
+    # inside the three-line value opened on a line with an even number of quotes (56, 57).
+    assert refused == [12, 17, 21, 22, 27, 28, 32, 33, 34, 44, 45, 52, 56, 57]
 
 
 def test_cut_rows_and_lines_are_the_whole_files(tmp_path: Path, forced: dict) -> None:
@@ -157,7 +165,7 @@ def test_cut_rows_and_lines_are_the_whole_files(tmp_path: Path, forced: dict) ->
         (2, 3, [59], "zoe.braek1@example.com"),
         (7, 8, [13], "jurgen.strauss6@example.no"),
         (13, 15, [7], "JURGEN.STRAUSS6@EXAMPLE.NO"),
-        (59, 66, [2], "ZOE.BRAEK1@EXAMPLE.COM"),
+        (59, 68, [2], "ZOE.BRAEK1@EXAMPLE.COM"),
     ]
     assert report["sources"][0]["records"] == 60
 
@@ -246,7 +254,7 @@ def test_cli_reads_a_big_export_in_two_processes(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     _write_big(path, 62_000)
     assert path.stat().st_size >= split.MIN_SPLIT_BYTES
-    if len(os.sched_getaffinity(0)) < 2:
+    if split.available_cpus() < 2:
         pytest.skip("one CPU: the export is read in one process")
     out = tmp_path / "report.json"
     done = subprocess.run(
@@ -278,7 +286,7 @@ def test_powershell_export_with_every_cell_quoted_is_cut(
     """`Export-Csv` quotes every cell and writes a `#TYPE` line: still cut, same report."""
     import csv
 
-    if len(os.sched_getaffinity(0)) < 2:
+    if split.available_cpus() < 2:
         pytest.skip("one CPU: the export is read in one process")
 
     buffer = io.StringIO()
@@ -320,3 +328,70 @@ def test_progress_counts_the_workers_records_too(tmp_path: Path, forced: dict) -
     assert forced["taken"] == [True]
     assert on_record.count == 6  # the users on lines 2–7, before the cut: read here
     assert on_record.total() == 60 == report.sources[0].records
+
+
+def _piped(data: bytes) -> str:
+    """A path that reads `data` from a pipe, as `motiscim check <(…)` or /dev/stdin does."""
+    import threading
+
+    read_end, write_end = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return f"/dev/fd/{read_end}"
+
+
+def test_refused_cut_of_a_piped_export_reads_it_again_from_the_copy(forced: dict) -> None:
+    """A pipe is read once, into a temporary copy: a refused split reads that copy again
+    (reopening the path found an empty pipe: F001 'the file is empty')."""
+    data = nasty_export()
+    whole = _report([_piped(data)], split=False)
+    forced["cut"] = _cuts(data)[10]  # after line 12, inside the quoted "Oslo / Sentrum"
+    piped = _report([_piped(data)])
+    assert forced["taken"] == [False]
+    assert whole["summary"]["users"] == piped["summary"]["users"] == 60
+    for report in (whole, piped):  # the pipe paths differ: compare without them
+        report["sources"][0].pop("path")
+        for finding in report["findings"]:
+            finding.pop("source")
+    assert piped == whole
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_part_with_no_users(tmp_path: Path, forced: dict, where: str) -> None:
+    """Excel's empty rows filling the whole first part (refused, read again) or the whole
+    second part (taken: the worker reads no user), never a crash."""
+    users = [_row(person) for person in users_of(20)]
+    empty = ["," * (len(HEADER) - 1)] * 30
+    lines = empty + users if where == "before" else users + empty
+    data = ("\ufeff" + ",".join(HEADER) + "\r\n" + "\r\n".join(lines) + "\r\n").encode()
+    path = tmp_path / "users.csv"
+    path.write_bytes(data)
+    whole = _report([str(path)], split=False)
+    forced["cut"] = _cuts(data)[29 if where == "before" else 19]
+    assert forced["cut"].last_line == (31 if where == "before" else 21)
+    assert _report([str(path)]) == whole
+    assert whole["summary"]["users"] == 20
+    assert forced["taken"] == [where == "after"]
+
+
+def users_of(count: int) -> list[dict[str, str]]:
+    return list(users(count, seed=3))
+
+
+def test_progress_after_a_refused_cut_counts_each_user_once(tmp_path: Path, forced: dict) -> None:
+    from rich.console import Console
+
+    from motiscim_cli.progress import RecordProgress
+
+    data = nasty_export()
+    path = tmp_path / "users.csv"
+    path.write_bytes(data)
+    forced["cut"] = _cuts(data)[10]
+    with RecordProgress(Console(file=io.StringIO(), force_terminal=True), every=1) as on_record:
+        run_check([str(path)], CheckOptions(), on_record)
+    assert forced["taken"] == [False]
+    assert on_record.total() == on_record.count == 60

@@ -112,6 +112,16 @@ class LoadedExport:
     def close(self) -> None:
         self._reader.close()
 
+    def read_again(self) -> LoadedExport:
+        """A CSV export opened anew from its first record, through the same handle (a pipe's
+        bytes are in a temporary copy: reopening its path would find it empty); this one is
+        then done. For a split the file turned out not to allow (motiscim_cli.split)."""
+        from motiscim_cli.loaders.csv_export import CsvExport
+
+        if not isinstance(self._reader, CsvExport):
+            raise TypeError("only a CSV export is read again")
+        return _loaded(self.info.path, self._reader.again())
+
     def __enter__(self) -> LoadedExport:
         return self
 
@@ -151,6 +161,10 @@ def open_export(
     except BaseException:
         handle.close()
         raise
+    return _loaded(path, reader)
+
+
+def _loaded(path: str, reader: _Reader) -> LoadedExport:
     info = SourceInfo(
         path=path,
         format=reader.format,

@@ -203,11 +203,13 @@ class CsvExport:
         format_override: str | None,
         overrides: Mapping[str, str],
         schema: Mapping[str, SchemaColumn] | None = None,
+        part: bool = False,  # a part of the file (motiscim_cli.split): it may hold no users
     ) -> None:
         self.path = path
         self._handle = handle
         self._encoding = encoding
         self._options = (format_override, overrides, schema)
+        self._handed_on = False
         self._lines: _Lines | None = None  # opened at the first row that swallowed lines
         self._frontier = 0  # the last physical line the main decoder has handed out
         self._repeats: list[
@@ -254,9 +256,9 @@ class CsvExport:
         self.observer.track_attributes(self.map.value_index)
         rows = self._generate()
         first = next(rows, None)
-        if first is None:
+        if first is None and not part:
             raise NotAnExport("the file has a header row but no users under it")
-        self._rows: Iterator[UserRecord] = chain([first], rows)
+        self._rows: Iterator[UserRecord] = rows if first is None else chain([first], rows)
 
     def _read_preamble(self) -> tuple[int, str | None, str | None, str | None]:
         """Skip blank lines, PowerShell's `#TYPE` line and Excel's `sep=` line before the header."""
@@ -387,7 +389,9 @@ class CsvExport:
             joined = "".join(cells)
             if "?" in joined or "\ufffd" in joined:  # else lossy() finds nothing: one scan
                 observer.lossy([cells[i] for i in lossy_at], cells, start)
-            self.last_regular_end = end
+            # A last cell ending in a line break: a quote still open when the data ended
+            # (csv closes it silently), or a value that ends so. Not a clean end either way.
+            self.last_regular_end = None if cells[-1].endswith(("\n", "\r")) else end
             yield record
 
     # ---- irregular rows (never on the path of a well-formed row) -----------------------------
@@ -670,9 +674,15 @@ class CsvExport:
         where it would have seen the cut instead of what follows (motiscim_cli.split)."""
         return self.last_regular_end == line and self._frontier < line
 
-    def again(self, handle: BinaryIO) -> CsvExport:
-        """A reader of `handle` (a view of this file, motiscim_cli.split) as this one was made."""
+    def again(self, handle: BinaryIO | None = None) -> CsvExport:
+        """A reader made as this one was, of `handle` (a view of a part of this file,
+        motiscim_cli.split), or with no handle, of this file again from its start, through
+        the same handle (a pipe's bytes are in a temporary copy that must not be reopened);
+        this reader is then done."""
         format_override, overrides, schema = self._options
+        if handle is None:
+            handle = self._text.detach()  # keep the handle open for the new reader
+            self._handed_on = True
         return CsvExport(
             self.path,
             handle,
@@ -680,6 +690,7 @@ class CsvExport:
             format_override=format_override,
             overrides=overrides,
             schema=schema,
+            part=handle is not self._handle,
         )
 
     def noticed(self) -> tuple[FileObserver, list, list[int]]:
@@ -711,7 +722,8 @@ class CsvExport:
         return sorted(found, key=lambda f: (f.rule, f.line or 0))
 
     def close(self) -> None:
-        self._text.close()
+        if not self._handed_on:  # `again()` gave the handle to another reader, which closes it
+            self._text.close()
 
 
 # Where csv's parser is at the end of a line (non-strict, `""` for a quote inside quotes).
