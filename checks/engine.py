@@ -62,10 +62,6 @@ class _KeyIndex:
         self.seqs = array("i")  # sequence numbers below 2**31
         self._candidates: list[list[int]] | None = None
 
-    def add(self, key: str, seq: int) -> None:
-        self.hashes.append(hash(key))
-        self.seqs.append(seq)
-
     def absorb(self, hashes: array, seqs: array, first_seq: int) -> None:
         """Another checker's index of the same key (its sequence numbers start at
         `first_seq` here). Hashes agree: a forked worker shares this process's hash seed."""
@@ -503,7 +499,7 @@ class Checker:
         )
         for index, key in zip(self._indexes, keys, strict=True):
             if key is not None:
-                index.hashes.append(hash(key))  # _KeyIndex.add, inlined: every key of every user
+                index.hashes.append(hash(key))  # every key of every user: no method call
                 index.seqs.append(seq)
 
     @staticmethod

@@ -113,12 +113,13 @@ def phone_clean(value: str | None) -> bool:
     """
     if value is None or _E164.fullmatch(value) is None:
         return False
-    entry = _judged_entry(value[1:])  # what judge() answers first, without its Judgement
+    # judge(value[1:]), step by step without building a Judgement (nor asking twice).
+    entry = _judged_entry(value[1:])
     if entry is not None:
         return entry[0] == "valid"
-    from checks.rules.phone import judge
+    from checks.rules.phone import judge_cached
 
-    return judge(value[1:]).status == "valid"
+    return judge_cached(value[1:], None).status == "valid"
 
 
 # --- what the engine asks -----------------------------------------------------------------

@@ -87,7 +87,7 @@ def judge(digits: str, region: str | None = None) -> Judgement:
         known = fast.judge_international(digits)
         if known is not None:
             return known  # type: ignore[return-value]
-    return _judge_cached(digits, region)
+    return judge_cached(digits, region)
 
 
 def judge_plain(digits: str, region: str | None = None) -> Judgement:
@@ -130,7 +130,8 @@ def judge_plain(digits: str, region: str | None = None) -> Judgement:
     return Judgement("valid", e164, number_region)
 
 
-_judge_cached = lru_cache(maxsize=65536)(judge_plain)
+# judge_plain, remembered: what judge() asks when the prefix shortcut does not answer.
+judge_cached = lru_cache(maxsize=65536)(judge_plain)
 
 
 @dataclass(frozen=True, slots=True)
