@@ -113,13 +113,12 @@ def _check_split(
     """A big CSV export checked in two processes (motiscim_cli.split): (the result, the used
     export), or (None, the export to read in one process: `export` itself when it was not
     split, or opened again when the split was refused after reading)."""
-    from motiscim_cli.loaders.csv_export import CsvExport
     from motiscim_cli.split import check_in_two, plan_cut
 
-    reader = export._reader
-    if not isinstance(reader, CsvExport):
+    reader = export.csv_reader
+    if reader is None:
         return None, export
-    cut = plan_cut(reader, reader._handle)
+    cut = plan_cut(reader)
     if cut is None:
         return None, export
     try:

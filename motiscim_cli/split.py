@@ -122,21 +122,21 @@ def available_cpus() -> int:
     return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
 
 
-def plan_cut(reader: CsvExport, handle: BinaryIO, cpus: int | None = None) -> Cut | None:
+def plan_cut(reader: CsvExport, cpus: int | None = None) -> Cut | None:
     """Where to cut this CSV export in two, or None when it should be read in one process."""
     cpus = available_cpus() if cpus is None else cpus
     if cpus < 2 or not hasattr(os, "fork"):
         return None
-    if reader._encoding.codec not in _SINGLE_BYTE_BREAKS:
+    if reader.encoding.codec not in _SINGLE_BYTE_BREAKS:
         return None
     try:
-        fd = handle.fileno()
+        fd = reader.handle.fileno()
         size = os.fstat(fd).st_size
     except (OSError, io.UnsupportedOperation):
         return None
     if size < MIN_SPLIT_BYTES:
         return None
-    return find_cut(fd, size, reader._encoding.skip, reader.header_lines, size // 2)
+    return find_cut(fd, size, reader.encoding.skip, reader.header_lines, size // 2)
 
 
 def find_cut(fd: int, size: int, skip: int, header_lines: int, near: int) -> Cut | None:
@@ -210,9 +210,10 @@ def check_in_two(
 
     from motiscim_cli.loaders import LoadedExport as Loaded
 
-    reader: CsvExport = export._reader  # type: ignore[assignment]
+    reader = export.csv_reader
+    assert reader is not None, "only a CSV export is split"
     make_reader = reader.again
-    fd = reader._handle.fileno()
+    fd = reader.handle.fileno()
     size = os.fstat(fd).st_size
     second_view = [(0, cut.header_end), b"\n" * cut.padding, (cut.boundary, size - cut.boundary)]
     spill: BinaryIO | None = tempfile.TemporaryFile(prefix="motiscim-keys-")  # noqa: SIM115

@@ -110,7 +110,7 @@ def forced(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     state: dict[str, object] = {"cut": None, "taken": []}
     real = split.check_in_two
 
-    def plan(reader: object, handle: object, cpus: int | None = None) -> split.Cut | None:
+    def plan(reader: object, cpus: int | None = None) -> split.Cut | None:
         return state["cut"]  # type: ignore[return-value]
 
     def check_in_two(*args: object, **kwargs: object) -> object:
@@ -202,9 +202,10 @@ def test_planned_cut_falls_between_records(tmp_path: Path) -> None:
     path = tmp_path / "users.csv"
     _write_big(path, 4000)
     export = open_export(str(path))
-    reader = export._reader
+    reader = export.csv_reader
+    assert reader is not None
     data = path.read_bytes()
-    cut = split.find_cut(reader._handle.fileno(), len(data), 0, reader.header_lines, len(data) // 2)
+    cut = split.find_cut(reader.handle.fileno(), len(data), 0, reader.header_lines, len(data) // 2)
     export.close()
     assert cut is not None
     assert data[cut.boundary - 1 : cut.boundary] == b"\n"
@@ -230,7 +231,7 @@ def test_no_cut_where_line_feeds_are_not_lines(
     path = tmp_path / f"{name}.csv"
     path.write_bytes(encode(buffer.getvalue().lstrip("\ufeff")))
     export = open_export(str(path))
-    assert split.plan_cut(export._reader, export._reader._handle, cpus=2) is None, why
+    assert split.plan_cut(export.csv_reader, cpus=2) is None, why
     export.close()
 
 
@@ -240,11 +241,12 @@ def test_plan_needs_two_cpus_and_a_big_file(
     path = tmp_path / "users.csv"
     _write_big(path, 300)
     export = open_export(str(path))
-    reader = export._reader
-    assert split.plan_cut(reader, reader._handle, cpus=2) is None  # below MIN_SPLIT_BYTES
+    reader = export.csv_reader
+    assert reader is not None
+    assert split.plan_cut(reader, cpus=2) is None  # below MIN_SPLIT_BYTES
     monkeypatch.setattr(split, "MIN_SPLIT_BYTES", 0)
-    assert split.plan_cut(reader, reader._handle, cpus=1) is None
-    assert split.plan_cut(reader, reader._handle, cpus=2) is not None
+    assert split.plan_cut(reader, cpus=1) is None
+    assert split.plan_cut(reader, cpus=2) is not None
     export.close()
 
 

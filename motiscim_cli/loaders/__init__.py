@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from checks.model import Finding, UserRecord
 from motiscim_cli.loaders.columns import JSON_FORMATS, SchemaColumn, validate_overrides
@@ -45,6 +45,9 @@ from motiscim_cli.loaders.sniff import (
     refuse_non_text,
 )
 from motiscim_cli.report import SourceInfo
+
+if TYPE_CHECKING:
+    from motiscim_cli.loaders.csv_export import CsvExport
 
 FORMATS: tuple[str, ...] = (
     "entra-portal-csv",
@@ -111,6 +114,13 @@ class LoadedExport:
 
     def close(self) -> None:
         self._reader.close()
+
+    @property
+    def csv_reader(self) -> CsvExport | None:
+        """The CSV reader of a CSV export (for motiscim_cli.split), else None."""
+        from motiscim_cli.loaders.csv_export import CsvExport
+
+        return self._reader if isinstance(self._reader, CsvExport) else None
 
     def read_again(self) -> LoadedExport:
         """A CSV export opened anew from its first record, through the same handle (a pipe's

@@ -666,6 +666,15 @@ class CsvExport:
 
     # ---- file findings ---------------------------------------------------------------------
 
+    @property
+    def encoding(self) -> Encoding:
+        return self._encoding
+
+    @property
+    def handle(self) -> BinaryIO:
+        """The file's handle (a pipe's temporary copy), positioned by this reader."""
+        return self._handle
+
     def ended_cleanly_at(self, line: int) -> bool:
         """Whether this reader, given the file cut after physical line `line`, read every
         byte as a reader of the whole file does: its last record is a well-formed row that
