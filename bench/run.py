@@ -1,6 +1,7 @@
 """Time `motiscim check FILE --format json --output OUT` against a bare `csv.reader` pass.
 
-    python bench/run.py /tmp/users-1m.csv [--motiscim /tmp/v0/bin/motiscim] [--repeat 1]
+    python bench/run.py /tmp/users-1m.csv [--motiscim /tmp/v0/bin/motiscim] [--users 1000000]
+    python bench/run.py /tmp/users-1m.json --no-baseline --users 1000000
 
 Both run as subprocesses, one after the other, in the same run. For each: wall time (monotonic
 clock around the child), peak RSS of the whole process tree, and users per second.
