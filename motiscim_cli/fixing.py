@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from checks.engine import select_rules
 from checks.fixes import Change, plan_changes, user_chains, within
 from checks.model import CheckContext, Finding, FixConfidence, Rule, Severity, UserRecord
+from motiscim_cli.loaders.sniff import CP1252_FALLBACK
 from motiscim_cli.report import Report
 from motiscim_cli.run import CheckOptions, ReadError, run_check
 from motiscim_cli.spreadsheet import is_e164, needs_neutralising, spreadsheet_cell
@@ -776,19 +777,29 @@ def _reads_as(cells: list[str], checked: list[str], label: str) -> bool:
     """True when `cells`, read here, are the cells the check run read.
 
     Bytes that are not text in the export's encoding (0x81 in cp1252, a stray 0xFF after a
-    UTF-8 BOM) are kept here as surrogates, to be written back as they were; the loader read
-    each as U+FFFD. Those cells are compared as the loader decoded them."""
+    UTF-8 BOM, a Windows-1252 byte in UTF-8 without one) are kept here as surrogates, to be
+    written back as they were; the loader read each as U+FFFD, or in UTF-8 without a BOM as
+    Windows-1252 (F009). Those cells are compared as the loader decoded them."""
     if cells == checked:
         return True
-    if len(cells) != len(checked) or label not in ("cp1252", "utf-8-sig"):
+    reading = _LOADER_READING.get(label)
+    if len(cells) != len(checked) or reading is None:
         return False
-    codec = "utf-8" if label == "utf-8-sig" else label
+    codec, errors = reading
     return [
-        cell.encode(codec, "surrogateescape").decode(codec, "replace")
+        cell.encode(codec, "surrogateescape").decode(codec, errors)
         if _UNDECODED.search(cell)
         else cell
         for cell in cells
     ] == checked
+
+
+# How the loader decoded the bytes that are not text in an encoding (motiscim_cli.loaders.sniff).
+_LOADER_READING = {
+    "cp1252": ("cp1252", "replace"),
+    "utf-8-sig": ("utf-8", "replace"),
+    "utf-8": ("utf-8", CP1252_FALLBACK),
+}
 
 
 # ---- output paths --------------------------------------------------------------------------

@@ -149,6 +149,28 @@ def test_every_cut_gives_the_one_process_report(tmp_path: Path, forced: dict) ->
     assert refused == [12, 17, 21, 22, 27, 28, 32, 33, 34, 44, 45, 52, 56, 57]
 
 
+def test_every_cut_of_a_utf8_export_with_windows_1252_lines(tmp_path: Path, forced: dict) -> None:
+    # No BOM, and three user lines in Windows-1252 (F009): each half decodes its bytes as the
+    # encoding check decided for the whole file.
+    lines = nasty_export()[3:].split(b"\n")
+    accented = [i for i, line in enumerate(lines) if i and not line.isascii() and b'"' not in line]
+    ansi = [accented[0], accented[1], accented[-1]]
+    for index in ansi:
+        lines[index] = lines[index].decode().encode("cp1252")
+    data = b"\n".join(lines)
+    path = tmp_path / "users.csv"
+    path.write_bytes(data)
+    whole = _report([str(path)], split=False)
+    assert whole["sources"][0]["encoding"] == "utf-8"
+    [f009] = [f["message"] for f in whole["findings"] if f["rule"] == "F009"]
+    shown = ", ".join(str(index + 1) for index in ansi)
+    assert f009.startswith(f"The file is UTF-8 but 3 lines ({shown}) hold bytes that are not")
+    for cut in _cuts(data):
+        forced["cut"] = cut
+        assert _report([str(path)]) == whole, cut
+    assert sum(forced["taken"]) > 40
+
+
 def test_cut_rows_and_lines_are_the_whole_files(tmp_path: Path, forced: dict) -> None:
     """Past the cut, rows continue the first part's count and lines are the file's."""
     data = nasty_export()

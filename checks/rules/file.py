@@ -1,4 +1,4 @@
-"""File rules (F001–F008): what is wrong with an export as a file, before any user is judged.
+"""File rules (F001–F009): what is wrong with an export as a file, before any user is judged.
 
 These rules see plain data that the loaders hand them (a reason, header names, counts, line
 numbers) and word the `Issue`; the loader turns it into a file-level `Finding` with
@@ -436,6 +436,38 @@ def f008_repeated_header(
             f"Line {line} repeats the header row of line {header_line}{after}: two exports were "
             "joined into one file. It is not a user and was skipped; the rows after it were read. "
             "Delete the line, or check the exports one by one."
+        )
+    )
+
+
+@rule("F009", Severity.WARNING, scope="file")
+def f009_mixed_encoding(line_count: int, lines: Sequence[int]) -> Issue:
+    """Some lines of a UTF-8 file hold bytes that are not UTF-8: Windows-1252 (ANSI) text.
+
+    A UTF-8 export joined with an ANSI one (Excel's plain "CSV (Comma delimited)", PowerShell
+    5.1 `Export-Csv` without `-Encoding UTF8`), or a row typed in an ANSI editor, mixes two
+    encodings in one file. Read as one of them, the other's letters come out wrong: `Ã¸` for
+    `ø` on every UTF-8 line, or `�` on every ANSI line. The file is read as UTF-8 (most of it
+    is) and each byte that is not UTF-8 as Windows-1252, which is what such a byte almost
+    always is (the byte 0xF8 reads `ø`); this warning names the lines, to be looked at,
+    since that reading is a guess. Entra never sees the file: this is about the export.
+
+    Bad: `Jørgen` in UTF-8 on line 2, `Björn` in Windows-1252 on line 3 (`ö` as the one byte
+    0xF6). Good: one encoding throughout.
+
+    Fix: export again as UTF-8 in one go (Excel: "CSV UTF-8 (Comma delimited)"; PowerShell:
+    `Export-Csv -Encoding UTF8`), or save the joined file as UTF-8 from an editor that shows
+    those lines right.
+    """
+    shown = ", ".join(str(line) for line in lines)
+    more = f" and {line_count - len(lines)} more" if line_count > len(lines) else ""
+    where = f"line {shown} holds" if line_count == 1 else f"{line_count} lines ({shown}{more}) hold"
+    return Issue(
+        message=(
+            f"The file is UTF-8 but {where} bytes that are not: Windows-1252 (ANSI) text, "
+            "from an export joined to this one or an edit in an ANSI editor. Those bytes were "
+            "read as Windows-1252; check that the names on those lines look right, then export "
+            "again as UTF-8 in one go."
         )
     )
 

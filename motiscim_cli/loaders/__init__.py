@@ -4,7 +4,7 @@
 export = open_export("users.csv")              # raises UnreadableExport (F001)
 for record in export.records():                # every record, malformed ones included (F004)
     ...
-findings = export.file_findings()              # F002/F003/F005–F008 once records are read
+findings = export.file_findings()              # F002/F003/F005–F009 once records are read
 export.info                                    # SourceInfo: format, encoding, columns …
 ```
 
@@ -109,7 +109,7 @@ class LoadedExport:
             self._reader.close()
 
     def file_findings(self) -> list[Finding]:
-        """F002/F003/F005–F008 (and F004 for JSON documents that hold no users), by rule code."""
+        """F002/F003/F005–F009 (and F004 for JSON documents that hold no users), by rule code."""
         return self._reader.file_findings()
 
     def close(self) -> None:

@@ -67,6 +67,7 @@ from motiscim_cli.loaders.observe import (
     FileObserver,
     control_character_message,
     control_characters,
+    encoding_findings,
     truthy,
 )
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
@@ -728,6 +729,7 @@ class CsvExport:
         for line, kind, before in sorted(repeats):
             issue = f008_repeated_header(line, self.header_line_number, kind, before)
             found.append(file_finding("F008", issue, source=self.path, line=line))
+        found += encoding_findings(self._encoding, self.path)
         return sorted(found, key=lambda f: (f.rule, f.line or 0))
 
     def close(self) -> None:

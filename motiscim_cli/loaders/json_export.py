@@ -65,6 +65,7 @@ from motiscim_cli.loaders.observe import (
     FileObserver,
     control_character_message,
     control_characters,
+    encoding_findings,
     truthy,
 )
 from motiscim_cli.loaders.sniff import Encoding, NotAnExport
@@ -658,6 +659,7 @@ class JsonExport:
     ) -> None:
         self.path = path
         self.encoding_label = encoding.label
+        self._encoding = encoding
         self.delimiter: str | None = None
         handle.seek(encoding.skip)
         self._text = io.TextIOWrapper(handle, encoding=encoding.codec, errors=encoding.errors)
@@ -870,6 +872,7 @@ class JsonExport:
             issue = f007_incomplete_graph_export(scanner.next_link, self._users, scanner.pages)
             line = scanner.next_link_line
             found.append(file_finding("F007", issue, source=self.path, line=line))
+        found += encoding_findings(self._encoding, self.path)
         return sorted([*found, *self._problems], key=lambda f: (f.rule, f.line or 0))
 
     def close(self) -> None:

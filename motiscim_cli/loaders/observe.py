@@ -1,4 +1,5 @@
-"""What a loader notices about a file while streaming it, turned into F002/F003/F005/F006.
+"""What a loader notices about a file while streaming it, turned into F002/F003/F005/F006, and
+F009 from what the encoding check found.
 
 Only counters and a few line numbers are kept, never records, so a file of a million users
 costs the same memory as a file of ten.
@@ -15,14 +16,24 @@ from checks.rules.file import (
     f003_attribute_unchecked,
     f005_lossy_export,
     f006_duplicate_header,
+    f009_mixed_encoding,
     file_finding,
 )
 from motiscim_cli.loaders.columns import REQUIRED_ATTRIBUTES, SchemaColumn, display_names
+from motiscim_cli.loaders.sniff import Encoding
 
 # `?` standing where a letter was: between two letters (`J?rgen`, `M??ller` from a two-byte
 # UTF-8 letter), or a run of them (`???` for a name in a script the code page lacks).
 LOSSY_QUESTION_MARK = re.compile(r"[^\W\d_]\?+[^\W\d_]|\?\?")
 _EXAMPLE_LINES = 5
+
+
+def encoding_findings(encoding: Encoding, source: str) -> list[Finding]:
+    """F009 for a UTF-8 file whose lines `encoding.foreign_lines` were read as Windows-1252."""
+    if not encoding.foreign_line_count:
+        return []
+    issue = f009_mixed_encoding(encoding.foreign_line_count, encoding.foreign_lines)
+    return [file_finding("F009", issue, source=source, line=encoding.foreign_lines[0])]
 
 
 # A control character no user attribute holds: C0 other than tab, LF and CR.

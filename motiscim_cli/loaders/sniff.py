@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 HEAD_BYTES = 64 * 1024
@@ -36,13 +37,17 @@ class Encoding:
     label: str  # what SourceInfo.encoding reports
     codec: str  # what io.TextIOWrapper is given
     skip: int  # bytes of BOM to skip before decoding (the utf-8-sig codec skips its own)
-    errors: (
-        str  # "strict" when the whole file was validated, else "replace" (then F005 sees U+FFFD)
-    )
+    # "strict" when the whole file was validated; "replace" when damage is to show as U+FFFD
+    # (F005); CP1252_FALLBACK for a UTF-8 file with a few cp1252 bytes (F009).
+    errors: str
     # Whether the text may hold a control character (C0 other than tab, LF, CR): False only
     # when every byte was scanned and none was found, so that the loaders skip looking for
     # them row by row (UTF-16 is not scanned: its rows are always looked at).
     controls: bool = True
+    # A UTF-8 file with bytes that are not UTF-8 (F009): the physical lines that hold them,
+    # the first few, and how many lines in all.
+    foreign_lines: tuple[int, ...] = ()
+    foreign_line_count: int = 0
 
 
 # C0 control bytes other than tab, LF and CR. In UTF-8 and cp1252 such a byte is the control
@@ -101,6 +106,20 @@ def detect_encoding(handle: BinaryIO, head: bytes) -> Encoding:
     utf8, controls = _scan(handle)
     if utf8:
         return Encoding("utf-8", "utf-8", 0, "strict", controls)
+    mixed = _foreign_bytes(handle)
+    if mixed.utf8_letters > mixed.foreign_bytes:
+        # Mostly UTF-8 with a few Windows-1252 bytes (two exports joined, a row typed in an
+        # ANSI editor): read as cp1252, every UTF-8 ø of the file would read as Ã¸. Each
+        # byte that is not UTF-8 is read as cp1252 instead, and F009 names its lines.
+        return Encoding(
+            "utf-8",
+            "utf-8",
+            0,
+            CP1252_FALLBACK,
+            controls,
+            tuple(mixed.lines),
+            mixed.line_count,
+        )
     return Encoding("cp1252", "cp1252", 0, "replace", controls)
 
 
@@ -149,6 +168,63 @@ def _scan(handle: BinaryIO, skip: int = 0) -> tuple[bool, bool]:
     finally:
         handle.seek(0)
     return utf8, controls
+
+
+# Error handler for UTF-8 text with stray Windows-1252 bytes: each run of bytes that is not
+# UTF-8 is read as cp1252 (0x81, 0x8D, 0x8F, 0x90, 0x9D, undefined there, as U+FFFD).
+CP1252_FALLBACK = "motiscim-cp1252"
+
+
+def _cp1252_for_invalid(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("cp1252", "replace"), error.end
+
+
+codecs.register_error(CP1252_FALLBACK, _cp1252_for_invalid)
+
+_ESCAPED = re.compile("[\udc80-\udcff]+")  # bytes surrogateescape could not decode
+_FOREIGN_EXAMPLES = 5
+
+
+@dataclass(slots=True)
+class _ForeignBytes:
+    utf8_letters: int = 0  # bytes beyond the first of each valid multi-byte UTF-8 sequence
+    foreign_bytes: int = 0  # bytes that are not UTF-8
+    lines: list[int] = field(default_factory=list)  # the first few lines holding such bytes
+    line_count: int = 0
+
+
+def _foreign_bytes(handle: BinaryIO) -> _ForeignBytes:
+    """For a file that is not valid UTF-8: how much of it is UTF-8 and where it is not.
+
+    A second pass, only for such files. surrogateescape turns each byte that is not UTF-8 into
+    one character, so every byte the text is shorter than the file by is a valid sequence's."""
+    found = _ForeignBytes()
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    line, last_line = 1, 0
+    handle.seek(0)
+    try:
+        while True:
+            chunk = handle.read(_VALIDATE_CHUNK)
+            text = decoder.decode(chunk, final=not chunk)
+            found.utf8_letters += len(chunk) - len(text)
+            position = 0
+            for run in _ESCAPED.finditer(text):
+                found.foreign_bytes += run.end() - run.start()
+                line += text.count("\n", position, run.start())
+                position = run.start()
+                if line != last_line:
+                    last_line = line
+                    found.line_count += 1
+                    if len(found.lines) < _FOREIGN_EXAMPLES:
+                        found.lines.append(line)
+            line += text.count("\n", position)
+            if not chunk:
+                break
+    finally:
+        handle.seek(0)
+    return found
 
 
 def refuse_non_export_text(head_text: str) -> None:
