@@ -785,3 +785,34 @@ def test_a_value_too_long_to_read_is_copied_and_the_rest_fixed(
     assert lines[-2].endswith(b',Ola,"=""+4798765434""",Driver')
     assert b",Liv,'+47 987 65 433," in lines[2]
     assert fixed.count(b"A") == len(BIG)
+
+
+def test_csv_from_a_pipe_is_refused_before_the_check(tmp_path: Path) -> None:
+    # `cat users.csv | motiscim fix /dev/stdin --csv fixed.csv`: the export would be read
+    # twice, and a pipe is empty the second time. The other outputs need one read: they work.
+    import subprocess
+    import sys
+
+    data = SAMPLE.read_bytes()
+    command = [sys.executable, "-m", "motiscim_cli", "fix", "/dev/stdin"]
+    piped = subprocess.run(
+        [*command, "--csv", "fixed.csv"], input=data, capture_output=True, cwd=tmp_path
+    )
+    assert (piped.returncode, piped.stdout) == (2, b"")
+    assert piped.stderr.decode() == (
+        "motiscim: --csv fixed.csv: /dev/stdin is a pipe or a device, not a file: --csv reads "
+        "the export again to rewrite it. Save it to a file first (or use --script/--findings).\n"
+    )
+    assert not (tmp_path / "fixed.csv").exists()
+    findings = subprocess.run(
+        [*command, "--findings", "findings.csv"], input=data, capture_output=True, cwd=tmp_path
+    )
+    assert findings.returncode == 1, findings.stderr  # errors without a fix remain
+    assert (tmp_path / "findings.csv").read_text(encoding="utf-8").count("\n") > 20
+    # redirected from a file, /dev/stdin is that file: read twice, rewritten
+    with SAMPLE.open("rb") as stdin:
+        redirected = subprocess.run(
+            [*command, "--csv", "fixed.csv"], stdin=stdin, capture_output=True, cwd=tmp_path
+        )
+    assert redirected.returncode == 1, redirected.stderr
+    assert (tmp_path / "fixed.csv").read_bytes() != data

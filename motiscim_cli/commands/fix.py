@@ -148,6 +148,13 @@ def fix(
         raise typer.BadParameter("it applies to --csv FILE", param_hint="--spreadsheet-safe")
     if encoding is not None and encoding not in ENCODINGS:
         raise typer.BadParameter(f"choose one of: {', '.join(ENCODINGS)}", param_hint="--encoding")
+    if csv_out is not None and os.path.exists(export) and not os.path.isfile(export):
+        # The export is read twice, to check it and then to rewrite it: a pipe is empty the
+        # second time (before, that read as "the file changed while it was read").
+        raise _fail(
+            f"--csv {csv_out}: {export} is a pipe or a device, not a file: --csv reads the "
+            "export again to rewrite it. Save it to a file first (or use --script/--findings)."
+        )
     # Every output is checked before the export is read: a refusal is one line and exit 2,
     # never a traceback after the work is done.
     for name, path in outputs:
