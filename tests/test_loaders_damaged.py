@@ -574,3 +574,46 @@ def test_a_quoted_note_whose_second_line_starts_with_an_email_is_one_value(
     assert (code, stderr) == (0, "")
     assert report["summary"]["users"] == 2
     assert [f["rule"] for f in report["findings"] if f["row"]] == []
+
+
+# ---- the header repeated in other case or spacing: still the header (F008), not a user -------
+
+
+@pytest.mark.parametrize(
+    ("sample", "variant"),
+    [
+        ("entra-users-download.csv", str.upper),  # `ID,USERPRINCIPALNAME,…`
+        ("entra-users-download.csv", lambda header: header.replace(",", ", ")),
+        ("entra-users-download-legacy.csv", str.lower),  # the first header: a UPN column
+    ],
+)
+def test_a_repeated_header_in_other_case_or_spacing_is_no_user(
+    workdir: Path, sample: str, variant: object
+) -> None:
+    data = (Path(__file__).parents[1] / "sample_exports" / sample).read_bytes()
+    original_code, _, original = check(_copy(workdir, sample, data))
+    lines = data.split(b"\n")
+    ending = b"\r" if lines[0].endswith(b"\r") else b""
+    header = lines[0].removeprefix(b"\xef\xbb\xbf").removesuffix(ending).decode()
+    again = variant(header).encode()  # type: ignore[operator]
+    assert again != header.encode()
+    path = workdir / "joined.csv"
+    path.write_bytes(b"\n".join([*lines[:6], again + ending, *lines[6:]]))
+
+    code, _, report = check(path)
+    assert (code, report["summary"]["users"]) == (original_code, original["summary"]["users"])
+    on_it = [(f["rule"], f["message"]) for f in report["findings"] if f["line"] == 7]
+    assert on_it == [
+        (
+            "F008",
+            "Line 7 repeats the header row of line 1: two exports were joined into one file. It "
+            "is not a user and was skipped; the rows after it were read. Delete the line, or "
+            "check the exports one by one.",
+        )
+    ]
+
+
+def _copy(directory: Path, name: str, data: bytes) -> Path:
+    path = directory / name
+    path.write_bytes(data)
+    return path

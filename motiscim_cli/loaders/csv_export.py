@@ -61,6 +61,7 @@ from motiscim_cli.loaders.columns import (
     ColumnMap,
     SchemaColumn,
     detect_csv_format,
+    normalize_header,
     resolve_columns,
 )
 from motiscim_cli.loaders.observe import (
@@ -303,6 +304,16 @@ class CsvExport:
         # A row whose first cell is the first header may be the header again (F008).
         # (a tuple: `in` compares with ==, which fails fast on length, and hashes nothing)
         header_firsts = (self.header[0], "\ufeff" + self.header[0])
+        # ... or the first header in other case or spacing (`ID`, `User Principal Name`):
+        # normalised only for a short first cell without `@` (not a GUID, not a UPN).
+        first_key = normalize_header(self.header[0])
+        first_limit = len(self.header[0]) + 8
+
+        def header_first(cell: str) -> bool:
+            return cell in header_firsts or (
+                len(cell) <= first_limit and "@" not in cell and normalize_header(cell) == first_key
+            )
+
         # The cells read for a user, looked at for control characters only when the file may
         # hold one (a NUL in a cell): a clean file costs nothing per row.
         read_at = (
@@ -348,7 +359,7 @@ class CsvExport:
             next_line = end + 1
             if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                 continue  # blank lines and Excel's empty ';;;;' rows are not users
-            if cells[0] in header_firsts and self._header_again(cells, start):
+            if header_first(cells[0]) and self._header_again(cells, start):
                 continue
             row += 1
             if len(cells) != expected or (end > start and self._broken_quote(cells, start, end)):
@@ -555,7 +566,12 @@ class CsvExport:
         return self._reader_over(chain(lines, self._text)), first - 1
 
     def _is_header_row(self, cells: list[str]) -> bool:
-        return [cell.replace("\ufeff", "") for cell in cells] == self.header
+        """The header row, in any case or spacing (headers match so: `normalize_header`)."""
+        if [cell.replace("\ufeff", "") for cell in cells] == self.header:
+            return True
+        return len(cells) == len(self.header) and [normalize_header(cell) for cell in cells] == [
+            normalize_header(name) for name in self.header
+        ]
 
     def _header_again(self, cells: list[str], line: int) -> bool:
         """The header row again (F008), or a header row with other columns."""
