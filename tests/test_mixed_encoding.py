@@ -172,3 +172,36 @@ def test_as_many_ansi_bytes_as_utf8_letters_is_read_as_cp1252(tmp_path: Path) ->
     _, report = check(path)
     assert report["sources"][0]["encoding"] == "cp1252"
     assert "F009" not in report["summary"]["by_rule"]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, _VALIDATE_CHUNK])
+def test_scan_agrees_with_a_line_by_line_look(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    # Chunk boundaries anywhere: inside a UTF-8 letter, between a foreign byte and its line
+    # break, inside CRLF.
+    import io
+    import random
+
+    from motiscim_cli.loaders import sniff
+
+    monkeypatch.setattr(sniff, "_VALIDATE_CHUNK", chunk)
+    chooser = random.Random(chunk)
+    words = ["Jørgen", "Åse", "Ødegård", "Müller", "plain", "", "€5", "naïve"]
+    lines = []
+    for _ in range(300):
+        text = " ".join(chooser.choice(words) for _ in range(chooser.randrange(4)))
+        lines.append(text.encode("cp1252" if chooser.random() < 0.2 else "utf-8"))
+    data = b"\r\n".join(lines) + chooser.choice([b"", b"\r\n", "ø".encode("cp1252")])
+
+    def valid(line: bytes) -> bool:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    foreign = [number for number, line in enumerate(data.split(b"\n"), 1) if not valid(line)]
+    assert len(foreign) > 20
+    assert sniff._foreign_lines(io.BytesIO(data)) == (tuple(foreign[:5]), len(foreign))
+    text = data.decode("utf-8", "surrogateescape")
+    surrogates = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    assert sniff._utf8_share(io.BytesIO(data)) == (len(data) - len(text), surrogates)

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 HEAD_BYTES = 64 * 1024
@@ -106,20 +106,13 @@ def detect_encoding(handle: BinaryIO, head: bytes) -> Encoding:
     utf8, controls = _scan(handle)
     if utf8:
         return Encoding("utf-8", "utf-8", 0, "strict", controls)
-    mixed = _foreign_bytes(handle)
-    if mixed.utf8_letters > mixed.foreign_bytes:
+    utf8_letters, foreign_bytes = _utf8_share(handle)
+    if utf8_letters > foreign_bytes:
         # Mostly UTF-8 with a few Windows-1252 bytes (two exports joined, a row typed in an
         # ANSI editor): read as cp1252, every UTF-8 ø of the file would read as Ã¸. Each
         # byte that is not UTF-8 is read as cp1252 instead, and F009 names its lines.
-        return Encoding(
-            "utf-8",
-            "utf-8",
-            0,
-            CP1252_FALLBACK,
-            controls,
-            tuple(mixed.lines),
-            mixed.line_count,
-        )
+        lines, line_count = _foreign_lines(handle)
+        return Encoding("utf-8", "utf-8", 0, CP1252_FALLBACK, controls, lines, line_count)
     return Encoding("cp1252", "cp1252", 0, "replace", controls)
 
 
@@ -183,48 +176,61 @@ def _cp1252_for_invalid(error: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(CP1252_FALLBACK, _cp1252_for_invalid)
 
-_ESCAPED = re.compile("[\udc80-\udcff]+")  # bytes surrogateescape could not decode
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte surrogateescape could not decode
 _FOREIGN_EXAMPLES = 5
 
 
-@dataclass(slots=True)
-class _ForeignBytes:
-    utf8_letters: int = 0  # bytes beyond the first of each valid multi-byte UTF-8 sequence
-    foreign_bytes: int = 0  # bytes that are not UTF-8
-    lines: list[int] = field(default_factory=list)  # the first few lines holding such bytes
-    line_count: int = 0
+def _utf8_share(handle: BinaryIO) -> tuple[int, int]:
+    """For a file that is not valid UTF-8: (bytes that belong to valid multi-byte UTF-8
+    letters beyond each letter's first, bytes that are not UTF-8).
+
+    A second pass, only for such files, at the decoder's speed: surrogateescape keeps each
+    byte that is not UTF-8 as one character, "ignore" drops it."""
+    kept = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    dropped = codecs.getincrementaldecoder("utf-8")("ignore")
+    size = escaped = ignored = 0
+    handle.seek(0)
+    try:
+        while True:
+            chunk = handle.read(_VALIDATE_CHUNK)
+            size += len(chunk)
+            escaped += len(kept.decode(chunk, final=not chunk))
+            ignored += len(dropped.decode(chunk, final=not chunk))
+            if not chunk:
+                break
+    finally:
+        handle.seek(0)
+    return size - escaped, escaped - ignored
 
 
-def _foreign_bytes(handle: BinaryIO) -> _ForeignBytes:
-    """For a file that is not valid UTF-8: how much of it is UTF-8 and where it is not.
-
-    A second pass, only for such files. surrogateescape turns each byte that is not UTF-8 into
-    one character, so every byte the text is shorter than the file by is a valid sequence's."""
-    found = _ForeignBytes()
+def _foreign_lines(handle: BinaryIO) -> tuple[tuple[int, ...], int]:
+    """The first few physical lines holding bytes that are not UTF-8, and how many in all."""
     decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-    line, last_line = 1, 0
+    examples: list[int] = []
+    count, line, last = 0, 1, 0  # `line`: the line number at text[position]
     handle.seek(0)
     try:
         while True:
             chunk = handle.read(_VALIDATE_CHUNK)
             text = decoder.decode(chunk, final=not chunk)
-            found.utf8_letters += len(chunk) - len(text)
             position = 0
-            for run in _ESCAPED.finditer(text):
-                found.foreign_bytes += run.end() - run.start()
-                line += text.count("\n", position, run.start())
-                position = run.start()
-                if line != last_line:
-                    last_line = line
-                    found.line_count += 1
-                    if len(found.lines) < _FOREIGN_EXAMPLES:
-                        found.lines.append(line)
+            while (byte := _ESCAPED.search(text, position)) is not None:
+                line += text.count("\n", position, byte.start())
+                if line != last:  # a line cut by a chunk boundary is counted once
+                    last, count = line, count + 1
+                    if len(examples) < _FOREIGN_EXAMPLES:
+                        examples.append(line)
+                end = text.find("\n", byte.end())  # on to the next line
+                if end < 0:
+                    position = len(text)
+                    break
+                line, position = line + 1, end + 1
             line += text.count("\n", position)
             if not chunk:
                 break
     finally:
         handle.seek(0)
-    return found
+    return tuple(examples), count
 
 
 def refuse_non_export_text(head_text: str) -> None:
