@@ -680,7 +680,8 @@ def _fixed_csv(
                 "the header row reads differently from the check run: the file changed while it "
                 "was read?"
             )
-        header = [cell.replace("\ufeff", "") for cell in cells]
+        # as the loader read it: the column names the fixes carry
+        header = [_as_read(cell.replace("\ufeff", ""), label) for cell in cells]
         writer.row(cells, cells, None, "".join(lines[index:end]))
         index = end
     # users by the index of the line they start on; len(lines) ends the walk
@@ -715,7 +716,10 @@ def _fixed_csv(
     target = encoding or label
     if target == "utf-8-sig" and label != "utf-8-sig":
         bom = True
-    result.data = _encode("".join(writer.out), target, bom, same=target == label)
+    text = "".join(writer.out)
+    if target != label:  # another encoding: the bytes kept as they were are written as read
+        text = _as_read(text, label)
+    result.data = _encode(text, target, bom, same=target == label)
     return result
 
 
@@ -782,24 +786,30 @@ def _reads_as(cells: list[str], checked: list[str], label: str) -> bool:
     Windows-1252 (F009). Those cells are compared as the loader decoded them."""
     if cells == checked:
         return True
-    reading = _LOADER_READING.get(label)
-    if len(cells) != len(checked) or reading is None:
-        return False
-    codec, errors = reading
-    return [
-        cell.encode(codec, "surrogateescape").decode(codec, errors)
-        if _UNDECODED.search(cell)
-        else cell
-        for cell in cells
-    ] == checked
+    return len(cells) == len(checked) and [_as_read(cell, label) for cell in cells] == checked
 
 
 # How the loader decoded the bytes that are not text in an encoding (motiscim_cli.loaders.sniff).
 _LOADER_READING = {
     "cp1252": ("cp1252", "replace"),
-    "utf-8-sig": ("utf-8", "replace"),
+    "utf-8-sig": ("utf-8", CP1252_FALLBACK),
     "utf-8": ("utf-8", CP1252_FALLBACK),
 }
+
+
+def _as_read(text: str, label: str) -> str:
+    """`text` as the loader read it: each run of surrogates (bytes kept as they were) decoded
+    so, and nothing else touched (a fixed value need not fit the export's encoding)."""
+    reading = _LOADER_READING.get(label)
+    if reading is None or _UNDECODED.search(text) is None:
+        return text
+    codec, errors = reading
+    return _UNDECODED_RUN.sub(
+        lambda run: run.group().encode(codec, "surrogateescape").decode(codec, errors), text
+    )
+
+
+_UNDECODED_RUN = re.compile("[\udc80-\udcff]+")
 
 
 # ---- output paths --------------------------------------------------------------------------

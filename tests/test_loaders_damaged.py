@@ -617,3 +617,20 @@ def _copy(directory: Path, name: str, data: bytes) -> Path:
     path = directory / name
     path.write_bytes(data)
     return path
+
+
+def test_a_user_whose_first_cell_reads_like_the_first_header_stays_a_user(workdir: Path) -> None:
+    # givenName first: a user named "Given Name" passes the quick look at the first cell, and
+    # the whole row then shows it is no header.
+    path = workdir / "users.csv"
+    path.write_text(
+        "givenName,userPrincipalName,surname,mail,id\n"
+        "Kari,kari@example.com,Berg,kari@example.com,00000000-0000-4000-8000-000000000001\n"
+        "Given Name,gn@example.com,Dahl,gn@example.com,00000000-0000-4000-8000-000000000002\n"
+        "GIVENNAME,gn2@example.com,Dahl,gn2@example.com,00000000-0000-4000-8000-000000000003\n",
+        encoding="utf-8",
+    )
+    code, _, report = check(path)
+    assert report["summary"]["users"] == 3
+    assert "F008" not in report["summary"]["by_rule"]
+    assert code == 0

@@ -6,6 +6,7 @@ on every Norwegian name)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -186,11 +187,12 @@ def test_scan_agrees_with_a_line_by_line_look(monkeypatch: pytest.MonkeyPatch, c
     monkeypatch.setattr(sniff, "_VALIDATE_CHUNK", chunk)
     chooser = random.Random(chunk)
     words = ["Jørgen", "Åse", "Ødegård", "Müller", "plain", "", "€5", "naïve"]
-    lines = []
+    data = b""
     for _ in range(300):
         text = " ".join(chooser.choice(words) for _ in range(chooser.randrange(4)))
-        lines.append(text.encode("cp1252" if chooser.random() < 0.2 else "utf-8"))
-    data = b"\r\n".join(lines) + chooser.choice([b"", b"\r\n", "ø".encode("cp1252")])
+        data += text.encode("cp1252" if chooser.random() < 0.2 else "utf-8")
+        data += chooser.choice([b"\r\n", b"\n", b"\r"])  # the loaders end lines at each
+    data += chooser.choice([b"", "ø".encode("cp1252")])
 
     def valid(line: bytes) -> bool:
         try:
@@ -199,9 +201,88 @@ def test_scan_agrees_with_a_line_by_line_look(monkeypatch: pytest.MonkeyPatch, c
             return False
         return True
 
-    foreign = [number for number, line in enumerate(data.split(b"\n"), 1) if not valid(line)]
+    lines = re.split(rb"\r\n|\r|\n", data)
+    foreign = [number for number, line in enumerate(lines, 1) if not valid(line)]
     assert len(foreign) > 20
     assert sniff._foreign_lines(io.BytesIO(data)) == (tuple(foreign[:5]), len(foreign))
     text = data.decode("utf-8", "surrogateescape")
     surrogates = sum(1 for c in text if "\udc80" <= c <= "\udcff")
     assert sniff._utf8_share(io.BytesIO(data)) == (len(data) - len(text), surrogates)
+
+
+def test_a_bom_promises_utf8_so_stray_bytes_are_read_as_windows_1252(tmp_path: Path) -> None:
+    # The portal download has a BOM; joined with ANSI rows it is still UTF-8 (before: U+FFFD
+    # and F005 for each ANSI letter).
+    ansi = "".join(row(n, "Björn", "Møller") + "\r\n" for n in range(7, 10)).encode("cp1252")
+    path = tmp_path / "portal.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + f"{HEADER}\r\n".encode() + utf8_lines(1, 2) + ansi)
+
+    with open_export(str(path)) as export:
+        names = [r.values["first_name"] for r in export.records()]
+        assert export.info.encoding == "utf-8-sig"
+    assert names == ["Jørgen", "Jørgen", "Björn", "Björn", "Björn"]
+    _, report = check(path)
+    found = [(f["rule"], f["line"]) for f in report["findings"] if f["rule"] != "F003"]
+    assert found == [("F009", 4)]
+    assert "3 lines (4, 5, 6) hold" in report["findings"][-1]["message"]
+
+
+def test_lines_end_where_the_loader_ends_them(tmp_path: Path) -> None:
+    # A bare CR ends a line for the CSV reader too (old Mac files, a CR inside a quoted cell).
+    rows = [HEADER, row(1), row(2, "Ola").replace("Ola Ås", '"Ola\rÅs"', 1), row(3), row(4)]
+    data = "\r".join(rows[:4]).encode() + b"\r" + rows[4].encode("cp1252") + b"\r"
+    path = tmp_path / "mac.csv"
+    path.write_bytes(data)
+
+    with open_export(str(path)) as export:
+        lines = [r.line for r in export.records()]
+    assert lines == [2, 3, 5, 6]  # the quoted CR makes row 2 two lines
+    _, report = check(path)
+    assert [f["line"] for f in report["findings"] if f["rule"] == "F009"] == [6]
+
+
+def test_scan_remembers_a_letter_cut_before_an_ascii_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A chunk ending with a lead byte (0xD8, cp1252 Ø), an ASCII chunk, then a chunk starting
+    # with a continuation byte (0x92, cp1252 ’): not UTF-8. Before, the ASCII chunk was not
+    # given to the decoder and the two bytes were taken as one letter: "valid", then a crash.
+    import io
+
+    from motiscim_cli.loaders import sniff
+
+    monkeypatch.setattr(sniff, "_VALIDATE_CHUNK", 8)
+    data = "abcæd\n".encode() + b"\xd8" + b"ABCDEFGH" + b"\x92s end\n"
+    assert sniff._scan(io.BytesIO(data)) == (False, False)
+    assert sniff.detect_encoding(io.BytesIO(data), data).label == "cp1252"
+
+
+def test_fix_with_a_windows_1252_header_line(tmp_path: Path) -> None:
+    # The phone column's name holds an ANSI ø: the fix finds it by the name the check read.
+    header = HEADER.replace("mobilePhone", "Mobil nø").encode("cp1252")
+    source = header + b"\r\n" + utf8_lines(1, 2).replace(b"+4791234567", b"+47 912 34 567")
+    path = tmp_path / "users.csv"
+    path.write_bytes(source)
+
+    result = CliRunner().invoke(
+        app,
+        ["fix", str(path), "--column", "phone_number=Mobil nø", "--csv", str(tmp_path / "f.csv")],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "f.csv").read_bytes() == source.replace(b"+47 912 34 567", b"+4791234567")
+
+
+def test_fix_writes_a_mixed_export_as_clean_utf8(tmp_path: Path) -> None:
+    # F009's advice, done by fix: --encoding utf-8-sig writes the ANSI lines as they were read.
+    ansi = row(9, "Björn", "Møller", mobile="+47 912 34 568").encode("cp1252") + b"\r\n"
+    path = tmp_path / "users.csv"
+    path.write_bytes(f"{HEADER}\r\n".encode() + utf8_lines(1, 3) + ansi)
+
+    result = CliRunner().invoke(
+        app,
+        ["fix", str(path), "--csv", str(tmp_path / "f.csv"), "--encoding", "utf-8-sig"],
+    )
+    assert result.exit_code == 0, result.output
+    expected = f"{HEADER}\r\n" + "".join(row(n) + "\r\n" for n in range(1, 4))
+    expected += row(9, "Björn", "Møller", mobile="+4791234568") + "\r\n"
+    assert (tmp_path / "f.csv").read_bytes() == b"\xef\xbb\xbf" + expected.encode()
+    _, report = check(tmp_path / "f.csv")
+    assert "F009" not in report["summary"]["by_rule"]

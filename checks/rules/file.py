@@ -444,20 +444,21 @@ def f008_repeated_header(
 def f009_mixed_encoding(line_count: int, lines: Sequence[int]) -> Issue:
     """Some lines of a UTF-8 file hold bytes that are not UTF-8: Windows-1252 (ANSI) text.
 
-    A UTF-8 export joined with an ANSI one (Excel's plain "CSV (Comma delimited)", PowerShell
-    5.1 `Export-Csv` without `-Encoding UTF8`), or a row typed in an ANSI editor, mixes two
-    encodings in one file. Read as one of them, the other's letters come out wrong: `Ã¸` for
-    `ø` on every UTF-8 line, or `�` on every ANSI line. The file is read as UTF-8 (most of it
-    is) and each byte that is not UTF-8 as Windows-1252, which is what such a byte almost
-    always is (the byte 0xF8 reads `ø`); this warning names the lines, to be looked at,
-    since that reading is a guess. Entra never sees the file: this is about the export.
+    A UTF-8 export joined with an ANSI one (Excel's plain "CSV (Comma delimited)", Windows
+    PowerShell `Set-Content` or `Out-File -Encoding Default`), or a row typed in an ANSI
+    editor, mixes two encodings in one file. Read as one of them, the other's letters come out
+    wrong: `Ã¸` for `ø` on every UTF-8 line, or `�` on every ANSI line. The file is read as
+    UTF-8 (it has a UTF-8 BOM, or most of it is UTF-8) and each byte that is not UTF-8 as
+    Windows-1252, which is what such a byte almost always is (the byte 0xF8 reads `ø`). This
+    warning names the first five such lines and counts the rest, to be looked at, since that
+    reading is a guess. Entra never sees the file: this is about the export.
 
     Bad: `Jørgen` in UTF-8 on line 2, `Björn` in Windows-1252 on line 3 (`ö` as the one byte
     0xF6). Good: one encoding throughout.
 
     Fix: export again as UTF-8 in one go (Excel: "CSV UTF-8 (Comma delimited)"; PowerShell:
-    `Export-Csv -Encoding UTF8`), or save the joined file as UTF-8 from an editor that shows
-    those lines right.
+    `Export-Csv -Encoding UTF8`), save the joined file as UTF-8 from an editor that shows
+    those lines right, or write it with `motiscim fix --csv FILE --encoding utf-8-sig`.
     """
     shown = ", ".join(str(line) for line in lines)
     more = f" and {line_count - len(lines)} more" if line_count > len(lines) else ""

@@ -148,7 +148,8 @@ def fix(
         raise typer.BadParameter("it applies to --csv FILE", param_hint="--spreadsheet-safe")
     if encoding is not None and encoding not in ENCODINGS:
         raise typer.BadParameter(f"choose one of: {', '.join(ENCODINGS)}", param_hint="--encoding")
-    if csv_out is not None and os.path.exists(export) and not os.path.isfile(export):
+    is_special = os.path.exists(export) and not (os.path.isfile(export) or os.path.isdir(export))
+    if csv_out is not None and is_special:
         # The export is read twice, to check it and then to rewrite it: a pipe is empty the
         # second time (before, that read as "the file changed while it was read").
         raise _fail(

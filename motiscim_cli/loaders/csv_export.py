@@ -32,11 +32,13 @@ Every user line is accounted for, including the ones a broken row would hide:
 - a line break inside an unquoted value (the portal download does not quote) cuts one row
   into short ones whose fields add up to the header's: they are one user, one F004 record
   naming the lines, not a user and a phantom one;
-- a header row repeated further down (two exports joined with `cat`), and a PowerShell
-  `#TYPE` or Excel `sep=` line before it, are not users: F008 names their lines.
+- a header row repeated further down (two exports joined with `cat`), in any case or
+  spacing, and a PowerShell `#TYPE` or Excel `sep=` line before it, are not users: F008 names
+  their lines.
 
-All of this runs only on irregular rows; a well-formed row costs one more string comparison
-(is its first cell the first header?) and nothing else.
+All of this runs only on irregular rows; a well-formed row costs a few tests of its first cell
+(is it the first header, or could it be, by its length, `@` and first letter?) and nothing
+else.
 """
 
 from __future__ import annotations
@@ -304,15 +306,13 @@ class CsvExport:
         # A row whose first cell is the first header may be the header again (F008).
         # (a tuple: `in` compares with ==, which fails fast on length, and hashes nothing)
         header_firsts = (self.header[0], "\ufeff" + self.header[0])
-        # ... or the first header in other case or spacing (`ID`, `User Principal Name`):
-        # normalised only for a short first cell without `@` (not a GUID, not a UPN).
+        # ... or the first header in other case or spacing (`ID`, `User Principal Name`).
+        # Normalising costs microseconds: only a cell of a header's length, without `@`, and
+        # not starting with a letter or digit other than the header's first gets it (blanks
+        # and marks are not alphanumeric, so they cannot hide a header's first letter).
         first_key = normalize_header(self.header[0])
-        first_limit = len(self.header[0]) + 8
-
-        def header_first(cell: str) -> bool:
-            return cell in header_firsts or (
-                len(cell) <= first_limit and "@" not in cell and normalize_header(cell) == first_key
-            )
+        first_initial = first_key[:1]
+        first_sizes = range(len(first_key), len(self.header[0]) + 9)
 
         # The cells read for a user, looked at for control characters only when the file may
         # hold one (a NUL in a cell): a clean file costs nothing per row.
@@ -359,7 +359,16 @@ class CsvExport:
             next_line = end + 1
             if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                 continue  # blank lines and Excel's empty ';;;;' rows are not users
-            if header_first(cells[0]) and self._header_again(cells, start):
+            first = cells[0]
+            if (
+                first in header_firsts
+                or (
+                    len(first) in first_sizes
+                    and "@" not in first
+                    and (first[:1].casefold() == first_initial or not first[:1].isalnum())
+                    and normalize_header(first) == first_key
+                )
+            ) and self._header_again(cells, start):
                 continue
             row += 1
             if len(cells) != expected or (end > start and self._broken_quote(cells, start, end)):

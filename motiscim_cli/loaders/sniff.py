@@ -1,7 +1,8 @@
 """What a file is, from its first bytes: not-an-export kinds (F001), text encoding, JSON or CSV.
 
 The encoding decision is made once, before any record is read, so that every record of a file
-is decoded the same way and `SourceInfo.encoding` is true for the whole file.
+is decoded the same way and `SourceInfo.encoding` is true for the whole file, except for the
+bytes F009 names: a UTF-8 file's stray Windows-1252 bytes, read as such.
 """
 
 from __future__ import annotations
@@ -86,12 +87,22 @@ def detect_encoding(handle: BinaryIO, head: bytes) -> Encoding:
     cp1252 file whose first accented letter sits on line 90 000 is still read as cp1252; the
     same pass notes whether any control byte occurs (`Encoding.controls`). A few NUL bytes in
     text (a damaged cell) do not make the file binary: the loaders report those rows (F004).
+
+    A file that is not valid UTF-8 is read as UTF-8 with its stray bytes as cp1252 (F009)
+    when it has a UTF-8 BOM, or when its valid multi-byte UTF-8 outweighs the bytes that are
+    not; else as cp1252. The bytes cannot tell every case: a cp1252 export whose names hold
+    more stored mojibake (`JÃ¸rgen`, valid UTF-8 for `Jørgen`) than real letters is read as
+    mixed, its mojibake as the letters meant (no N004), and F009 points at the file.
     """
     if head.startswith(codecs.BOM_UTF8):
         # A UTF-8 BOM promises UTF-8; if the bytes break the promise, decode with replacement
         # so that the damage shows as U+FFFD (F005) instead of the file being refused.
         utf8, controls = _scan(handle, 3)
-        return Encoding("utf-8-sig", "utf-8-sig", 0, "strict" if utf8 else "replace", controls)
+        if utf8:
+            return Encoding("utf-8-sig", "utf-8-sig", 0, "strict", controls)
+        # The BOM says UTF-8 whatever the share: stray bytes are read as cp1252 (F009).
+        lines, line_count = _foreign_lines(handle)
+        return Encoding("utf-8-sig", "utf-8-sig", 0, CP1252_FALLBACK, controls, lines, line_count)
     if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
         return Encoding("utf-16-le", "utf-16-le", 2, "replace")
     if head.startswith(codecs.BOM_UTF16_BE):
@@ -146,7 +157,8 @@ def _scan(handle: BinaryIO, skip: int = 0) -> tuple[bool, bool]:
     handle.seek(skip)
     try:
         while (utf8 or not controls) and (chunk := handle.read(_VALIDATE_CHUNK)):
-            if utf8 and not chunk.isascii():
+            # An ASCII chunk is valid, unless a letter's first bytes ended the chunk before.
+            if utf8 and (not chunk.isascii() or decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
@@ -204,33 +216,47 @@ def _utf8_share(handle: BinaryIO) -> tuple[int, int]:
 
 
 def _foreign_lines(handle: BinaryIO) -> tuple[tuple[int, ...], int]:
-    """The first few physical lines holding bytes that are not UTF-8, and how many in all."""
+    """The first few lines holding bytes that are not UTF-8, and how many in all. Lines end
+    as the loaders end them: at CRLF, LF or a bare CR."""
     decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     examples: list[int] = []
     count, line, last = 0, 1, 0  # `line`: the line number at text[position]
+    after_cr = False  # the text before ended with CR: an LF first here ends no other line
     handle.seek(0)
     try:
         while True:
             chunk = handle.read(_VALIDATE_CHUNK)
             text = decoder.decode(chunk, final=not chunk)
-            position = 0
+            position = 1 if after_cr and text.startswith("\n") else 0
             while (byte := _ESCAPED.search(text, position)) is not None:
-                line += text.count("\n", position, byte.start())
+                line += _breaks(text, position, byte.start())
                 if line != last:  # a line cut by a chunk boundary is counted once
                     last, count = line, count + 1
                     if len(examples) < _FOREIGN_EXAMPLES:
                         examples.append(line)
-                end = text.find("\n", byte.end())  # on to the next line
-                if end < 0:
+                end = _BREAK.search(text, byte.end())  # on to the next line
+                if end is None:
                     position = len(text)
                     break
-                line, position = line + 1, end + 1
-            line += text.count("\n", position)
+                line, position = line + 1, end.end()
+            line += _breaks(text, position, len(text))
+            if text:
+                after_cr = text.endswith("\r")
             if not chunk:
                 break
     finally:
         handle.seek(0)
     return tuple(examples), count
+
+
+_BREAK = re.compile("\r\n?|\n")
+
+
+def _breaks(text: str, start: int, end: int) -> int:
+    """Line breaks (CRLF, LF, CR) in text[start:end]."""
+    return (
+        text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+    )
 
 
 def refuse_non_export_text(head_text: str) -> None:
