@@ -634,3 +634,81 @@ def test_a_user_whose_first_cell_reads_like_the_first_header_stays_a_user(workdi
     assert report["summary"]["users"] == 3
     assert "F008" not in report["summary"]["by_rule"]
     assert code == 0
+
+
+# ---- rows under a header with other columns: F004, never read by the first header's columns --
+
+
+SWAPPED = (
+    "id,userPrincipalName,givenName,surname,mail,telephoneNumber,mobilePhone,usageLocation\r\n"
+    "00000000-0000-4000-8000-000000000001,a@example.com,Ada,Berg,a@example.com,22 00 00 01,"
+    "+4741200000,NO\r\n"
+    # the same columns, telephoneNumber and mobilePhone swapped
+    "id,userPrincipalName,givenName,surname,mail,mobilePhone,telephoneNumber,usageLocation\r\n"
+    "00000000-0000-4000-8000-000000000002,b@example.com,Bo,Dahl,b@example.com,+4741200001,"
+    "22 00 00 02,NO\r\n"
+    "00000000-0000-4000-8000-000000000003,c@example.com,Cy,Eng,c@example.com,+4741200002,"
+    "22 00 00 03,NO\r\n"
+    # the first header again: its rows line up once more
+    "id,userPrincipalName,givenName,surname,mail,telephoneNumber,mobilePhone,usageLocation\r\n"
+    "00000000-0000-4000-8000-000000000004,d@example.com,Di,Fos,d@example.com,22 00 00 04,"
+    "4741200003,NO\r\n"
+)
+LEGACY_UNDER_CURRENT = (
+    "id,userPrincipalName,givenName,surname,mail,mobilePhone,usageLocation\r\n"
+    "00000000-0000-4000-8000-000000000001,a@example.com,Ada,Berg,a@example.com,+4741200000,NO\r\n"
+    "userPrincipalName,objectId,givenName,surname,mail,mobile,usageLocation\r\n"
+    "b@example.com,00000000-0000-4000-8000-000000000002,Bo,Dahl,b@example.com,4741200001,NO\r\n"
+)
+
+
+def test_rows_under_a_header_in_another_order_are_f004_and_get_no_fix(workdir: Path) -> None:
+    path = workdir / "swapped.csv"
+    path.write_bytes(SWAPPED.encode())
+    code, _, report = check(path)
+    assert (code, report["summary"]["users"]) == (1, 4)
+    found = [
+        (f["rule"], f["line"], (f["user"] or {}).get("user_principal_name"), f["fix"])
+        for f in report["findings"]
+        if f["rule"] != "F003"
+    ]
+    assert found == [
+        ("F008", 3, None, None),
+        ("F008", 6, None, None),
+        ("F004", 4, "b@example.com", None),
+        ("F004", 5, "c@example.com", None),
+        ("P001", 7, "d@example.com", "+4741200003"),  # read by the first header again
+    ]
+    [f004, *_] = [f for f in report["findings"] if f["rule"] == "F004"]
+    assert f004["message"] == (
+        "This row is under the header row on line 3, whose columns differ from the header's on "
+        "line 1: two different exports were joined. Its fields were not checked, nor fixed, by "
+        "the first header's columns; check that export on its own."
+    )
+    # Before, Bo's landline was "fixed" into his mobile number in Entra.
+    result = CliRunner().invoke(
+        app,
+        ["fix", str(path), "--script", "s.ps1", "--csv", "f.csv", "--fix-level", "probable"],
+    )
+    assert result.exit_code == 1, result.output  # the F004 rows remain errors
+    script = (workdir / "s.ps1").read_text(encoding="utf-8-sig")
+    assert "-MobilePhone '+4741200003'" in script
+    commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    assert [line for line in commands if "000000000002" in line or "000000000003" in line] == []
+    assert "Not fixed: F004 error: This row is under the header row on line 3" in script
+    assert (workdir / "f.csv").read_bytes() == path.read_bytes().replace(
+        b",4741200003,", b",+4741200003,"
+    )
+
+
+def test_an_older_header_set_under_the_current_one_is_no_user(workdir: Path) -> None:
+    path = workdir / "joined.csv"
+    path.write_bytes(LEGACY_UNDER_CURRENT.encode())
+    _, _, report = check(path)
+    assert report["summary"]["users"] == 2  # before: 3, the header line checked as a user
+    found = [
+        (f["rule"], f["line"], (f["user"] or {}).get("user_principal_name"))
+        for f in report["findings"]
+        if f["rule"] != "F003"
+    ]
+    assert found == [("F008", 3, None), ("F004", 4, "b@example.com")]

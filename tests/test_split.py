@@ -419,3 +419,36 @@ def test_progress_after_a_refused_cut_counts_each_user_once(tmp_path: Path, forc
         run_check([str(path)], CheckOptions(), on_record)
     assert forced["taken"] == [False]
     assert on_record.total() == on_record.count == 60
+
+
+def test_every_cut_with_rows_under_a_header_with_other_columns(
+    tmp_path: Path, forced: dict
+) -> None:
+    # Ten users under the same columns in another order (mobilePhone before telephoneNumber):
+    # F004 each, in one process and split alike. A first part ending among them is refused
+    # (the worker would line them up with the first header).
+    people = users_of(30)
+    order = list(HEADER)
+    phone, mobile = order.index("telephoneNumber"), order.index("mobilePhone")
+    order[phone], order[mobile] = order[mobile], order[phone]
+    lines = [",".join(HEADER)] + [_row(p) for p in people[:10]]
+    # each row's cells in that order: the value of column `o` where HEADER has `h`
+    lines += [",".join(order)] + [
+        _row({h: p[o] for h, o in zip(HEADER, order, strict=True)}) for p in people[10:20]
+    ]
+    lines += [",".join(HEADER)] + [_row(p) for p in people[20:]]
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    path = tmp_path / "users.csv"
+    path.write_bytes(data)
+    whole = _report([str(path)], split=False)
+    f004 = [f["line"] for f in whole["findings"] if f["rule"] == "F004"]
+    assert f004 == list(range(13, 23))
+    assert [f["line"] for f in whole["findings"] if f["rule"] == "F008"] == [12, 23]
+    cuts = _cuts(data)
+    for cut in cuts:
+        forced["cut"] = cut
+        assert _report([str(path)]) == whole, cut
+    refused = [c.last_line for c, taken in zip(cuts, forced["taken"], strict=True) if not taken]
+    # refused: after the other header, its rows, and the first header again (the worker would
+    # not know the part before ended under another header)
+    assert refused == list(range(12, 24))

@@ -201,6 +201,9 @@ def f004_malformed_row(fields: int, expected: int, delimiter: str = ",") -> Issu
       export); a few NULs do not make the whole file "binary";
     - a value longer than 131,072 characters: a quoted one ends where its quote closes,
       however many lines it spans, and its lines are not read as phantom users;
+    - a row under a header row with other columns (F008: two kinds of export joined, or the
+      same columns in another order): read by the first header's columns, its values would
+      be checked, and fixed, in the wrong attributes;
     - for JSON, an element of the users array (or a line of JSON Lines) that is not an object,
       a JSON Lines line that is not valid JSON (the lines after it are read), and JSON that
       breaks off.
@@ -218,6 +221,18 @@ def f004_malformed_row(fields: int, expected: int, delimiter: str = ",") -> Issu
             f"Row has {fields} fields, the header has {expected}: {likely}. Its fields were not "
             "checked; quote the value or remove the stray character, or export with Graph or "
             "PowerShell Export-Csv."
+        )
+    )
+
+
+def other_header_issue(header_line: int, first_header_line: int) -> Issue:
+    """F004 wording for a row under a header row with other columns (see F008)."""
+    return Issue(
+        message=(
+            f"This row is under the header row on line {header_line}, whose columns differ from "
+            f"the header's on line {first_header_line}: two different exports were joined. Its "
+            "fields were not checked, nor fixed, by the first header's columns; check that "
+            "export on its own."
         )
     )
 
@@ -409,8 +424,10 @@ def f008_repeated_header(
     under the first repeats the header row (and a PowerShell `#TYPE` or Excel `sep=` line before
     it). That row is not a user: it is skipped, reported here with its line, and the rows after
     it are read as usual. If the joined exports overlap, their users appear twice, and
-    U003/X003 name them. A repeated header with *other* columns (two kinds of export joined)
-    cannot be lined up with the first header: its rows are F004 findings.
+    U003/X003 name them. A repeated header with *other* columns (two kinds of export joined,
+    or the same columns in another order) cannot be lined up with the first header: each row
+    under it is an F004 finding, never checked or fixed by the first header's columns, until
+    the first header comes again. A header row is recognised in any case or spacing.
 
     Fix: keep one header row (delete this line), or check the exports one by one.
     """

@@ -80,6 +80,22 @@ ENTRA_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Names a header row of an export we read may start with, casefolded: a row whose first cell
+# is one of them may be another export's header (F008), joined under this one.
+HEADER_NAMES = frozenset(
+    name.casefold()
+    for names in (
+        *ATTRIBUTE_SOURCES.values(),
+        *CONTEXT_SOURCES.values(),
+        *ENTRA_NAMES.values(),
+        LOSSY_EXTRA_SOURCES,
+        ("distinguishedName", "extensionProperty", "name", "samAccountName", "department"),
+    )
+    for name in names
+)
+HEADER_NAME_LENGTH = max(map(len, HEADER_NAMES))
+
+
 def entra_names(attribute: str) -> tuple[str, ...]:
     """The export names of an Entra attribute: `mobile` → ('mobile', 'mobilePhone')."""
     return ENTRA_NAMES.get(normalize_header(attribute), (attribute.strip(),))

@@ -56,10 +56,13 @@ from checks.rules.file import (
     f004_malformed_row,
     f008_repeated_header,
     file_finding,
+    other_header_issue,
     split_row_issue,
     swallowed_lines_issue,
 )
 from motiscim_cli.loaders.columns import (
+    HEADER_NAME_LENGTH,
+    HEADER_NAMES,
     ColumnMap,
     SchemaColumn,
     detect_csv_format,
@@ -223,6 +226,10 @@ class CsvExport:
         # The last physical line of the last record, when a well-formed row read by the plain
         # path was the last thing read (None after an irregular one): `ended_cleanly_at`.
         self.last_regular_end: int | None = None
+        # After a header row with other columns (F008 "other"): its line and where its own
+        # columns hold the UPN and object ID. The rows under it do not line up with the
+        # first header: each is F004, never checked (nor fixed) by the wrong columns.
+        self._other_header: tuple[int, dict[str, int]] | None = None
         handle.seek(encoding.skip)
         self._text = io.TextIOWrapper(
             handle, encoding=encoding.codec, errors=encoding.errors, newline=""
@@ -368,9 +375,19 @@ class CsvExport:
                     and (first[:1].casefold() == first_initial or not first[:1].isalnum())
                     and normalize_header(first) == first_key
                 )
+                or (
+                    # another export's header (the older `objectId` set under `id`, …)
+                    len(first) <= HEADER_NAME_LENGTH
+                    and "@" not in first
+                    and first.casefold() in HEADER_NAMES
+                )
             ) and self._header_again(cells, start):
                 continue
             row += 1
+            if self._other_header is not None:
+                self.last_regular_end = None
+                yield self._under_other_header(cells, row, start)
+                continue
             if len(cells) != expected or (end > start and self._broken_quote(cells, start, end)):
                 records, reader, base, next_line, row = self._irregular(
                     reader, base, cells, row, start, end
@@ -595,7 +612,38 @@ class CsvExport:
         if before is not None:
             self._type_lines.remove(before)
         self._repeats.append((line, kind, before))
+        if kind == "other":
+            own = resolve_columns([cell.replace("\ufeff", "") for cell in cells], None)
+            self._other_header = (line, dict(own.context_index))
+        else:
+            self._other_header = None  # the first header again: rows line up with it again
         return True
+
+    def _under_other_header(self, cells: list[str], row: int, start: int) -> UserRecord:
+        """F004 for a row under a header with other columns; its UPN and object ID found by
+        that header's own columns, when they look like one."""
+        assert self._other_header is not None
+        line, own = self._other_header
+        found: dict[str, str | None] = {}
+        for name, plausible in (
+            ("user_principal_name", _looks_like_upn),
+            ("object_id", _looks_like_guid),
+        ):
+            index = own.get(name)
+            value = cells[index] if index is not None and index < len(cells) else None
+            found[name] = value if value is not None and plausible(value) else None
+        self.observer.lossy((), cells, start)
+        return UserRecord(
+            source=self.path,
+            row=row,
+            line=start,
+            values={},
+            user_principal_name=found["user_principal_name"],
+            object_id=found["object_id"],
+            columns=self.map.columns,
+            malformed=other_header_issue(line, self.header_line_number).message,
+            raw=CsvRow(self.map.header_index, cells),
+        )
 
     def _looks_like_header(self, cells: list[str]) -> bool:
         """Names motiscim maps, and no value a user row would have (an address, a GUID)."""
@@ -707,7 +755,11 @@ class CsvExport:
         ends on that line, read by the plain path, and no irregular row's handling (a stray
         quote's swallowed lines, an oversized value, a row read ahead) reached that line,
         where it would have seen the cut instead of what follows (motiscim_cli.split)."""
-        return self.last_regular_end == line and self._frontier < line
+        return (
+            self.last_regular_end == line
+            and self._frontier < line
+            and self._other_header is None  # the part after the cut would line up its rows
+        )
 
     def again(self, handle: BinaryIO | None = None) -> CsvExport:
         """A reader made as this one was, of `handle` (a view of a part of this file,
