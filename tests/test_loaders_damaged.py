@@ -712,3 +712,24 @@ def test_an_older_header_set_under_the_current_one_is_no_user(workdir: Path) -> 
         if f["rule"] != "F003"
     ]
     assert found == [("F008", 3, None), ("F004", 4, "b@example.com")]
+
+
+def test_an_excel_semicolon_export_joined_under_a_comma_one(workdir: Path) -> None:
+    # `cat entra-users-download.csv entra-users-excel.csv`: the `;` header is one cell under
+    # the `,` header; before, it was a user (F004 "a missing comma") and the count one too many.
+    samples = Path(__file__).parents[1] / "sample_exports"
+    comma = (samples / "entra-users-download.csv").read_bytes()
+    semicolon = (samples / "entra-users-excel.csv").read_bytes()
+    path = workdir / "joined.csv"
+    path.write_bytes(comma + semicolon)
+    header_line = comma.count(b"\n") + 1
+
+    _, _, report = check(path)
+    assert report["summary"]["users"] == 52  # 26 + 26
+    assert [f["line"] for f in report["findings"] if f["rule"] == "F008"] == [header_line]
+    under = [f for f in report["findings"] if f["rule"] == "F004" and f["line"] > header_line]
+    assert len(under) == 26
+    assert (under[0]["line"], under[0]["user"]["user_principal_name"]) == (
+        header_line + 1,
+        "kari.nordmann@example.com",
+    )

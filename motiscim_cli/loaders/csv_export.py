@@ -229,7 +229,7 @@ class CsvExport:
         # After a header row with other columns (F008 "other"): its line and where its own
         # columns hold the UPN and object ID. The rows under it do not line up with the
         # first header: each is F004, never checked (nor fixed) by the wrong columns.
-        self._other_header: tuple[int, dict[str, int]] | None = None
+        self._other_header: tuple[int, dict[str, int], str | None] | None = None
         handle.seek(encoding.skip)
         self._text = io.TextIOWrapper(
             handle, encoding=encoding.codec, errors=encoding.errors, newline=""
@@ -602,7 +602,10 @@ class CsvExport:
     def _header_again(self, cells: list[str], line: int) -> bool:
         """The header row again (F008), or a header row with other columns."""
         kind: _HeaderKind
-        if self._is_header_row(cells):
+        delimiter = self._other_delimiter(cells)
+        if delimiter is not None:  # an Excel `;` export joined to a `,` one, or the reverse
+            cells = cells[0].split(delimiter)
+        if delimiter is None and self._is_header_row(cells):
             kind = "same"
         elif self._looks_like_header(cells):
             kind = "other"
@@ -614,23 +617,30 @@ class CsvExport:
         self._repeats.append((line, kind, before))
         if kind == "other":
             own = resolve_columns([cell.replace("\ufeff", "") for cell in cells], None)
-            self._other_header = (line, dict(own.context_index))
+            self._other_header = (line, dict(own.context_index), delimiter)
         else:
             self._other_header = None  # the first header again: rows line up with it again
         return True
+
+    def _other_delimiter(self, cells: list[str]) -> str | None:
+        """The delimiter a one-cell row splits into several cells by, if any."""
+        if len(cells) != 1:
+            return None
+        return next((d for d in (",", ";", "\t") if d != self.delimiter and d in cells[0]), None)
 
     def _under_other_header(self, cells: list[str], row: int, start: int) -> UserRecord:
         """F004 for a row under a header with other columns; its UPN and object ID found by
         that header's own columns, when they look like one."""
         assert self._other_header is not None
-        line, own = self._other_header
+        line, own, delimiter = self._other_header
+        looked = cells[0].split(delimiter) if delimiter is not None and len(cells) == 1 else cells
         found: dict[str, str | None] = {}
         for name, plausible in (
             ("user_principal_name", _looks_like_upn),
             ("object_id", _looks_like_guid),
         ):
             index = own.get(name)
-            value = cells[index] if index is not None and index < len(cells) else None
+            value = looked[index] if index is not None and index < len(looked) else None
             found[name] = value if value is not None and plausible(value) else None
         self.observer.lossy((), cells, start)
         return UserRecord(
