@@ -421,6 +421,9 @@ class FixedCsv:
     formula_cells: Counter[str] = field(default_factory=Counter)
     # cells written differently for a spreadsheet ('…, ="+47…"), by column: spreadsheet_safe only
     neutralised: Counter[str] = field(default_factory=Counter)
+    # bytes that were no text in the export's encoding (0x81 in cp1252), written in another
+    # encoding as U+FFFD, as the check read them: their original is gone from that file
+    replaced: int = 0
 
 
 def _column_name(header: Sequence[str] | None, index: int) -> str:
@@ -718,7 +721,9 @@ def _fixed_csv(
         bom = True
     text = "".join(writer.out)
     if target != label:  # another encoding: the bytes kept as they were are written as read
-        text = _as_read(text, label)
+        read = _as_read(text, label)
+        result.replaced = read.count("\ufffd") - text.count("\ufffd")
+        text = read
     result.data = _encode(text, target, bom, same=target == label)
     return result
 

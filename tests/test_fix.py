@@ -816,3 +816,23 @@ def test_csv_from_a_pipe_is_refused_before_the_check(tmp_path: Path) -> None:
         )
     assert redirected.returncode == 1, redirected.stderr
     assert (tmp_path / "fixed.csv").read_bytes() != data
+
+
+def test_another_encoding_writes_undefined_bytes_as_read_and_says_so(tmp_path: Path) -> None:
+    # 0x81 is no character in cp1252: the check read U+FFFD (F005). Written as UTF-8, it is
+    # U+FFFD there too, and the summary says the byte is gone from that file.
+    export = tmp_path / "users.csv"
+    export.write_bytes(
+        b"id;userPrincipalName;givenName;mobilePhone\r\n"
+        b"7c9e6679-7425-40de-944b-e07fc1f90ae7;kari@example.com;B\xf8rre\x81;+47 987 65 432\r\n"
+    )
+    code, out, err = _fix(str(export), "--csv", "fixed.csv", "--encoding", "utf-8-sig")
+    assert (code, err) == (0, "")
+    assert (tmp_path / "fixed.csv").read_bytes() == (
+        "\ufeffid;userPrincipalName;givenName;mobilePhone\r\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7;kari@example.com;Børre\ufffd;+4798765432\r\n"
+    ).encode()
+    assert (
+        "fixed.csv: 1 byte(s) that were no text in the export's encoding (F005) are written as "
+        "U+FFFD, as the check read them."
+    ) in out

@@ -728,8 +728,93 @@ def test_an_excel_semicolon_export_joined_under_a_comma_one(workdir: Path) -> No
     assert report["summary"]["users"] == 52  # 26 + 26
     assert [f["line"] for f in report["findings"] if f["rule"] == "F008"] == [header_line]
     under = [f for f in report["findings"] if f["rule"] == "F004" and f["line"] > header_line]
-    assert len(under) == 26
-    assert (under[0]["line"], under[0]["user"]["user_principal_name"]) == (
-        header_line + 1,
-        "kari.nordmann@example.com",
+    assert [f["line"] for f in under] == list(range(header_line + 1, header_line + 27))
+    # each with its UPN, read by `;` (a row holding a `,`, as 4,79877E+09, too), but for
+    # 'lars.eriksen@example.com ' (U002 in the sample: no UPN with a space is shown)
+    no_upn = [f["line"] for f in under if (f["user"] or {}).get("user_principal_name") is None]
+    assert no_upn == [header_line + 12]
+
+
+A_CURRENT = (
+    "id,userPrincipalName,givenName,surname,telephoneNumber,mobilePhone\r\n"
+    "00000000-0000-4000-8000-000000000001,a@example.com,Ada,Berg,22 00 00 01,+4741200000\r\n"
+)
+B_ROWS = (
+    "b@example.com,00000000-0000-4000-8000-000000000002,Bo,Dahl,+4741200001,22 00 00 02\r\n"
+    "c@example.com,00000000-0000-4000-8000-000000000003,Cy,Eng,+4741200002,22 00 00 03\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("other_header", "rows", "users", "f008", "f004"),
+    [
+        # `cat` of two portal downloads: a BOM before the second header
+        (
+            "\ufeffuserPrincipalName,objectId,givenName,surname,mobile,telephoneNumber\r\n",
+            B_ROWS,
+            3,
+            [3],
+            [4, 5],
+        ),
+        # the Microsoft 365 admin center's spaced names
+        (
+            "User principal name,Object ID,First name,Last name,Mobile phone,Office phone\r\n",
+            B_ROWS,
+            3,
+            [3],
+            [4, 5],
+        ),
+        # a stray quote under the other header: its swallowed lines, the first header again
+        # and the users under it, are read again
+        (
+            "userPrincipalName,objectId,givenName,surname,mobile,telephoneNumber\r\n",
+            'b@example.com,00000000-0000-4000-8000-000000000002,"Bo,Dahl,+4741200001,x\r\n'
+            + A_CURRENT.replace("000000000001,a@", "000000000004,d@")
+            + "00000000-0000-4000-8000-000000000005,e@example.com,Eli,Fos,22 00 00 05,"
+            "+4741200005\r\n",
+            4,
+            [3, 5],
+            [4],
+        ),
+        # a #TYPE line before the first header again is no user
+        (
+            "userPrincipalName,objectId,givenName,surname,mobile,telephoneNumber\r\n",
+            B_ROWS
+            + "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser\r\n"
+            + A_CURRENT.replace("000000000001,a@", "000000000004,d@"),
+            4,
+            [3, 7],
+            [4, 5],
+        ),
+        # PowerShell -UseCulture on a Norwegian machine: `;` and every cell quoted
+        (
+            '"userPrincipalName";"objectId";"givenName";"surname";"mobile";"telephoneNumber"\r\n',
+            B_ROWS.replace(",", ";"),
+            3,
+            [3],
+            [4, 5],
+        ),
+    ],
+    ids=["bom", "spaced", "stray-quote", "type-line", "powershell-semicolons"],
+)
+def test_another_exports_header_in_the_shapes_joins_make(
+    workdir: Path, other_header: str, rows: str, users: int, f008: list, f004: list
+) -> None:
+    path = workdir / "joined.csv"
+    path.write_bytes((A_CURRENT + other_header + rows).encode())
+    _, _, report = check(path)
+    assert report["summary"]["users"] == users
+    assert [f["line"] for f in report["findings"] if f["rule"] == "F008"] == f008
+    under = [f for f in report["findings"] if f["rule"] == "F004"]
+    assert [f["line"] for f in under] == f004
+    upns = ["b@example.com", "c@example.com"][: len(f004)]
+    if '"Bo' in rows:
+        upns = [None]  # the stray quote's row: its UPN cannot be told (the F004 says why)
+    assert [(f["user"] or {}).get("user_principal_name") for f in under] == upns
+    # nobody's landline becomes a mobile number: no fix from the rows under the other header
+    result = CliRunner().invoke(
+        app, ["fix", str(path), "--script", "s.ps1", "--fix-level", "probable"]
     )
+    script = (workdir / "s.ps1").read_text(encoding="utf-8-sig")
+    commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    assert [line for line in commands if "MobilePhone '+4722" in line] == [], result.output

@@ -421,19 +421,25 @@ def test_progress_after_a_refused_cut_counts_each_user_once(tmp_path: Path, forc
     assert on_record.total() == on_record.count == 60
 
 
+@pytest.mark.parametrize("shape", ["phones-swapped", "upn-first-after-a-bom"])
 def test_every_cut_with_rows_under_a_header_with_other_columns(
-    tmp_path: Path, forced: dict
+    tmp_path: Path, forced: dict, shape: str
 ) -> None:
-    # Ten users under the same columns in another order (mobilePhone before telephoneNumber):
+    # Ten users under the same columns in another order (mobilePhone before telephoneNumber;
+    # or userPrincipalName first, after the BOM `cat` leaves, spotted as a known column name):
     # F004 each, in one process and split alike. A first part ending among them is refused
     # (the worker would line them up with the first header).
     people = users_of(30)
     order = list(HEADER)
-    phone, mobile = order.index("telephoneNumber"), order.index("mobilePhone")
-    order[phone], order[mobile] = order[mobile], order[phone]
+    if shape == "phones-swapped":
+        phone, mobile = order.index("telephoneNumber"), order.index("mobilePhone")
+        order[phone], order[mobile] = order[mobile], order[phone]
+    else:
+        order[0], order[1] = order[1], order[0]
     lines = [",".join(HEADER)] + [_row(p) for p in people[:10]]
     # each row's cells in that order: the value of column `o` where HEADER has `h`
-    lines += [",".join(order)] + [
+    bom = "" if shape == "phones-swapped" else "\ufeff"
+    lines += [bom + ",".join(order)] + [
         _row({h: p[o] for h, o in zip(HEADER, order, strict=True)}) for p in people[10:20]
     ]
     lines += [",".join(HEADER)] + [_row(p) for p in people[20:]]

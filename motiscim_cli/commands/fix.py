@@ -237,6 +237,11 @@ def fix(
         _write_file(csv_out, fixed.data)
         written.append(f"{csv_out} (the export with the fixes applied)")
         notes.extend(_spreadsheet_notes(csv_out, fixed, spreadsheet_safe))
+        if fixed.replaced:
+            notes.append(
+                f"{csv_out}: {fixed.replaced} byte(s) that were no text in the export's "
+                "encoding (F005) are written as U+FFFD, as the check read them."
+            )
     if findings_out is not None:
         from motiscim_cli.render.csv_report import render as render_csv
 

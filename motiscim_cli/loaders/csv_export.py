@@ -368,24 +368,43 @@ class CsvExport:
                 continue  # blank lines and Excel's empty ';;;;' rows are not users
             first = cells[0]
             if (
-                first in header_firsts
-                or (
-                    len(first) in first_sizes
-                    and "@" not in first
-                    and (first[:1].casefold() == first_initial or not first[:1].isalnum())
-                    and normalize_header(first) == first_key
+                (
+                    first in header_firsts
+                    or (
+                        len(first) in first_sizes
+                        and "@" not in first
+                        and (first[:1].casefold() == first_initial or not first[:1].isalnum())
+                        and normalize_header(first) == first_key
+                    )
+                    or (
+                        # another export's header (the older `objectId` set under `id`, …)
+                        len(first) <= HEADER_NAME_LENGTH + 8
+                        and "@" not in first
+                        and (
+                            first.casefold() in HEADER_NAMES
+                            or (  # a BOM from `cat`, or `User principal name` (M365 admin center)
+                                (first[:1] == "\ufeff" or " " in first)
+                                and normalize_header(first) in HEADER_NAMES
+                            )
+                        )
+                    )
                 )
-                or (
-                    # another export's header (the older `objectId` set under `id`, …)
-                    len(first) <= HEADER_NAME_LENGTH
-                    and "@" not in first
-                    and first.casefold() in HEADER_NAMES
-                )
-            ) and self._header_again(cells, start):
+                and self._header_again(cells, start)
+            ):
                 continue
             row += 1
             if self._other_header is not None:
                 self.last_regular_end = None
+                # Under another header too: a #TYPE/sep= line is no user, and a stray quote's
+                # swallowed lines are read again (they may hold the first header and its users).
+                if end == start and self._preamble_again(cells, start):
+                    row -= 1
+                    continue
+                if end > start and self._broken_quote(cells, start, end):
+                    record, reader, base = self._recover(reader, base, row, start, end, False)
+                    next_line = start + 1
+                    yield record
+                    continue
                 yield self._under_other_header(cells, row, start)
                 continue
             if len(cells) != expected or (end > start and self._broken_quote(cells, start, end)):
@@ -604,7 +623,7 @@ class CsvExport:
         kind: _HeaderKind
         delimiter = self._other_delimiter(cells)
         if delimiter is not None:  # an Excel `;` export joined to a `,` one, or the reverse
-            cells = cells[0].split(delimiter)
+            cells = _cells_by(cells, self.delimiter, delimiter)
         if delimiter is None and self._is_header_row(cells):
             kind = "same"
         elif self._looks_like_header(cells):
@@ -633,7 +652,7 @@ class CsvExport:
         that header's own columns, when they look like one."""
         assert self._other_header is not None
         line, own, delimiter = self._other_header
-        looked = cells[0].split(delimiter) if delimiter is not None and len(cells) == 1 else cells
+        looked = cells if delimiter is None else _cells_by(cells, self.delimiter, delimiter)
         found: dict[str, str | None] = {}
         for name, plausible in (
             ("user_principal_name", _looks_like_upn),
@@ -822,6 +841,12 @@ class CsvExport:
     def close(self) -> None:
         if not self._handed_on:  # `again()` gave the handle to another reader, which closes it
             self._text.close()
+
+
+def _cells_by(cells: list[str], read_by: str, delimiter: str) -> list[str]:
+    """A row read with `read_by` as the delimiter, read again by `delimiter` (its quotes,
+    taken in by the first reading, then read as quotes: PowerShell's `"Name";"Mail"`)."""
+    return next(csv.reader([read_by.join(cells)], delimiter=delimiter), [])
 
 
 # Where csv's parser is at the end of a line (non-strict, `""` for a quote inside quotes).
