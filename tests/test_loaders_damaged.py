@@ -808,8 +808,6 @@ def test_another_exports_header_in_the_shapes_joins_make(
     under = [f for f in report["findings"] if f["rule"] == "F004"]
     assert [f["line"] for f in under] == f004
     upns = ["b@example.com", "c@example.com"][: len(f004)]
-    if '"Bo' in rows:
-        upns = [None]  # the stray quote's row: its UPN cannot be told (the F004 says why)
     assert [(f["user"] or {}).get("user_principal_name") for f in under] == upns
     # nobody's landline becomes a mobile number: no fix from the rows under the other header
     result = CliRunner().invoke(
@@ -818,3 +816,22 @@ def test_another_exports_header_in_the_shapes_joins_make(
     script = (workdir / "s.ps1").read_text(encoding="utf-8-sig")
     commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
     assert [line for line in commands if "MobilePhone '+4722" in line] == [], result.output
+
+
+def test_odd_rows_under_another_header_and_one_cell_rows(workdir: Path) -> None:
+    # A one-cell row with a quoted line break and a ';' (read again by ';': no crash), and
+    # under another header a user whose first cell starts with #Type (a user, no #TYPE line).
+    path = workdir / "odd.csv"
+    path.write_bytes(
+        (
+            A_CURRENT
+            + '"Note; see\r\nbelow"\r\n'
+            + "userPrincipalName,objectId,givenName,surname,mobile,telephoneNumber\r\n"
+            + "#Typesetting@example.com,00000000-0000-4000-8000-000000000002,Bo,Dahl,+47412,x\r\n"
+        ).encode()
+    )
+    code, stderr, report = check(path)
+    assert (code, stderr) == (1, "")
+    assert report["summary"]["users"] == 3
+    found = [(f["rule"], f["line"]) for f in report["findings"] if f["rule"] in ("F004", "F008")]
+    assert found == [("F008", 5), ("F004", 3), ("F004", 6)]

@@ -48,6 +48,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from itertools import chain, islice
 from typing import BinaryIO, Literal, Protocol
 
@@ -397,13 +398,13 @@ class CsvExport:
                 self.last_regular_end = None
                 # Under another header too: a #TYPE/sep= line is no user, and a stray quote's
                 # swallowed lines are read again (they may hold the first header and its users).
-                if end == start and self._preamble_again(cells, start):
+                if len(cells) == 1 and end == start and self._preamble_again(cells, start):
                     row -= 1
                     continue
                 if end > start and self._broken_quote(cells, start, end):
                     record, reader, base = self._recover(reader, base, row, start, end, False)
                     next_line = start + 1
-                    yield record
+                    yield self._under_other_header(cells, row, start, record)
                     continue
                 yield self._under_other_header(cells, row, start)
                 continue
@@ -647,11 +648,17 @@ class CsvExport:
             return None
         return next((d for d in (",", ";", "\t") if d != self.delimiter and d in cells[0]), None)
 
-    def _under_other_header(self, cells: list[str], row: int, start: int) -> UserRecord:
+    def _under_other_header(
+        self, cells: list[str], row: int, start: int, recovered: UserRecord | None = None
+    ) -> UserRecord:
         """F004 for a row under a header with other columns; its UPN and object ID found by
-        that header's own columns, when they look like one."""
+        that header's own columns, when they look like one. `recovered`: the F004 `_recover`
+        made of the row (a stray quote, whose swallowed lines are read again), re-labelled."""
         assert self._other_header is not None
         line, own, delimiter = self._other_header
+        reason = other_header_issue(line, self.header_line_number).message
+        if recovered is not None:
+            cells = recovered.raw._cells  # type: ignore[union-attr]  # the row's own line
         looked = cells if delimiter is None else _cells_by(cells, self.delimiter, delimiter)
         found: dict[str, str | None] = {}
         for name, plausible in (
@@ -661,16 +668,24 @@ class CsvExport:
             index = own.get(name)
             value = looked[index] if index is not None and index < len(looked) else None
             found[name] = value if value is not None and plausible(value) else None
+        upn, object_id = found["user_principal_name"], found["object_id"]
+        if recovered is not None:  # already observed (F005) by `_malformed`
+            return replace(
+                recovered,
+                user_principal_name=upn,
+                object_id=object_id,
+                malformed=f"{reason} {recovered.malformed}",
+            )
         self.observer.lossy((), cells, start)
         return UserRecord(
             source=self.path,
             row=row,
             line=start,
             values={},
-            user_principal_name=found["user_principal_name"],
-            object_id=found["object_id"],
+            user_principal_name=upn,
+            object_id=object_id,
             columns=self.map.columns,
-            malformed=other_header_issue(line, self.header_line_number).message,
+            malformed=reason,
             raw=CsvRow(self.map.header_index, cells),
         )
 
@@ -844,9 +859,14 @@ class CsvExport:
 
 
 def _cells_by(cells: list[str], read_by: str, delimiter: str) -> list[str]:
-    """A row read with `read_by` as the delimiter, read again by `delimiter` (its quotes,
-    taken in by the first reading, then read as quotes: PowerShell's `"Name";"Mail"`)."""
-    return next(csv.reader([read_by.join(cells)], delimiter=delimiter), [])
+    """A row read with `read_by` as the delimiter, read again by `delimiter`: the quotes the
+    first reading left in its cells (all but the first cell's: PowerShell's `"Name";"Mail"`)
+    read as quotes. Its first record; a line break inside it ends no record here."""
+    text = read_by.join(cells)
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:  # the row is F004 anyway: a plain split is enough to look at it
+        return text.split(delimiter)
 
 
 # Where csv's parser is at the end of a line (non-strict, `""` for a quote inside quotes).
