@@ -835,3 +835,42 @@ def test_odd_rows_under_another_header_and_one_cell_rows(workdir: Path) -> None:
     assert report["summary"]["users"] == 3
     found = [(f["rule"], f["line"]) for f in report["findings"] if f["rule"] in ("F004", "F008")]
     assert found == [("F008", 5), ("F004", 3), ("F004", 6)]
+
+
+@pytest.mark.parametrize(
+    ("second", "kind", "f004"),
+    [
+        # the same export's header, after a BOM: the rows after it are read as usual
+        (
+            "\ufeff" + A_CURRENT.replace("000000000001,a@", "000000000002,b@"),
+            "ends with a header row of line 1",
+            [2],  # b's row, line 3, is read as a user
+        ),
+        # another export's header: its rows are F004 (before: read by the first header's
+        # columns, Bo's landline taken for his mobile)
+        (
+            "objectId,userPrincipalName,givenName,surname,mobile,telephoneNumber\r\n"
+            "00000000-0000-4000-8000-000000000002,b@example.com,Bo,Dahl,+4741200001,"
+            "22 00 00 02\r\n",
+            "ends with a header row with other columns",
+            [2, 3],
+        ),
+    ],
+    ids=["same-header-after-a-bom", "other-header"],
+)
+def test_a_header_glued_to_the_last_row_of_a_file_without_a_final_line_break(
+    workdir: Path, second: str, kind: str, f004: list
+) -> None:
+    path = workdir / "glued.csv"
+    path.write_bytes((A_CURRENT.removesuffix("\r\n") + second).encode())
+    _, _, report = check(path)
+    assert report["summary"]["users"] == 2
+    [f008] = [f for f in report["findings"] if f["rule"] == "F008"]
+    assert (f008["line"], kind in f008["message"]) == (2, True)
+    assert [f["line"] for f in report["findings"] if f["rule"] == "F004"] == f004
+    result = CliRunner().invoke(
+        app, ["fix", str(path), "--script", "s.ps1", "--fix-level", "probable"]
+    )
+    script = (workdir / "s.ps1").read_text(encoding="utf-8-sig")
+    commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    assert [line for line in commands if "MobilePhone '+4722" in line] == [], result.output

@@ -237,6 +237,17 @@ def other_header_issue(header_line: int, first_header_line: int) -> Issue:
     )
 
 
+def glued_header_issue() -> Issue:
+    """F004 wording for a row with another export's header glued to its end (see F008)."""
+    return Issue(
+        message=(
+            "This row ends with the header row of a second export, glued to its last value (the "
+            "export before it had no line break at its end): its fields were not checked. Put a "
+            "line break before the header."
+        )
+    )
+
+
 def swallowed_lines_issue(
     first_line: int, last_line: int, *, oversized: int | None = None
 ) -> Issue:
@@ -415,7 +426,7 @@ def f007_incomplete_graph_export(next_link: str, users: int, pages: int) -> Issu
 def f008_repeated_header(
     line: int,
     header_line: int,
-    kind: Literal["same", "other", "preamble"] = "same",
+    kind: Literal["same", "other", "preamble", "glued", "glued-other"] = "same",
     type_line: int | None = None,
 ) -> Issue:
     """The header row appears again inside the file: two exports joined into one.
@@ -427,7 +438,9 @@ def f008_repeated_header(
     U003/X003 name them. A repeated header with *other* columns (two kinds of export joined,
     or the same columns in another order) cannot be lined up with the first header: each row
     under it is an F004 finding, never checked or fixed by the first header's columns, until
-    the first header comes again. A header row is recognised in any case or spacing.
+    the first header comes again. A header row is recognised in any case or spacing, and
+    glued to the end of a row, when the first export had no line break at its end (that row
+    is then F004: its last value holds the header's first name).
 
     Fix: keep one header row (delete this line), or check the exports one by one.
     """
@@ -438,6 +451,20 @@ def f008_repeated_header(
                 f"Line {line} is a PowerShell #TYPE or Excel sep= line inside the file, the start "
                 "of a second export joined to the first: it is not a user and was skipped. Delete "
                 "the line, or check the exports one by one."
+            )
+        )
+    if kind in ("glued", "glued-other"):
+        rows = (
+            "the rows after it were read"
+            if kind == "glued"
+            else "the rows under it do not line up with the first header and were not checked"
+        )
+        same = f"of line {header_line}" if kind == "glued" else "with other columns"
+        return Issue(
+            message=(
+                f"Line {line} ends with a header row {same}, glued to its last value: a second "
+                f"export was joined to a first without a line break at its end; {rows}. Put a "
+                "line break before the header, or check the exports one by one."
             )
         )
     if kind == "other":

@@ -57,6 +57,7 @@ from checks.rules.file import (
     f004_malformed_row,
     f008_repeated_header,
     file_finding,
+    glued_header_issue,
     other_header_issue,
     split_row_issue,
     swallowed_lines_issue,
@@ -101,7 +102,7 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-_HeaderKind = Literal["same", "other", "preamble"]  # F008: what the line is
+_HeaderKind = Literal["same", "other", "preamble", "glued", "glued-other"]  # F008: the line
 
 
 class _CsvReader(Protocol):
@@ -471,6 +472,10 @@ class CsvExport:
             return [], reader, base, end + 1, row - 1
         if len(cells) < expected and end == start:
             return self._short(reader, base, cells, row, start)
+        if len(cells) > expected and end == start and self._glued_header(cells, start):
+            reason = glued_header_issue().message
+            record = self._malformed(cells[:expected], row, start, reason, aligned=True)
+            return [record], reader, base, end + 1, row
         reason = f004_malformed_row(len(cells), expected, self.delimiter).message
         return [self._malformed(cells, row, start, reason)], reader, base, end + 1, row
 
@@ -640,6 +645,34 @@ class CsvExport:
             self._other_header = (line, dict(own.context_index), delimiter)
         else:
             self._other_header = None  # the first header again: rows line up with it again
+        return True
+
+    def _glued_header(self, cells: list[str], line: int) -> bool:
+        """Whether a row with too many cells ends with a header row glued to its last value
+        (`cat a.csv b.csv`, a.csv without a line break at its end): then F008 for it, and the
+        rows after it are read as under that header (the first, or one with other columns)."""
+        expected = len(self.header)
+        glued = cells[expected - 1]
+        if "\ufeff" in glued:  # b.csv's BOM marks where its header starts
+            first = glued.rsplit("\ufeff", 1)[1]
+        else:
+            lowered = glued.casefold()
+            first = max((n for n in HEADER_NAMES if lowered.endswith(n)), key=len, default="")
+            first = glued[len(glued) - len(first) :]
+        if not first:
+            return False
+        candidate = [first, *cells[expected:]]
+        if self._is_header_row(candidate):
+            kind: _HeaderKind = "glued"
+        elif self._looks_like_header(candidate):
+            kind = "glued-other"
+        else:
+            return False
+        self._repeats.append((line, kind, None))
+        self._other_header = None
+        if kind == "glued-other":
+            own = resolve_columns(candidate, None)
+            self._other_header = (line, dict(own.context_index), None)
         return True
 
     def _other_delimiter(self, cells: list[str]) -> str | None:
