@@ -874,3 +874,69 @@ def test_a_header_glued_to_the_last_row_of_a_file_without_a_final_line_break(
     script = (workdir / "s.ps1").read_text(encoding="utf-8-sig")
     commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
     assert [line for line in commands if "MobilePhone '+4722" in line] == [], result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "f008", "f004", "upn"),
+    [
+        # PowerShell quotes every cell; the BOM of the second file marks the glued header
+        (
+            "powershell",
+            '\ufeff"id","userPrincipalName","mobilePhone"\r\n'
+            '"00000000-0000-4000-8000-000000000001","a@example.com","0047 412 00 000"'
+            '\ufeff"id","userPrincipalName","mobilePhone"\r\n'
+            '"00000000-0000-4000-8000-000000000002","b@example.com","0047 412 00 001"\r\n',
+            [2],
+            [2],
+            "a@example.com",
+        ),
+        # the Microsoft 365 admin center's spaced names, glued without a BOM
+        (
+            "spaced",
+            "Object ID,User principal name,Display name,Mobile phone\r\n"
+            "00000000-0000-4000-8000-000000000001,a@example.com,Ada Berg,+4741200000"
+            "Object ID,User principal name,Display name,Mobile phone\r\n"
+            "00000000-0000-4000-8000-000000000002,b@example.com,Bo Dahl,4741200001\r\n",
+            [2],
+            [2],
+            "a@example.com",
+        ),
+        # the UPN is the last column: the glued name is not part of it
+        (
+            "upn-last",
+            "id,givenName,mobilePhone,userPrincipalName\r\n"
+            "00000000-0000-4000-8000-000000000001,Ada,+4741200000,a@example.com"
+            "id,givenName,mobilePhone,userPrincipalName\r\n"
+            "00000000-0000-4000-8000-000000000002,Bo,4741200001,b@example.com\r\n",
+            [2],
+            [2],
+            "a@example.com",
+        ),
+        # a free-text value with commas and column names in it is no glued header
+        (
+            "free-text",
+            "id,userPrincipalName,displayName,mobilePhone,jobTitle\r\n"
+            "00000000-0000-4000-8000-000000000001,a@example.com,Ada,+4741200000,"
+            "Owner of mail, userPrincipalName, mobile fields\r\n"
+            "00000000-0000-4000-8000-000000000002,b@example.com,Bo,4741200001,IT\r\n",
+            [],
+            [2],
+            "a@example.com",
+        ),
+    ],
+    ids=["powershell", "spaced", "upn-last", "free-text"],
+)
+def test_glued_first_header_in_its_shapes_and_a_free_text_value(
+    workdir: Path, name: str, data: str, f008: list, f004: list, upn: str
+) -> None:
+    path = workdir / f"{name}.csv"
+    path.write_bytes(data.encode())
+    _, _, report = check(path)
+    assert report["summary"]["users"] == 2
+    assert [f["line"] for f in report["findings"] if f["rule"] == "F008"] == f008
+    f004s = [f for f in report["findings"] if f["rule"] == "F004"]
+    assert [(f["line"], f["user"]["user_principal_name"]) for f in f004s] == [
+        (line, upn) for line in f004
+    ]
+    # the user after the glued line is read and checked: its phone has no '+'
+    assert [f["line"] for f in report["findings"] if f["rule"] == "P001"] == [3]

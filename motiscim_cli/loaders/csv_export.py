@@ -472,10 +472,18 @@ class CsvExport:
             return [], reader, base, end + 1, row - 1
         if len(cells) < expected and end == start:
             return self._short(reader, base, cells, row, start)
-        if len(cells) > expected and end == start and self._glued_header(cells, start):
-            reason = glued_header_issue().message
-            record = self._malformed(cells[:expected], row, start, reason, aligned=True)
-            return [record], reader, base, end + 1, row
+        if len(cells) > expected and end == start:
+            value = self._glued_header(cells, start)
+            if value is not None:
+                reason = glued_header_issue().message
+                own = [*cells[: expected - 1], value]
+                return (
+                    [self._malformed(own, row, start, reason, aligned=True)],
+                    reader,
+                    base,
+                    end + 1,
+                    row,
+                )
         reason = f004_malformed_row(len(cells), expected, self.delimiter).message
         return [self._malformed(cells, row, start, reason)], reader, base, end + 1, row
 
@@ -647,33 +655,48 @@ class CsvExport:
             self._other_header = None  # the first header again: rows line up with it again
         return True
 
-    def _glued_header(self, cells: list[str], line: int) -> bool:
-        """Whether a row with too many cells ends with a header row glued to its last value
-        (`cat a.csv b.csv`, a.csv without a line break at its end): then F008 for it, and the
-        rows after it are read as under that header (the first, or one with other columns)."""
+    def _glued_header(self, cells: list[str], line: int) -> str | None:
+        """For a row with too many cells that ends with a header row glued to its last value
+        (`cat a.csv b.csv`, a.csv without a line break at its end): F008 for it, the rows after
+        it read as under that header, and the last value without the header's first name.
+
+        The first header again needs its every name; another export's header needs three
+        names motiscim knows among the cells after the glued one, and to look like a header:
+        a free-text value with commas (`Owner of mail, userPrincipalName, …`) is no header."""
         expected = len(self.header)
         glued = cells[expected - 1]
+        tail = [normalize_header(cell.strip('"')) for cell in cells[expected:]]
+        own = [normalize_header(name) for name in self.header]  # a rare row: no cache
         if "\ufeff" in glued:  # b.csv's BOM marks where its header starts
-            first = glued.rsplit("\ufeff", 1)[1]
+            value, first = glued.rsplit("\ufeff", 1)
+            first = first.strip('"')  # PowerShell quotes every name
         else:
-            lowered = glued.casefold()
-            first = max((n for n in HEADER_NAMES if lowered.endswith(n)), key=len, default="")
-            first = glued[len(glued) - len(first) :]
-        if not first:
-            return False
-        candidate = [first, *cells[expected:]]
-        if self._is_header_row(candidate):
-            kind: _HeaderKind = "glued"
-        elif self._looks_like_header(candidate):
+            value, first = glued, ""
+        kind: _HeaderKind
+        if tail == own[1:] and (
+            normalize_header(first) == own[0]
+            if first
+            else normalize_header(glued.replace('"', "")).endswith(own[0])
+        ):
+            kind = "glued"
+            if not first:  # the first name as written, and a quote before it, taken off
+                value = glued[: len(glued) - len(self.header[0])].rstrip('"')
+        elif sum(key in HEADER_NAMES for key in tail) >= 3:
+            if not first:
+                lowered = glued.casefold()
+                known = max((n for n in HEADER_NAMES if lowered.endswith(n)), key=len, default="")
+                value, first = glued[: len(glued) - len(known)], glued[len(glued) - len(known) :]
+            if not self._looks_like_header([first, *cells[expected:]]):
+                return None
             kind = "glued-other"
         else:
-            return False
+            return None
         self._repeats.append((line, kind, None))
         self._other_header = None
         if kind == "glued-other":
-            own = resolve_columns(candidate, None)
-            self._other_header = (line, dict(own.context_index), None)
-        return True
+            names = [first, *(cell.strip('"') for cell in cells[expected:])]
+            self._other_header = (line, dict(resolve_columns(names, None).context_index), None)
+        return value
 
     def _other_delimiter(self, cells: list[str]) -> str | None:
         """The delimiter a one-cell row splits into several cells by, if any."""
