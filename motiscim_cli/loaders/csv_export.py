@@ -255,6 +255,7 @@ class CsvExport:
         self.header_lines = preamble + self._reader.line_num  # physical lines up to the users
         # A BOM inside a header cell (a BOM'd file saved again with a BOM) is never meant.
         self.header = header = [cell.replace("\ufeff", "") for cell in header]
+        self._header_keys = [normalize_header(name) for name in header]  # as headers match
         self.map: ColumnMap = resolve_columns(header, overrides, schema)
         self.format = format_override or detect_csv_format(header, type_line)
         if not self.map.recognised:
@@ -628,9 +629,10 @@ class CsvExport:
         """The header row, in any case or spacing (headers match so: `normalize_header`)."""
         if [cell.replace("\ufeff", "") for cell in cells] == self.header:
             return True
-        return len(cells) == len(self.header) and [normalize_header(cell) for cell in cells] == [
-            normalize_header(name) for name in self.header
-        ]
+        return (
+            len(cells) == len(self.header)
+            and [normalize_header(cell) for cell in cells] == self._header_keys
+        )
 
     def _header_again(self, cells: list[str], line: int) -> bool:
         """The header row again (F008), or a header row with other columns."""
@@ -638,9 +640,10 @@ class CsvExport:
         delimiter = self._other_delimiter(cells)
         if delimiter is not None:  # an Excel `;` export joined to a `,` one, or the reverse
             cells = _cells_by(cells, self.delimiter, delimiter)
+        columns = None
         if delimiter is None and self._is_header_row(cells):
             kind = "same"
-        elif self._looks_like_header(cells):
+        elif (columns := self._header_columns(cells)) is not None:
             kind = "other"
         else:
             return False
@@ -648,9 +651,8 @@ class CsvExport:
         if before is not None:
             self._type_lines.remove(before)
         self._repeats.append((line, kind, before))
-        if kind == "other":
-            own = resolve_columns([cell.replace("\ufeff", "") for cell in cells], None)
-            self._other_header = (line, dict(own.context_index), delimiter)
+        if columns is not None:
+            self._other_header = (line, columns, delimiter)
         else:
             self._other_header = None  # the first header again: rows line up with it again
         return True
@@ -666,7 +668,7 @@ class CsvExport:
         expected = len(self.header)
         glued = cells[expected - 1]
         tail = [normalize_header(cell.strip('"')) for cell in cells[expected:]]
-        own = [normalize_header(name) for name in self.header]  # a rare row: no cache
+        own = self._header_keys
         if "\ufeff" in glued:  # b.csv's BOM marks where its header starts
             value, first = glued.rsplit("\ufeff", 1)
             first = first.strip('"')  # PowerShell quotes every name
@@ -686,7 +688,7 @@ class CsvExport:
                 lowered = glued.casefold()
                 known = max((n for n in HEADER_NAMES if lowered.endswith(n)), key=len, default="")
                 value, first = glued[: len(glued) - len(known)], glued[len(glued) - len(known) :]
-            if not self._looks_like_header([first, *cells[expected:]]):
+            if self._header_columns([first, *cells[expected:]]) is None:
                 return None
             kind = "glued-other"
         else:
@@ -732,27 +734,19 @@ class CsvExport:
                 object_id=object_id,
                 malformed=f"{reason} {recovered.malformed}",
             )
-        self.observer.lossy((), cells, start)
-        return UserRecord(
-            source=self.path,
-            row=row,
-            line=start,
-            values={},
-            user_principal_name=upn,
-            object_id=object_id,
-            columns=self.map.columns,
-            malformed=reason,
-            raw=CsvRow(self.map.header_index, cells),
-        )
+        return self._f004(cells, row, start, reason, upn, object_id)
 
-    def _looks_like_header(self, cells: list[str]) -> bool:
-        """Names motiscim maps, and no value a user row would have (an address, a GUID)."""
+    def _header_columns(self, cells: list[str]) -> dict[str, int] | None:
+        """For a row that looks like a header (names motiscim maps, and no value a user row
+        would have: an address, a GUID), where its columns hold the context fields; else None."""
         probe = resolve_columns([cell.replace("\ufeff", "") for cell in cells], None)
-        return (
+        if (
             len(probe.value_index) >= 2
             and "employee_number" in probe.value_index
             and not any("@" in cell or _looks_like_guid(cell) for cell in cells)
-        )
+        ):
+            return dict(probe.context_index)
+        return None
 
     def _preamble_again(self, cells: list[str], line: int) -> bool:
         """A PowerShell `#TYPE` or Excel `sep=` line after the header: a second export."""
@@ -784,6 +778,18 @@ class CsvExport:
                 upn = value
             else:
                 object_id = value
+        return self._f004(cells, row, start, reason, upn, object_id)
+
+    def _f004(
+        self,
+        cells: list[str],
+        row: int,
+        start: int,
+        reason: str,
+        upn: str | None,
+        object_id: str | None,
+    ) -> UserRecord:
+        """The F004 record of a row, its cells looked at for F005 like every row's."""
         self.observer.lossy((), cells, start)
         return UserRecord(
             source=self.path,
