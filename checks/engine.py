@@ -11,10 +11,13 @@ import marshal
 import tempfile
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import BinaryIO
 
+from checks.fast import plain_keys as fast_plain_keys
+from checks.fast import unclean_at as fast_unclean_at
 from checks.model import CheckContext, Finding, Issue, Rule, Severity, UserRecord, all_rules
 
 # Which key a population rule groups on, and how often each appeared with which raw value.
@@ -124,50 +127,96 @@ class _KeyIndex:
 @dataclass(slots=True)
 class _Segment:
     """Spilled entries `first` … `first + count - 1`, from one checker: its file, where each
-    batch starts, and what to add to their rows (a worker counts from its first row)."""
+    blob starts (then where the last ends), each blob's first entry counted from the
+    segment's start, and what to add to their rows (a worker counts from its first row)."""
 
     first: int
     count: int
     file: BinaryIO
     offsets: array
+    firsts: array
     row_offset: int
+
+
+# An entry's fields before its keys: row, line, pointer, source, upn, object_id.
+_DETAILS = 6
 
 
 class _Spill:
     """Each keyed record's details, marshalled to an anonymous temporary file.
 
-    Each entry is its own marshal blob, so reading back the few candidates of a million users
-    costs a read per candidate, not the whole file (one blob per thousand entries did: 2.3 s
-    at a million users); blobs are written a thousand at a time. Entry `seq` of a segment is
-    blob `seq - first`; `offsets` holds where each blob starts, then where the last ends. A
-    checker writes one segment of its own and may adopt other checkers' (`adopt`), each in its
-    own file.
+    Entries are gathered column by column (a list of rows, one of lines, …, and per keyed
+    rule one of keys, one of source columns and one of values) and written as one marshal blob
+    per thousand or so entries: appending an entry is a few list appends, and a batch of
+    records (`Checker.check_many`) adds its entries with one `extend` per column. Reading back
+    the candidates of `finish()` loads only the blobs that hold one. `offsets` holds where each
+    blob starts, then where the last ends; `firsts` each blob's first entry. A checker writes
+    one segment of its own and may adopt other checkers' (`adopt`), each in its own file.
     """
 
     _BATCH = 1024
 
-    def __init__(self, file: BinaryIO | None = None) -> None:
+    def __init__(self, slots: int, file: BinaryIO | None = None) -> None:
+        self._slots = slots
         self._file = file
-        self._offsets = array("q")  # start of each written batch, then the end of the last
-        self._pending: list[bytes] = []
-        self._count = 0  # entries of the own segment
+        self._offsets = array("q")  # start of each written blob, then the end of the last
+        self._firsts = array("q")  # the first entry of each written blob, in the segment
+        self._pending = self._empty()
+        self._pending_count = 0
+        self._count = 0  # entries of the own segment, written or pending
         self._first = 0  # the sequence number of its first entry
         self._segments: list[_Segment] = []  # closed segments, in sequence order
 
-    def append(self, entry: tuple) -> int:
-        """Store `entry` (row, line, pointer, source, upn, object_id, keys, cells)."""
-        self._pending.append(marshal.dumps(entry))
-        self._count += 1
-        if len(self._pending) == self._BATCH:
+    def _empty(self) -> list[list]:
+        return [[] for _ in range(_DETAILS + 3 * self._slots)]
+
+    def append(self, details: tuple, keys: list, cells: list) -> int:
+        """Store one entry: `details` (row, line, pointer, source, upn, object_id), and per
+        keyed rule its key and (column, value), or None when the record has no such key."""
+        pending = self._pending
+        for column, item in zip(pending, details, strict=False):
+            column.append(item)
+        for slot, key in enumerate(keys):
+            cell = cells[slot]
+            at = _DETAILS + 3 * slot
+            pending[at].append(key)
+            pending[at + 1].append(None if cell is None else cell[0])
+            pending[at + 2].append(None if cell is None else cell[1])
+        return self._added(1)
+
+    def extend(self, details: list[list], per_slot: list[tuple[list, list, list] | None]) -> int:
+        """Store `len(details[0])` entries given column by column: the six detail lists, and
+        per keyed rule (keys, columns, values) — None for a rule none of them has a key for.
+        Returns the first entry's sequence number."""
+        pending = self._pending
+        count = len(details[0])
+        for column, items in zip(pending, details, strict=False):
+            column.extend(items)
+        for slot, lists in enumerate(per_slot):
+            at = _DETAILS + 3 * slot
+            if lists is None:
+                for column in pending[at : at + 3]:
+                    column.extend([None] * count)
+            else:
+                for column, items in zip(pending[at : at + 3], lists, strict=True):
+                    column.extend(items)
+        return self._added(count)
+
+    def _added(self, count: int) -> int:
+        """Count `count` new pending entries; the sequence number of the first of them."""
+        first = self._first + self._count
+        self._count += count
+        self._pending_count += count
+        if self._pending_count >= self._BATCH:
             self._flush()
-        return self._first + self._count - 1
+        return first
 
     @property
     def total(self) -> int:
         return self._first + self._count
 
     def _flush(self) -> None:
-        if not self._pending:
+        if not self._pending_count:
             return
         if self._file is None:
             # Lives until close(); a TemporaryFile is deleted on close or exit.
@@ -175,56 +224,74 @@ class _Spill:
         offsets = self._offsets
         if not offsets:
             offsets.append(0)
+        blob = marshal.dumps(self._pending)
         self._file.seek(offsets[-1])
-        self._file.write(b"".join(self._pending))
-        end = offsets[-1]
-        offsets.extend(end := end + len(blob) for blob in self._pending)
-        self._pending = []
+        self._file.write(blob)
+        self._firsts.append(self._count - self._pending_count)
+        offsets.append(offsets[-1] + len(blob))
+        self._pending, self._pending_count = self._empty(), 0
 
-    def written(self) -> tuple[array, int]:
-        """(blob offsets, entries) of the own segment, all written to its file."""
+    def written(self) -> tuple[array, array, int]:
+        """(blob offsets, blob firsts, entries) of the own segment, all written to its file."""
         self._flush()
         if self._file is not None:
             self._file.flush()
-        return self._offsets, self._count
+        return self._offsets, self._firsts, self._count
 
     def release(self) -> BinaryIO | None:
         """Hand the own segment's file to its adopter (after `written()`); forget it here."""
         self._flush()
         file = self._file
-        self._file, self._offsets, self._count, self._pending = None, array("q"), 0, []
+        self._file, self._offsets, self._firsts, self._count = None, array("q"), array("q"), 0
         return file
 
-    def adopt(self, file: BinaryIO, offsets: array, count: int, row_offset: int) -> None:
+    def adopt(
+        self, file: BinaryIO, offsets: array, firsts: array, count: int, row_offset: int
+    ) -> None:
         """Take over another checker's written entries (`written()`); they get the next
         sequence numbers, and this spill closes `file` with its own."""
         self._close_own()
-        self._segments.append(_Segment(self._first, count, file, offsets, row_offset))
+        self._segments.append(_Segment(self._first, count, file, offsets, firsts, row_offset))
         self._first += count
 
     def _close_own(self) -> None:
         self._flush()
         if self._count and self._file is not None:
-            self._segments.append(_Segment(self._first, self._count, self._file, self._offsets, 0))
+            segment = _Segment(self._first, self._count, self._file, self._offsets, self._firsts, 0)
+            self._segments.append(segment)
             self._first += self._count
         elif self._file is not None:
             self._file.close()
-        self._file, self._offsets, self._count = None, array("q"), 0
+        self._file, self._offsets, self._firsts, self._count = None, array("q"), array("q"), 0
 
     def read_many(self, seqs: Iterable[int]) -> dict[int, tuple]:
-        """The entries of `seqs`, read in file order."""
+        """The entries of `seqs`, read in file order, each as the tuple (row, line, pointer,
+        source, upn, object_id, keys, cells) that `append` was given."""
         self._close_own()
         firsts = [segment.first for segment in self._segments]
         found: dict[int, tuple] = {}
+        loaded: tuple[_Segment, int] | None = None
+        blob: list[list] = []
+        slots = range(self._slots)
         for seq in sorted(set(seqs)):
             segment = self._segments[bisect_right(firsts, seq) - 1]
             at = seq - segment.first
-            start = segment.offsets[at]
-            segment.file.seek(start)
-            entry = marshal.loads(segment.file.read(segment.offsets[at + 1] - start))
-            if segment.row_offset:
-                entry = (entry[0] + segment.row_offset, *entry[1:])
-            found[seq] = entry
+            index = bisect_right(segment.firsts, at) - 1
+            if loaded != (segment, index):
+                start = segment.offsets[index]
+                segment.file.seek(start)
+                blob = marshal.loads(segment.file.read(segment.offsets[index + 1] - start))
+                loaded = (segment, index)
+            j = at - segment.firsts[index]
+            keys = [blob[_DETAILS + 3 * slot][j] for slot in slots]
+            cells = [
+                None
+                if key is None
+                else (blob[_DETAILS + 3 * slot + 1][j], blob[_DETAILS + 3 * slot + 2][j])
+                for slot, key in zip(slots, keys, strict=True)
+            ]
+            row = blob[0][j] + segment.row_offset
+            found[seq] = (row, *(blob[field][j] for field in range(1, _DETAILS)), keys, cells)
         return found
 
     def close(self) -> None:
@@ -234,8 +301,9 @@ class _Spill:
             files.append(self._file)
         for file in files:
             file.close()
-        self._segments, self._pending = [], []
-        self._file, self._offsets, self._count, self._first = None, array("q"), 0, 0
+        self._segments, self._pending, self._pending_count = [], self._empty(), 0
+        self._file, self._offsets, self._firsts = None, array("q"), array("q")
+        self._count, self._first = 0, 0
 
 
 @dataclass(slots=True)
@@ -245,6 +313,7 @@ class PopulationState:
     indexes: list[tuple[array, array]]  # (hashes, sequence numbers) per keyed rule
     spellings: dict[str, dict[str, _Spellings]]
     spill_offsets: array
+    spill_firsts: array
     spill_count: int
 
 
@@ -300,7 +369,6 @@ class Checker:
         self._population: list[tuple[Rule, str]] = []
         self._keyed: list[tuple[Rule, str]] = []  # population rules that group on a key
         self._variants: list[tuple[Rule, str]] = []
-        self._spill = _Spill()
         self._groups: dict[str, _KeyIndex] = {}
         self._spellings: dict[str, dict[str, _Spellings]] = {}
         self._fast = fast
@@ -320,6 +388,7 @@ class Checker:
                     self._groups[rule.code] = _KeyIndex()
                 self._spellings[rule.code] = {}
         self._indexes = [self._groups[rule.code] for rule, _ in self._keyed]
+        self._spill = _Spill(len(self._keyed))
         # (rule, attribute, its spellings by key, a memo of keys by value or None)
         self._variants_plan = [
             (
@@ -339,29 +408,34 @@ class Checker:
         self._chains: list[
             tuple[str, list[Rule], Callable[[str | None], bool] | None, dict | None]
         ] = []
+        # For `check_many`, per chain: a test of the records (not the value) where one of its
+        # rules may fire, or None.
+        self._by_record: list[Callable[[list[UserRecord]], list[int]] | None] = []
         for attribute, chain in self._by_attribute.items():
             chain.sort(key=lambda r: r.order)
             codes = {r.code for r in chain}
             clean = fast_paths.clean_test(attribute, codes) if fast else None
             memo = {} if fast and fast_paths.memoizable(attribute, codes) else None
             self._chains.append((attribute, chain, clean, memo))
+            self._by_record.append(fast_paths.record_test(attribute, codes) if fast else None)
 
     def sibling(self, spill_file: BinaryIO | None = None) -> Checker:
         """A new checker with the same rules, context and severities, for a share of one
         export (`population_state` and `absorb` bring its population back here);
         `spill_file`: where it spills, for a forked worker whose file outlives it."""
         twin = Checker(self._rules, self.ctx, self._overrides, fast=self._fast)
-        twin._spill = _Spill(spill_file)
+        twin._spill = _Spill(len(twin._keyed), spill_file)
         return twin
 
     def population_state(self) -> PopulationState:
         """What this checker saw of the population, for `absorb` (picklable; the spill file
         itself stays where it is: the receiver passes it to `absorb`)."""
-        offsets, count = self._spill.written()
+        offsets, firsts, count = self._spill.written()
         return PopulationState(
             indexes=[(index.hashes, index.seqs) for index in self._indexes],
             spellings=self._spellings,
             spill_offsets=offsets,
+            spill_firsts=firsts,
             spill_count=count,
         )
 
@@ -375,7 +449,9 @@ class Checker:
         first = self._spill.total
         if state.spill_count:
             assert spill_file is not None
-            self._spill.adopt(spill_file, state.spill_offsets, state.spill_count, row_offset)
+            self._spill.adopt(
+                spill_file, state.spill_offsets, state.spill_firsts, state.spill_count, row_offset
+            )
         elif spill_file is not None:
             spill_file.close()
         for index, (hashes, seqs) in zip(self._indexes, state.indexes, strict=True):
@@ -423,6 +499,57 @@ class Checker:
                 findings.append(self._finding(rule, record, issue, attribute, column, value))
         if self._population:
             self._observe_population(record)
+        return findings
+
+    def check_many(self, records: Sequence[UserRecord]) -> list[Finding]:
+        """`check()` of each record, one attribute at a time over all of them: the same
+        findings (in the same order within a record; across records in attribute order) and
+        the same population as `check()` record by record, with a comprehension per column
+        where `check()` makes a call per value."""
+        if not self._fast or len(records) < 2:
+            return [finding for record in records for finding in self.check(record)]
+        findings: list[Finding] = []
+        regular: list[UserRecord] = []
+        for record in records:
+            if record.malformed is None:
+                regular.append(record)
+            else:
+                findings.extend(self.check(record))  # F004 only; no population
+        if not regular:
+            return findings
+        columns = regular[0].columns
+        if any(record.columns is not columns for record in regular):
+            # Records read by different headers (several exports in one batch): one by one.
+            findings.extend(finding for record in regular for finding in self.check(record))
+            return findings
+        for (attribute, rules, clean, memo), by_record in zip(
+            self._chains, self._by_record, strict=True
+        ):
+            column = columns.get(attribute)
+            if column is None:
+                continue  # the export has no such column: F002/F003 say so once per file
+            values = [record.values.get(attribute) for record in regular]
+            if by_record is not None:
+                suspects = by_record(regular)
+            elif clean is not None:
+                suspects = fast_unclean_at(clean, values)
+            else:
+                suspects = range(len(regular))
+            for at in suspects:
+                record, value = regular[at], values[at]
+                if memo is not None:
+                    issues = memo.get(value)
+                    if issues is None:
+                        issues = self._chain_issues(rules, value, record)
+                        if len(memo) >= _MEMO_LIMIT:
+                            memo.clear()
+                        memo[value] = issues
+                else:
+                    issues = self._chain_issues(rules, value, record)
+                for rule, issue in issues:
+                    findings.append(self._finding(rule, record, issue, attribute, column, value))
+        if self._population:
+            self._observe_many(regular, columns)
         return findings
 
     def _chain_issues(
@@ -485,22 +612,97 @@ class Checker:
             cells[slot] = (column, value or "")
         if keys is None:
             return
-        seq = self._spill.append(
-            (
-                record.row,
-                record.line,
-                record.pointer,
-                record.source,
-                record.user_principal_name,
-                record.object_id,
-                keys,
-                cells,
-            )
+        details = (
+            record.row,
+            record.line,
+            record.pointer,
+            record.source,
+            record.user_principal_name,
+            record.object_id,
         )
+        seq = self._spill.append(details, keys, cells)
         for index, key in zip(self._indexes, keys, strict=True):
             if key is not None:
                 index.hashes.append(hash(key))  # every key of every user: no method call
                 index.seqs.append(seq)
+
+    def _observe_many(self, records: list[UserRecord], columns: Mapping[str, str]) -> None:
+        """`_observe_population` of each record (all read by `columns`), a column at a time."""
+        ctx = self.ctx
+        for rule, attribute, by_key, memo in self._variants_plan:
+            column = columns.get(attribute)
+            if column is None:
+                continue
+            for record in records:
+                value = record.values.get(attribute)
+                if memo is None:
+                    key = rule.func(value, record, ctx)
+                else:
+                    key = memo.get(value, _UNSET)
+                    if key is _UNSET:
+                        key = rule.func(value, record, ctx)
+                        if len(memo) >= _MEMO_LIMIT:
+                            memo.clear()
+                        memo[value] = key
+                if key is None:
+                    continue
+                spellings = by_key.get(key)
+                if spellings is None:
+                    spellings = by_key[key] = _Spellings()
+                spelling = value or ""
+                count = spellings.count.get(spelling)
+                if count is None:
+                    spellings.first[spelling] = self._seen(record, column, spelling)
+                    count = 0
+                spellings.count[spelling] = count + 1
+        if not self._keyed:
+            return
+        # Per keyed rule: (keys, columns, values) over the records, or None without a column.
+        per_slot: list[tuple[list, list, list] | None] = []
+        for rule, attribute, plain_key in self._keyed_plan:
+            column = columns.get(attribute)
+            if column is None:
+                per_slot.append(None)
+                continue
+            values = [record.values.get(attribute) for record in records]
+            keys = fast_plain_keys(rule.code, values) if plain_key is not None else None
+            if keys is None:
+                keys = [None] * len(records)
+            if None in keys:
+                for at, key in enumerate(keys):
+                    if key is None:
+                        keys[at] = rule.func(values[at], records[at], ctx)
+            # (the spill reads a cell only where its key is not None)
+            per_slot.append((keys, [column] * len(keys), [value or "" for value in values]))
+        # Only records with at least one key are entries (as in `_observe_population`).
+        key_lists = [lists[0] for lists in per_slot if lists is not None]
+        if not key_lists:
+            return
+        if all(None in keys for keys in key_lists):  # some record may have no key at all
+            none = (None,) * len(key_lists)
+            chosen = [at for at, keys in enumerate(zip(*key_lists, strict=True)) if keys != none]
+            if not chosen:
+                return
+            records = [records[at] for at in chosen]
+            per_slot = [
+                None if lists is None else tuple([items[at] for at in chosen] for items in lists)
+                for lists in per_slot
+            ]
+        details = [
+            [record.row for record in records],
+            [record.line for record in records],
+            [record.pointer for record in records],
+            [record.source for record in records],
+            [record.user_principal_name for record in records],
+            [record.object_id for record in records],
+        ]
+        first = self._spill.extend(details, per_slot)
+        for index, lists in zip(self._indexes, per_slot, strict=True):
+            if lists is None:
+                continue
+            keys = lists[0]
+            index.hashes.extend([hash(key) for key in keys if key is not None])
+            index.seqs.extend([first + at for at, key in enumerate(keys) if key is not None])
 
     @staticmethod
     def _seen(record: UserRecord, column: str, value: str) -> _Seen:
@@ -639,6 +841,18 @@ def _file_name(source: str | None) -> str:
     return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+# Records checked together by `check_many`: enough to make a column's comprehension pay, few
+# enough that a batch's records are a small fraction of the memory.
+BATCH = 1024
+
+
+def batched(records: Iterable[UserRecord], size: int = BATCH) -> Iterator[list[UserRecord]]:
+    """`records` in lists of `size` (the last one shorter), read as they are needed."""
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def check_records(
     records: Iterable[UserRecord],
     rules: Iterable[Rule] | None = None,
@@ -647,8 +861,9 @@ def check_records(
 ) -> Iterator[Finding]:
     """Convenience for tests and small inputs: every finding for a sequence of records."""
     checker = Checker(rules if rules is not None else all_rules().values(), ctx)
-    for record in records:
+    for batch in batched(records):
         if on_record is not None:
-            on_record(record)
-        yield from checker.check(record)
+            for record in batch:
+                on_record(record)
+        yield from checker.check_many(batch)
     yield from checker.finish()

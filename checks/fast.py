@@ -64,6 +64,10 @@ _domain_room: dict[str, int | None] = {}
 _EMAIL_MAX = 254  # email-validator's limit on the whole address, in any of its forms
 
 
+# `_LOCAL_PLAIN`, '@', and a domain without '@': address_accepted's split and first tests.
+_EMAIL_PLAIN = re.compile(r"([A-Za-z0-9_+'-]{1,64}(?:\.[A-Za-z0-9_+'-]+)*)@([^@]*)")
+
+
 def domain_room(domain: str) -> int | None:
     """The longest form of `domain` email-validator measures, or None when it refuses it.
 
@@ -481,3 +485,146 @@ PLAIN_KEYS: dict[str, Callable[[str | None], str | None]] = {
     "E004": _lower_if_plain_email,
     "X003": _lower_if_guid,
 }
+
+
+# --- batches (Checker.check_many) -------------------------------------------------------------
+#
+# The same tests over a column of values at once: one comprehension per batch instead of a
+# function call per value. Each gives the positions whose value the per-value test above does
+# not pass, so the engine runs the chain exactly where `check()` would.
+
+# Tests that are one regular expression: inlined.
+_TEST_PATTERNS: dict[Callable[[str | None], bool], re.Pattern[str]] = {
+    upn_clean: _UPN_PLAIN,
+    guid_clean: _GUID,
+}
+
+# Names and titles repeat: text_clean's verdict on a value is remembered (it depends on the
+# value alone), so most of a column is one dict lookup per value.
+_KNOWN_TEXT_LIMIT = 65536
+_text_verdicts: dict[str | None, bool] = {}
+
+
+def _text_learned(value: str | None) -> bool:
+    """text_clean(value), remembered."""
+    verdict = text_clean(value)
+    if len(_text_verdicts) >= _KNOWN_TEXT_LIMIT:
+        _text_verdicts.clear()
+    _text_verdicts[value] = verdict
+    return verdict
+
+
+def _emails_unclean_at(values: list[str | None]) -> list[int]:
+    """email_clean over a column: address_accepted with its lookups inlined."""
+    unclean: list[int] = []
+    split, rooms = _EMAIL_PLAIN.fullmatch, _domain_room
+    for at, value in enumerate(values):
+        # A local part as _LOCAL_PLAIN takes it (no '@' in it), then '@', then no other '@':
+        # address.partition('@') gives the same two parts.
+        match = split(value) if value is not None else None
+        if match is None or match.end(1) > 64:
+            unclean.append(at)
+            continue
+        domain = match.group(2)
+        room = rooms.get(domain, -1)
+        if room == -1:
+            room = domain_room(domain)
+        if room is None or match.end(1) + 1 + room > _EMAIL_MAX:
+            unclean.append(at)
+    return unclean
+
+
+def _phones_unclean_at(values: list[str | None]) -> list[int]:
+    """phone_clean over a column: the judgement cache read inline where it already holds the
+    number's entry (what _judged_entry would return), phone_clean itself everywhere else."""
+    if _asked[0] < _WARM_UP:
+        return [at for at, value in enumerate(values) if not phone_clean(value)]
+    unclean: list[int] = []
+    e164, codes, horizons, judged = _E164.fullmatch, _code_prefixes, _prefix_horizon, _judged
+    for at, value in enumerate(values):
+        if value is None or e164(value) is None:
+            unclean.append(at)
+            continue
+        # _E164 leaves ASCII digits, no leading 0, at most 15: _judged_entry's first tests.
+        coded = codes.get(value[1:4])
+        if coded:
+            code, size = coded
+            national = value[1 + size :]  # at least 5 digits: _E164 takes 8 or more
+            if national[0] != "0":
+                horizon = horizons.get((code, national[:_PREFIX]))
+                if horizon is not None and horizon < _INFINITE:
+                    entry = judged.get((code, national[:horizon], len(national)))
+                    if entry is not None:
+                        if entry[0] != "valid":
+                            unclean.append(at)
+                        continue
+        if not phone_clean(value):
+            unclean.append(at)
+    return unclean
+
+
+_COLUMN_TESTS: dict[Callable[[str | None], bool], Callable[[list[str | None]], list[int]]] = {
+    email_clean: _emails_unclean_at,
+    phone_clean: _phones_unclean_at,
+}
+
+
+def unclean_at(test: Callable[[str | None], bool], values: list[str | None]) -> list[int]:
+    """The positions in `values` of the values `test` (a `clean_test`) does not pass."""
+    column_test = _COLUMN_TESTS.get(test)
+    if column_test is not None:
+        return column_test(values)
+    if test is text_clean:
+        verdicts = _text_verdicts
+        return [
+            at
+            for at, value in enumerate(values)
+            if (verdict := verdicts.get(value)) is not True
+            and (verdict is False or not _text_learned(value))
+        ]
+    pattern = _TEST_PATTERNS.get(test)
+    if pattern is not None:
+        fullmatch = pattern.fullmatch
+        return [at for at, value in enumerate(values) if value is None or fullmatch(value) is None]
+    return [at for at, value in enumerate(values) if not test(value)]
+
+
+# rule code → the expression a value must fullmatch for its key to be value.lower(): the same
+# conditions as PLAIN_KEYS' functions, for a column at once.
+_PLAIN_KEY_PATTERNS: dict[str, re.Pattern[str]] = {
+    "U003": _UPN_PLAIN,
+    "E004": _ASCII_NO_BLANK,
+    "X003": _GUID,
+}
+
+
+def plain_keys(code: str, values: list[str | None]) -> list[str | None] | None:
+    """PLAIN_KEYS[code] of each value (None where the rule must be asked), or None when the
+    rule has no plain key."""
+    pattern = _PLAIN_KEY_PATTERNS.get(code)
+    if pattern is None:
+        return None
+    fullmatch = pattern.fullmatch
+    return [
+        value.lower() if value is not None and fullmatch(value) is not None else None
+        for value in values
+    ]
+
+
+def _disabled_at(records: list) -> list[int]:
+    """A001 fires only when `record.account_enabled is False` (its first and only test)."""
+    return [at for at, record in enumerate(records) if record.account_enabled is False]
+
+
+# attribute → (rules the test vouches for, positions of the records where one may fire), for
+# rules that read the record rather than the value.
+_RECORD_TESTS: dict[str, tuple[frozenset[str], Callable[[list], list[int]]]] = {
+    "active": (frozenset({"A001"}), _disabled_at),
+}
+
+
+def record_test(attribute: str, codes: set[str]) -> Callable[[list], list[int]] | None:
+    entry = _RECORD_TESTS.get(attribute)
+    if entry is None or not codes <= entry[0]:
+        return None
+    return entry[1]

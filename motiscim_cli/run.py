@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from checks.engine import Checker, select_rules
+from checks.engine import Checker, batched, select_rules
 from checks.model import CheckContext, Finding, Severity, UserRecord
 from checks.rules.file import f001_unreadable_export, file_finding
 from motiscim_cli.report import Report, SourceInfo
@@ -74,10 +74,11 @@ def run_check(
                 file_findings = [f for f in split.file_findings if f.rule in codes]
                 info = split.info
             else:
-                for record in export.records():
+                for batch in batched(export.records()):
                     if on_record is not None:
-                        on_record(record)
-                    report.findings.extend(checker.check(record))
+                        for record in batch:
+                            on_record(record)
+                    report.findings.extend(checker.check_many(batch))
                 file_findings = [f for f in export.file_findings() if f.rule in codes]
                 info = export.info
             report.findings.extend(file_findings)

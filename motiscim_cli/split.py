@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from checks.engine import batched
 from checks.model import Finding, UserRecord
 
 if TYPE_CHECKING:
@@ -240,13 +241,12 @@ def check_in_two(
             part = Loaded(info=export.info, _reader=part_reader)
             findings: list[Finding] = []
             records = 0
-            for record in part.records():
-                records += 1
-                if not records & 1023:
-                    worker_records.value = records
-                    if os.getppid() != parent:  # the parent was killed: nobody will read this
-                        os._exit(1)
-                findings.extend(worker_checker.check(record))
+            for batch in batched(part.records()):
+                records += len(batch)
+                worker_records.value = records
+                if os.getppid() != parent:  # the parent was killed: nobody will read this
+                    os._exit(1)
+                findings.extend(worker_checker.check_many(batch))
                 if len(findings) >= _BATCH:
                     pickle.dump(findings, found, pickle.HIGHEST_PROTOCOL)
                     findings = []
@@ -276,12 +276,13 @@ def check_in_two(
         first = Loaded(info=export.info, _reader=first_reader)
         findings: list[Finding] = []
         last_row = first_records = 0
-        for record in first.records():
+        for batch in batched(first.records()):
             if on_record is not None:
-                on_record(record)
-            last_row = record.row
-            first_records += 1
-            findings.extend(first_checker.check(record))
+                for record in batch:
+                    on_record(record)
+            last_row = batch[-1].row
+            first_records += len(batch)
+            findings.extend(first_checker.check_many(batch))
         message = receiving.recv()
         process.join()
         if message[0] != "done" or not first_reader.ended_cleanly_at(cut.last_line):
