@@ -11,9 +11,10 @@ import marshal
 import tempfile
 from array import array
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import compress, islice
 from typing import BinaryIO
 
 from checks.fast import plain_keys as fast_plain_keys
@@ -47,54 +48,62 @@ _UNSET = object()
 NAMED_OTHERS = 5
 
 
-_HASH_PARTS = 4
+_HASH_PARTS = 4  # a power of two
+_PART_MASK = _HASH_PARTS - 1
 
 
 class _KeyIndex:
     """Which records share a uniqueness key, in memory that does not grow with the keys' text.
 
     Per record with a key: its 64-bit hash and its sequence number (12 bytes in two arrays);
-    its `_Seen` details go to the spill file. At `candidates()` one pass over the hashes finds
-    the ones seen twice; only those records are read back and grouped by their exact key
-    text, so a hash collision can never merge two different keys — it only costs a look at
-    the spill file.
+    its `_Seen` details go to the spill file. The pairs are kept in `_HASH_PARTS` parts by the
+    hash's low bits, so `candidates()` counts one part at a time (a quarter of the memory a
+    count of every hash would take) with C loops (`Counter`, `compress`): only the records
+    whose hash is seen twice are read back and grouped by their exact key text, so a hash
+    collision can never merge two different keys — it only costs a look at the spill file.
     """
 
     def __init__(self) -> None:
-        self.hashes = array("q")
-        self.seqs = array("i")  # sequence numbers below 2**31
+        self.parts = [(array("q"), array("i")) for _ in range(_HASH_PARTS)]  # seqs < 2**31
         self._candidates: list[list[int]] | None = None
 
-    def absorb(self, hashes: array, seqs: array, first_seq: int) -> None:
+    def add(self, digest: int, seq: int) -> None:
+        hashes, seqs = self.parts[digest & _PART_MASK]
+        hashes.append(digest)
+        seqs.append(seq)
+
+    def add_many(self, digests: list[int], seqs: list[int]) -> None:
+        """`add` each pair (digests and sequence numbers in the same order)."""
+        parts = self.parts
+        for digest, seq in zip(digests, seqs, strict=True):
+            hashes, seqs_of_part = parts[digest & _PART_MASK]
+            hashes.append(digest)
+            seqs_of_part.append(seq)
+
+    def absorb(self, parts: list[tuple[array, array]], first_seq: int) -> None:
         """Another checker's index of the same key (its sequence numbers start at
         `first_seq` here). Hashes agree: a forked worker shares this process's hash seed."""
-        if not self.hashes and not first_seq:
-            self.hashes, self.seqs = hashes, seqs  # the first part: taken over, not copied
+        if not first_seq and not any(hashes for hashes, _ in self.parts):
+            self.parts = parts  # the first part of a split: taken over, not copied
         else:
-            self.hashes.extend(hashes)
-            self.seqs.extend(seq + first_seq for seq in seqs)
+            for (hashes, seqs), (theirs, their_seqs) in zip(self.parts, parts, strict=True):
+                hashes.extend(theirs)
+                seqs.extend(seq + first_seq for seq in their_seqs)
         self._candidates = None
 
     def candidates(self) -> list[list[int]]:
         """The sequence numbers of records sharing a hash, per hash: supersets of the groups."""
         if self._candidates is None:
-            hashes = self.hashes
-            repeated: set[int] = set()
-            # A set of the hashes seen (faster than sorting a million ints), a quarter of them
-            # at a time: 26 MB instead of 80 MB at a million keys, for 25 % more time.
-            for part in range(_HASH_PARTS):
-                seen: set[int] = set()
-                repeated.update(
-                    h
-                    for h in hashes
-                    if h % _HASH_PARTS == part and (h in seen or seen.add(h))  # type: ignore[func-returns-value]
-                )
-                del seen
             by_hash: dict[int, list[int]] = {}
-            if repeated:
-                for digest, seq in zip(hashes, self.seqs, strict=True):
-                    if digest in repeated:
-                        by_hash.setdefault(digest, []).append(seq)
+            for hashes, seqs in self.parts:
+                counts = Counter(hashes)
+                if len(counts) == len(hashes):
+                    continue
+                repeated = {digest for digest, count in counts.items() if count > 1}
+                del counts
+                pairs = zip(hashes, seqs, strict=True)
+                for digest, seq in compress(pairs, map(repeated.__contains__, hashes)):
+                    by_hash.setdefault(digest, []).append(seq)
             self._candidates = list(by_hash.values())
         return self._candidates
 
@@ -119,8 +128,7 @@ class _KeyIndex:
         return [members for _, members in found]
 
     def clear(self) -> None:
-        self.hashes = array("q")
-        self.seqs = array("i")
+        self.parts = [(array("q"), array("i")) for _ in range(_HASH_PARTS)]
         self._candidates = None
 
 
@@ -310,7 +318,7 @@ class _Spill:
 class PopulationState:
     """A checker's population, handed to another checker (`Checker.absorb`)."""
 
-    indexes: list[tuple[array, array]]  # (hashes, sequence numbers) per keyed rule
+    indexes: list[list[tuple[array, array]]]  # per keyed rule: its parts (hashes, seqs)
     spellings: dict[str, dict[str, _Spellings]]
     spill_offsets: array
     spill_firsts: array
@@ -432,7 +440,7 @@ class Checker:
         itself stays where it is: the receiver passes it to `absorb`)."""
         offsets, firsts, count = self._spill.written()
         return PopulationState(
-            indexes=[(index.hashes, index.seqs) for index in self._indexes],
+            indexes=[index.parts for index in self._indexes],
             spellings=self._spellings,
             spill_offsets=offsets,
             spill_firsts=firsts,
@@ -454,8 +462,8 @@ class Checker:
             )
         elif spill_file is not None:
             spill_file.close()
-        for index, (hashes, seqs) in zip(self._indexes, state.indexes, strict=True):
-            index.absorb(hashes, seqs, first)
+        for index, parts in zip(self._indexes, state.indexes, strict=True):
+            index.absorb(parts, first)
         for code, by_key in state.spellings.items():
             mine = self._spellings[code]
             for key, theirs in by_key.items():
@@ -623,8 +631,7 @@ class Checker:
         seq = self._spill.append(details, keys, cells)
         for index, key in zip(self._indexes, keys, strict=True):
             if key is not None:
-                index.hashes.append(hash(key))  # every key of every user: no method call
-                index.seqs.append(seq)
+                index.add(hash(key), seq)
 
     def _observe_many(self, records: list[UserRecord], columns: Mapping[str, str]) -> None:
         """`_observe_population` of each record (all read by `columns`), a column at a time."""
@@ -701,8 +708,10 @@ class Checker:
             if lists is None:
                 continue
             keys = lists[0]
-            index.hashes.extend([hash(key) for key in keys if key is not None])
-            index.seqs.extend([first + at for at, key in enumerate(keys) if key is not None])
+            index.add_many(
+                [hash(key) for key in keys if key is not None],
+                [first + at for at, key in enumerate(keys) if key is not None],
+            )
 
     @staticmethod
     def _seen(record: UserRecord, column: str, value: str) -> _Seen:

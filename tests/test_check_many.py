@@ -12,7 +12,7 @@ import pytest
 
 from bench.parity import FIELDS
 from checks import fast
-from checks.engine import BATCH, Checker, _Spill, batched, select_rules
+from checks.engine import BATCH, Checker, _KeyIndex, _Spill, batched, select_rules
 from checks.model import CheckContext, Finding, UserRecord
 from tests.rulekit import DEFAULT_COLUMNS, record
 
@@ -275,3 +275,31 @@ def test_a_columns_plain_keys_are_the_value_key_functions(code: str) -> None:
     key = fast.PLAIN_KEYS[code]
     assert fast.plain_keys(code, VALUES) == [key(v) for v in VALUES]
     assert fast.plain_keys("T001", VALUES) is None
+
+
+# --- the key index ------------------------------------------------------------------------
+
+
+def _spilled(keys: dict[int, str]) -> dict[int, tuple]:
+    return {seq: (seq + 1, seq + 2, None, "users.csv", key, None, [key], [("UPN", key)])
+            for seq, key in keys.items()}  # fmt: skip
+
+
+def test_a_hash_shared_by_two_keys_never_makes_them_one_group() -> None:
+    index = _KeyIndex()
+    # 5 and 9 share their low bits (one part), 6 does not; digest 5 stands for keys a and b
+    index.add_many([5, 5, 6, 9, 5], [0, 1, 2, 3, 4])
+    index.add(6, 5)
+    assert sorted(sorted(seqs) for seqs in index.candidates()) == [[0, 1, 4], [2, 5]]
+    groups = index.groups(0, _spilled({0: "a", 1: "b", 4: "a", 2: "c", 5: "c"}))
+    assert [[member.row for member in group] for group in groups] == [[1, 5], [3, 6]]
+
+
+def test_an_absorbed_index_counts_its_sequence_numbers_after_the_first() -> None:
+    first, second = _KeyIndex(), _KeyIndex()
+    first.add_many([5, 6], [0, 1])
+    second.add_many([6, 7, 7], [0, 1, 2])
+    merged = _KeyIndex()
+    merged.absorb(first.parts, 0)
+    merged.absorb(second.parts, 2)
+    assert sorted(sorted(seqs) for seqs in merged.candidates()) == [[1, 2], [3, 4]]
