@@ -303,3 +303,43 @@ def test_an_absorbed_index_counts_its_sequence_numbers_after_the_first() -> None
     merged.absorb(first.parts, 0)
     merged.absorb(second.parts, 2)
     assert sorted(sorted(seqs) for seqs in merged.candidates()) == [[1, 2], [3, 4]]
+
+
+# --- a record keeps the columns it was read with ---------------------------------------------
+
+
+def test_graph_json_properties_met_later_in_a_batch_do_not_reach_earlier_users(
+    tmp_path,
+) -> None:
+    """Graph JSON names its properties per object: the first users here have no `mail` or
+    `mobilePhone` at all, a later one in the same batch has them. Each user is checked with
+    the properties known when it was read, as record by record: no E003 for the first two."""
+    import json
+
+    from motiscim_cli.loaders import open_export
+    from motiscim_cli.run import CheckOptions, run_check
+
+    guid = "0f8fad5b-d9cb-469f-a165-70867728950{}"
+    users = [
+        {"id": guid.format(1), "userPrincipalName": "a@example.com", "givenName": "A"},
+        {"id": guid.format(2), "userPrincipalName": "b@example.com", "givenName": "B"},
+        {"id": guid.format(3), "userPrincipalName": "c@example.com", "givenName": "C",
+         "mail": None, "mobilePhone": "41234567"},
+        {"id": guid.format(4), "userPrincipalName": "d@example.com"},
+    ]  # fmt: skip
+    path = tmp_path / "users.json"
+    path.write_text(json.dumps({"value": users}), encoding="utf-8")
+
+    checker = Checker(select_rules(), CheckContext())
+    export = open_export(str(path))
+    plain = [f for r in export.records() for f in checker.check(r)] + checker.finish()
+    report, errors = run_check([str(path)], CheckOptions())
+    assert not errors
+    user_findings = [f for f in report.findings if f.row is not None]
+    assert _rows(user_findings) == _rows(plain)
+    assert sorted((f.rule, f.row) for f in user_findings if f.rule in ("E003", "P001")) == [
+        ("E003", 3),
+        ("E003", 4),
+        ("P001", 3),
+    ]
+    assert report.sources[0].columns["email"] == "mail"  # the columns learned by the end

@@ -106,6 +106,7 @@ class LoadedExport:
                 self.info.records += 1
                 yield record
         finally:
+            self.info.columns = self._reader.columns  # Graph JSON learns them as it reads
             self._reader.close()
 
     def file_findings(self) -> list[Finding]:

@@ -669,7 +669,9 @@ class JsonExport:
         self.observer = FileObserver(path)
         self.overrides = dict(overrides)
         self.schema = followed_schema(schema, overrides)  # the schema's column choices
-        self.columns: dict[str, str] = {}  # attribute -> property name (shared with records)
+        # attribute -> property name, as far as learned: replaced (never changed) when a
+        # property is met for another attribute, so a record keeps the columns it was read with
+        self.columns: dict[str, str] = {}
         self._context: dict[str, str] = {}  # context field -> property name
         self._lossy_extra: str | None = None
         self._normalized: dict[str, str] = {}  # normalized property name -> first spelling seen
@@ -774,16 +776,20 @@ class JsonExport:
                 self._known.add(key)
                 self._normalized.setdefault(_normalized(key), key)
         names = self._normalized
-        added = []
+        found: dict[str, str] = {}
         for attribute in MOTIMATE_ATTRIBUTES:
             if attribute in self.columns:
                 continue
             for name in wanted_names(attribute, self.overrides, self.schema):
                 key = names.get(normalize_header(name))
                 if key is not None:
-                    self.columns[attribute] = key
-                    added.append(attribute)
+                    found[attribute] = key
                     break
+        if found:
+            # A new dict, not the old one changed: the records read so far keep the columns
+            # they were read with (the engine checks a batch of them after it is read).
+            self.columns = {**self.columns, **found}
+        added = list(found)
         self.observer.track_attributes(added)
         for field_name, wanted in CONTEXT_SOURCES.items():
             if field_name not in self._context:
