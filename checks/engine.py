@@ -860,19 +860,3 @@ def batched(records: Iterable[UserRecord], size: int = BATCH) -> Iterator[list[U
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def check_records(
-    records: Iterable[UserRecord],
-    rules: Iterable[Rule] | None = None,
-    ctx: CheckContext | None = None,
-    on_record: Callable[[UserRecord], None] | None = None,
-) -> Iterator[Finding]:
-    """Convenience for tests and small inputs: every finding for a sequence of records."""
-    checker = Checker(rules if rules is not None else all_rules().values(), ctx)
-    for batch in batched(records):
-        if on_record is not None:
-            for record in batch:
-                on_record(record)
-        yield from checker.check_many(batch)
-    yield from checker.finish()
