@@ -167,6 +167,32 @@ def test_column_override_checks_another_header(tmp_path):
     ]
 
 
+def test_a_misspelt_column_override_is_an_error_not_ready(tmp_path):
+    """A typo in --column must not quietly leave phones unchecked and the export READY."""
+    export = tmp_path / "users.csv"
+    export.write_text(
+        "id,userPrincipalName,givenName,surname,mail,mobilePhone,jobTitle,accountEnabled\n"
+        "0f8fad5b-d9cb-469f-a165-70867728950e,kari@example.com,Kari,Nordmann,"
+        "kari@example.com,98765432,Engineer,true\n",
+        encoding="utf-8",
+    )
+    code, report = check(str(export), "--select", "F")
+    assert (code, report["findings"]) == (0, [])
+    code, report = check(str(export), "--column", "phone_number=mobile")
+    assert code == 1
+    assert report["summary"]["verdict"] == "not-ready"
+    assert [(f["rule"], f["severity"], f["row"], f["message"]) for f in report["findings"]] == [
+        (
+            "F002",
+            "error",
+            None,
+            "The column 'mobile' named for phone_number (--column, or columns: in motiscim.yaml)"
+            " is not in the header, so phone numbers cannot be checked: check its spelling "
+            "against the export's first line.",
+        )
+    ]
+
+
 def test_unreadable_file_is_one_line_and_exit_2(tmp_path):
     missing = tmp_path / "nope.csv"
     result = runner.invoke(app, ["check", str(missing)])

@@ -4,6 +4,7 @@ exactly as the exporting tool (or Excel) writes it, then read back through `open
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import pytest
@@ -204,10 +205,25 @@ def test_override_naming_a_missing_column(tmp_path: Path) -> None:
     _, _, findings = read_all(
         path, column_overrides={"phone_number": "telephoneNumbr", "external_id": "guid"}
     )
-    f002 = [f for f in findings if f.rule == "F002"]
-    assert len(f002) == 1 and "'guid'" in f002[0].message and "external_id" in f002[0].message
-    phone = [f for f in findings if f.rule == "F003" and "phone_number" in f.message]
-    assert len(phone) == 1 and "'telephoneNumbr'" in phone[0].message
+    named = "named for {} (--column, or columns: in motiscim.yaml) is not in the header, so {}"
+    assert sorted(f.message for f in findings if f.rule == "F002") == [
+        f"The column 'guid' {named.format('external_id', 'object IDs (externalId)')} cannot be "
+        "checked: check its spelling against the export's first line.",
+        f"The column 'telephoneNumbr' {named.format('phone_number', 'phone numbers')} cannot be "
+        "checked: check its spelling against the export's first line.",
+    ]
+    assert not [f for f in findings if f.rule == "F003" and "phone_number" in f.message]
+
+
+def test_override_naming_a_missing_property_of_a_graph_export(tmp_path: Path) -> None:
+    users = {"value": [{"id": KARI_ID, "userPrincipalName": "kari@example.com"}]}
+    path = write(tmp_path, "o.json", json.dumps(users).encode())
+    _, _, findings = read_all(path, column_overrides={"position": "title2"})
+    assert [f.message for f in findings if f.rule == "F002"] == [
+        "The property 'title2' named for position (--column, or columns: in motiscim.yaml) is "
+        "not among the users' properties, so job titles cannot be checked: check its spelling "
+        "against the export's property names."
+    ]
 
 
 def test_unknown_override_attribute_and_format_are_usage_errors(tmp_path: Path) -> None:

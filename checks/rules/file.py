@@ -77,24 +77,38 @@ def f001_unreadable_export(reason: str) -> Issue:
 def f002_required_column_missing(
     attribute: str, looked_for: Sequence[str], override: str | None = None, noun: str = "column"
 ) -> Issue:
-    """A column every user needs is missing: userPrincipalName or the object ID.
+    """A column every user needs is missing: userPrincipalName, the object ID, or a named one.
 
     Entra sends userPrincipalName as the SCIM userName (Motimate's employee_number) and
     matches users on objectId → externalId. Without those columns no user in the file can be
     predicted to sync, and the U and X rules cannot run.
 
+    A column named with `--column ATTRIBUTE=HEADER` (or under `columns:` in motiscim.yaml)
+    that is not in the header is this error too, whatever the attribute: the check was asked
+    to read it, and a misspelt name must not quietly leave the attribute unchecked and the
+    export READY.
+
     Bad: an export made with `Select-Object DisplayName, Mail`; an Excel copy with the ID
-    column deleted. Good: the full Entra "Download users" CSV, or Graph `$select=id,
+    column deleted; `--column phone_number=mobile` on an export whose header says
+    `mobilePhone`. Good: the full Entra "Download users" CSV, or Graph `$select=id,
     userPrincipalName,…`.
 
     Fix: export again with the column, or name the column that holds the value with
-    `--column employee_number=HEADER` / `--column external_id=HEADER`.
+    `--column employee_number=HEADER` / `--column external_id=HEADER`; for a named column,
+    its spelling as in the export's first line.
     """
     if override is not None:
+        consequence = _UNCHECKED.get(attribute, f"{attribute} cannot be checked")
+        where, names = (
+            ("in the header", "the export's first line")
+            if noun == "column"
+            else ("among the users' properties", "the export's property names")
+        )
         return Issue(
             message=(
-                f"The column '{override}' given for {attribute} with --column is not in the "
-                "header: check its spelling against the export's first line."
+                f"The {noun} '{override}' named for {attribute} (--column, or columns: in "
+                f"motiscim.yaml) is not {where}, so {consequence}: check its spelling against "
+                f"{names}."
             )
         )
     what = {
@@ -120,7 +134,6 @@ def f003_attribute_unchecked(
     column: str | None,
     looked_for: Sequence[str],
     users: int = 0,
-    override: str | None = None,
     noun: str = "column",
     schema: tuple[str, str] | None = None,
 ) -> Issue:
@@ -156,13 +169,6 @@ def f003_attribute_unchecked(
             )
         )
     consequence = _UNCHECKED.get(attribute, f"{attribute} cannot be checked")
-    if override is not None and column is None:
-        return Issue(
-            message=(
-                f"The column '{override}' given for {attribute} with --column is not in the "
-                f"header, so {consequence}: check its spelling against the export's first line."
-            )
-        )
     if column is None:
         return Issue(
             message=(

@@ -141,7 +141,8 @@ class FileObserver:
         noun: str = "column",
         schema: Mapping[str, SchemaColumn] | None = None,
     ) -> list[Finding]:
-        """F002, F003, F005, F006 for this file, from what was seen so far.
+        """F002, F003, F005, F006 for this file, from what was seen so far (F002 also for a
+        column named in `overrides` that the header lacks, whatever its attribute).
 
         `schema`: the provisioning schema's column choices (not overridden). An attribute the
         schema maps nothing to is not sent, so its missing column is no finding; a column the
@@ -170,13 +171,16 @@ class FileObserver:
                 )
             elif attribute in REQUIRED_ATTRIBUTES:
                 continue  # F002 covers their absence; U001/X001 their emptiness, user by user
+            elif column is None and attribute in overrides:
+                # A named column that is not there: an error, so a typo cannot pass as READY.
+                issue = f002_required_column_missing(
+                    attribute, display_names(attribute), overrides[attribute], noun=noun
+                )
+                found.append(file_finding("F002", issue, source=self.source))
+                continue
             elif column is None:
                 issue = f003_attribute_unchecked(
-                    attribute,
-                    None,
-                    display_names(attribute),
-                    override=overrides.get(attribute),
-                    noun=noun,
+                    attribute, None, display_names(attribute), noun=noun
                 )
             elif attribute in unseen and self.aligned_users:
                 issue = f003_attribute_unchecked(
