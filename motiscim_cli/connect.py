@@ -22,6 +22,7 @@ import os
 import re
 import socket
 import ssl
+import string
 import sys
 import time
 import uuid
@@ -60,6 +61,12 @@ SCIM_MEDIA_TYPE = "application/scim+json"
 SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 MAX_BODY_BYTES = 256 * 1024  # enough to recognise any answer; a web page is cut short
 MIN_SECRET_LENGTH = 4  # shorter "secrets" would blank out ordinary words when redacting
+# A secret this long is hidden in part too: any run of FRAGMENT_LENGTH of its characters (a
+# server's "token Tk7qZ3mW9xYb2LcN4vRp… is unknown" gives most of it away). Ten characters of
+# a random token never occur by chance in a message; shorter runs of a word-like URL password
+# could blank out ordinary words.
+FRAGMENTED_FROM = 16
+FRAGMENT_LENGTH = 10
 MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is 32 characters; more is the wrong file (/dev/zero)
 REDACTED = "[token hidden]"
 HTTP_LOGGER_NAMES = (
@@ -89,10 +96,46 @@ def secret_forms(token: str) -> tuple[str, ...]:
 def redact(text: str, secrets: Iterable[str]) -> str:
     """`text` with every secret masked, in any letter case: a server may echo the token
     lower-cased (an error page, a case-insensitive lookup's message), and that is the token
-    all the same — Motimate's are letters and digits, so its case-folded form gives it away."""
+    all the same — Motimate's are letters and digits, so its case-folded form gives it away.
+    Of a long secret, any run of `FRAGMENT_LENGTH` of its characters is masked too."""
+    secrets = tuple(secrets)
     for secret in secrets:
         text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
-    return text
+    return _redact_fragments(text, secrets)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _redact_fragments(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every run of `FRAGMENT_LENGTH` characters of a long secret masked (ASCII
+    letters in any case; one mark for overlapping or touching runs)."""
+    width = FRAGMENT_LENGTH
+    pieces = {
+        folded[start : start + width]
+        for secret in secrets
+        if len(secret) >= FRAGMENTED_FROM
+        for folded in (secret.translate(_ASCII_LOWER),)
+        for start in range(len(folded) - width + 1)
+    }
+    if not pieces or len(text) < width:
+        return text
+    folded = text.translate(_ASCII_LOWER)  # the same length as `text`: offsets carry over
+    hidden: list[tuple[int, int]] = []  # (start, end) of the masked runs, merged
+    for start in range(len(folded) - width + 1):
+        if folded[start : start + width] in pieces:
+            if hidden and start <= hidden[-1][1]:
+                hidden[-1] = (hidden[-1][0], start + width)
+            else:
+                hidden.append((start, start + width))
+    if not hidden:
+        return text
+    kept, end = [], 0
+    for start, stop in hidden:
+        kept += [text[end:start], REDACTED]
+        end = stop
+    kept.append(text[end:])
+    return "".join(kept)
 
 
 class _ScrubSecrets(logging.Filter):

@@ -52,11 +52,15 @@ ShapeServer = Callable[..., RunningServer]
 
 def assert_no_token(text: str, where: str, token: str = TOKEN) -> None:
     """Neither the token nor half of it appears in `text`, in any letter case (a server may
-    echo it lower-cased)."""
+    echo it lower-cased); nor, for a token of 16 characters or more, any 10 of its characters
+    in a row."""
     folded = text.casefold()
-    for piece in (token, token[:16], token[16:]):
+    pieces = [token, token[:16], token[16:]]
+    if len(token) >= 16:
+        pieces += [token[start : start + 10] for start in range(len(token) - 9)]
+    for piece in pieces:
         if len(piece) >= 4:  # a shorter "half" of a short secret is an ordinary word
-            assert piece.casefold() not in folded, f"the token (or half of it) appears in {where}"
+            assert piece.casefold() not in folded, f"part of the token appears in {where}"
 
 
 @pytest.fixture(autouse=True)
@@ -889,6 +893,29 @@ def test_a_server_echoing_the_token_in_another_case_does_not_make_it_leak(
     assert ran.codes == [LOOPBACK_HTTP, code]
     assert said in ran.message(code)
     assert said.split(" ", 1)[1] in " ".join(ran.table.split())  # the table masks it too
+
+
+def test_a_server_quoting_part_of_the_token_does_not_make_it_leak(
+    shape_server: ShapeServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # Only the whole token was masked: "Token starting <its first 20 characters>" went into
+    # the table, the JSON report and the email draft.
+    def quote(method: str, path: str, headers: dict[str, str]) -> Reply:
+        token = _token_of(headers)
+        detail = f"Token starting {token[:20]} is unknown; did you mean …{token[6:17].lower()}?"
+        return Reply(
+            401,
+            _scim_error(401, detail),
+            (("Content-Type", "application/scim+json"), ("X-Hint", token[-12:])),
+        )
+
+    server = shape_server(quote)
+    ran = run_connect(server.base + MOUNT, caplog=caplog, tmp_path=tmp_path)  # no 10 in a row
+    assert ran.codes == [LOOPBACK_HTTP, "C007"]
+    assert (
+        f"(401 Unauthorized: Token starting {REDACTED} is unknown; did you mean …{REDACTED}?)"
+        in ran.message("C007")
+    )
 
 
 def test_the_log_scrubber_masks_any_case(
