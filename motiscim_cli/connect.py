@@ -401,13 +401,14 @@ def classify_error(error: BaseException) -> tuple[ErrorKind, str | None]:
     return "network", type(error).__name__
 
 
-def _read_body(response: httpx.Response) -> str:
+def _read_body(response: httpx.Response) -> tuple[str, bool]:
+    """The answer's text, up to `MAX_BODY_BYTES`, and whether there was more."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         chunks.append(chunk)
         size += len(chunk)
-        if size >= MAX_BODY_BYTES:
+        if size > MAX_BODY_BYTES:
             break
     data = b"".join(chunks)[:MAX_BODY_BYTES]
     charset = response.charset_encoding or "utf-8"
@@ -415,7 +416,7 @@ def _read_body(response: httpx.Response) -> str:
         codecs.lookup(charset)
     except LookupError:  # `charset=nonsense` in a server's Content-Type: read it as UTF-8
         charset = "utf-8"
-    return data.decode(charset, errors="replace")
+    return data.decode(charset, errors="replace"), size > MAX_BODY_BYTES
 
 
 def proxy_variable_for(url: str, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -542,7 +543,7 @@ def fetch(
         shown = url  # the request below fails the same way, and is classified
     try:
         with client.stream("GET", url, params=params, headers=headers) as response:
-            body = _read_body(response)
+            body, body_cut = _read_body(response)
             return HttpOutcome(
                 url=shown,
                 filter_attribute=filter_attribute,
@@ -551,6 +552,7 @@ def fetch(
                 content_type=response.headers.get("content-type"),
                 location=response.headers.get("location"),
                 body=body,
+                body_cut=body_cut,
                 elapsed_ms=elapsed(),
                 timeout_s=timeout_s,
             )

@@ -513,6 +513,10 @@ def test_c008_wrong_path_on_the_scim_server(
 
 # ---- tiny servers, one shape each -------------------------------------------------------------
 
+EVERY_USER = [
+    {"id": f"{n:08d}", "userName": f"user{n}@example.com", "externalId": f"{n:032x}"}
+    for n in range(5000)
+]
 LOGIN_PAGE = (
     b"<!DOCTYPE html><html><head><title>Sign in to Motimate</title></head>"
     b"<body><form method=post><input name=password></form></body></html>"
@@ -570,6 +574,32 @@ LOGIN_PAGE = (
             200,
             "The server's ListResponse to the filter on userName has totalResults 3 for a random "
             "value no user has: it ignores the filter",
+        ),
+        (
+            # A server that ignores the filter and sends every user: 300 KiB are kept only in
+            # part, which read as "not valid JSON" — the wrong diagnosis.
+            json_reply(200, {**LIST_RESPONSE, "totalResults": 5000, "Resources": EVERY_USER}),
+            "C009",
+            200,
+            "The server answered 200 with a body of over 256 KiB to the filter on userName, not "
+            "the few hundred bytes of an empty ListResponse: a server that ignores the filter "
+            "sends its users. Fix: Send this message to Motimate before provisioning",
+        ),
+        (
+            Reply(429, b"", (("Retry-After", "60"),)),
+            "C009",
+            429,
+            "The server answered 429 Too Many Requests to the filter on userName, not 200 with "
+            "a SCIM ListResponse. Fix: The server limits how often it may be asked: wait a "
+            "minute and run the check again.",
+        ),
+        (
+            Reply(431, b"", ()),
+            "C009",
+            431,
+            "The server answered 431 Request Header Fields Too Large to the filter on userName, "
+            "not 200 with a SCIM ListResponse. Fix: The request's headers, the token among "
+            "them, are too large for the server",
         ),
         (
             json_reply(

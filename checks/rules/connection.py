@@ -549,6 +549,7 @@ class HttpOutcome:
     content_type: str | None = None
     location: str | None = None
     body: str = ""
+    body_cut: bool = False  # the answer was longer than the body kept
     elapsed_ms: int | None = None
     error: ErrorKind | None = None
     error_detail: str | None = None  # short and token-free: OpenSSL's reason, errno text
@@ -862,7 +863,10 @@ def c009_not_list_response(outcome: HttpOutcome) -> Issue | None:
     random value no user has. Common wrong answers: an HTML page (the Motimate web app or a
     sign-in page — the URL points at the web site, not the SCIM API), other JSON, a body that
     is not JSON, a ListResponse that ignores the filter (totalResults above 0), or a 4xx other
-    than 401/403/404 (the filter refused: `400 invalidFilter`).
+    than 401/403/404 (the filter refused: `400 invalidFilter`; `429` the server limits how
+    often it is asked; `431` the request's headers, the token among them, are too large for
+    it). An answer too long to keep whole is no empty ListResponse either: a server that
+    ignores the filter sends its users.
 
     Fix: use the SCIM tenant URL Motimate sent, not the address of the web app; if it is that
     URL, send the message to Motimate.
@@ -881,11 +885,21 @@ def c009_not_list_response(outcome: HttpOutcome) -> Issue | None:
     if status != 200:
         detail = outcome.scim_error_detail()
         said = f": {detail}" if detail else ""
+        remedy = {
+            429: "The server limits how often it may be asked: wait a minute and run the check "
+            "again. If it answers 429 again, send Motimate this message: Entra's provisioning "
+            "would be held back the same way.",
+            431: "The request's headers, the token among them, are too large for the server: "
+            "check that the token is the one Motimate sent, with nothing pasted around it.",
+        }.get(
+            status,
+            "If the URL is the one Motimate sent, send them this message: Entra's Test "
+            "connection fails the same way.",
+        )
         return say(
             f"The server answered {_status_text(outcome)}{said}{on}, not 200 with a SCIM "
             "ListResponse.",
-            "If the URL is the one Motimate sent, send them this message: Entra's Test "
-            "connection fails the same way.",
+            remedy,
         )
     if outcome.looks_like_html:
         title = _html_title(outcome.body)
@@ -896,6 +910,13 @@ def c009_not_list_response(outcome: HttpOutcome) -> Issue | None:
             web_app,
         )
     parsed, value = outcome.json_body()
+    if not parsed and outcome.body_cut:
+        return say(
+            f"The server answered 200 with a body of over {len(outcome.body) // 1024} KiB{on}, "
+            "not the few hundred bytes of an empty ListResponse: a server that ignores the "
+            "filter sends its users.",
+            "Send this message to Motimate before provisioning: their API must support the filter.",
+        )
     if not parsed:
         what = "an empty body" if not outcome.body.strip() else "a body that is not valid JSON"
         return say(
