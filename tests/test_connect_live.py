@@ -829,6 +829,22 @@ def test_c006_https_to_a_plain_http_port(
     assert server.recorder.requests == []
 
 
+def test_plain_http_to_a_tls_port_suggests_https(
+    shape_server: ShapeServer, pki: Pki, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # The reset a TLS server answers a plain request with was blamed on the network and proxy.
+    server = shape_server(fixed(Reply(200, b"secure")), pki.good)
+    url = server.base.replace("https://", "http://") + MOUNT
+    ran = run_connect(url, caplog=caplog, tmp_path=tmp_path)
+    assert ran.codes == [LOOPBACK_HTTP, "C005"]
+    assert ran.message("C005").split(" Fix: ")[1] == (
+        "The URL says http://, and a server that speaks HTTPS on that port resets a plain "
+        "request: try https://. Otherwise: check this machine's network and proxy settings "
+        "(HTTPS_PROXY), then retry."
+    )
+    assert server.recorder.requests == []
+
+
 def test_system_trust_does_not_trust_the_test_ca(
     scim_https: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:

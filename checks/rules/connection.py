@@ -709,6 +709,12 @@ def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
         case "network":
             cause = f"Could not reach {where}{detail}."
             remedy = "Check this machine's network and proxy settings (HTTPS_PROXY), then retry."
+            if urlsplit(outcome.url).scheme == "http":
+                # A TLS server resets a plain request: the scheme, not the network, is wrong.
+                remedy = (
+                    "The URL says http://, and a server that speaks HTTPS on that port resets "
+                    f"a plain request: try https://. Otherwise: {remedy[0].lower()}{remedy[1:]}"
+                )
         case _:
             return None
     return say(cause, remedy)
