@@ -8,6 +8,7 @@ run is searched for the token.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
@@ -18,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from motiscim_cli.app import app
-from tests.connect_servers import MOUNT, TOKEN, Pki, RunningServer
+from tests.connect_servers import MOUNT, TOKEN, Pki, RunningServer, fixed, json_reply
 from tests.test_email import GUIDS, PNG, ROWS, write_export
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +143,9 @@ def test_export_alone_as_json_follows_the_contract_with_an_email_object(tmp_path
     email = data["email"]
     assert email["drafted"] is True and email["suggested"] is True
     assert email["to"] == "support@motimateapp.com"
-    assert email["subject"] == "Motimate SCIM: ready to turn on provisioning"
+    assert (
+        email["subject"] == "Motimate SCIM: not ready to turn on provisioning (1 user with errors)"
+    )
     assert [
         (u["user_principal_name"], u["object_id"], u["email"], u["row"])
         for u in email["test_users"]
@@ -297,6 +300,53 @@ def test_a_refused_token_is_not_ready_and_never_shown(
     assert "┃ Connection  FAILED" in table.stdout
     assert "C007" in table.stdout
     no_token_anywhere(table, wrong)
+
+
+@pytest.mark.parametrize(
+    ("rows", "subject"),
+    [
+        # ola.hansen's P001 and the refused token: the subject names both, as the body does.
+        (
+            ROWS,
+            "Motimate SCIM: not ready to turn on provisioning (1 user with errors, connection "
+            "test failed) — Acme AS",
+        ),
+        (
+            CLEAN_ROWS,
+            "Motimate SCIM: not ready to turn on provisioning (connection test failed) — Acme AS",
+        ),
+    ],
+)
+def test_a_failed_connection_is_in_the_subject_of_the_draft(
+    tmp_path: Path, shape_server: Callable[..., RunningServer], rows: list[str], subject: str
+) -> None:
+    """The draft is still written (the README's first command drafts one for a not-ready
+    export), but its subject no longer says "ready" over a body that says FAILED."""
+    server = shape_server(fixed(json_reply(401, {"detail": "Unauthorized"})))
+    export = write_export(tmp_path, rows)
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(
+        tmp_path,
+        str(export),
+        "--tenant-url",
+        server.base + MOUNT,
+        "-u",
+        GUIDS[0],
+        "--org",
+        "Acme AS",
+        "--eml",
+        str(eml),
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+    )
+    assert ran.exit_code == 1
+    assert "┃ Connection  FAILED" in ran.stdout
+    assert f"\nSubject: {subject}\n" in ran.stdout
+    message = BytesParser(policy=policy.default).parsebytes(ran.files["draft.eml"])
+    assert message["Subject"] == subject
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "- Connection test: FAILED: C007 " in body
+    assert "- Verdict: not ready\n" in body
+    no_token_anywhere(ran)
 
 
 def test_a_known_url_without_a_token_is_a_usage_error(tmp_path: Path) -> None:

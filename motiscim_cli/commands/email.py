@@ -107,7 +107,8 @@ def email(
     """Draft the email Motimate needs before provisioning is turned on (guide step 47).
 
     The test users' Object ID, UPN and email come from the export, and each is checked: a test
-    user not in the export, or with errors, stops the email (exit 1) unless --force. The body
+    user not in the export, or with errors, stops the email (exit 1) unless --force. The subject
+    gives the verdict ("not ready to turn on provisioning (why)" until it is ready); the body
     carries the preflight summary, the screenshots to attach and the guide's critical steps.
     Exit 0 drafted, 1 a test user cannot be used (or --schema found mapping errors), 2 usage
     error or unreadable input.
