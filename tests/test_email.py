@@ -906,12 +906,41 @@ def test_email_command_will_not_write_over_the_export(tmp_path, isolated) -> Non
     assert export.read_bytes() == before
 
 
-def test_email_command_unreadable_export(tmp_path, isolated) -> None:
-    bad = tmp_path / "users.xlsx"
-    bad.write_bytes(b"PK\x03\x04" + bytes(100))
-    result = invoke(["email", str(bad), "-u", GUIDS[0]])
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("nope.csv", None, "no such file"),
+        (
+            "users.xlsx",
+            b"PK\x03\x04" + bytes(100),
+            "this is a ZIP archive, not an export: extract the CSV or JSON from it",
+        ),
+    ],
+)
+@pytest.mark.parametrize("users", [[], ["-u", GUIDS[0]]])
+def test_email_command_unreadable_export_is_one_line(
+    tmp_path, isolated, name: str, content: bytes | None, reason: str, users: list[str]
+) -> None:
+    """The README's promise for an unreadable input, as `check` keeps it: one line on stderr
+    naming the file and the reason, exit 2, nothing on stdout."""
+    bad = tmp_path / name
+    if content is not None:
+        bad.write_bytes(content)
+    result = invoke(["email", str(bad), *users])
     assert result.exit_code == 2
-    assert "no email drafted: an export could not be read." in result.stderr
+    assert result.stderr == f"motiscim: cannot read {bad}: {reason}\n"
+    assert result.stdout == ""
+
+
+def test_email_command_with_one_unreadable_export_of_two_says_no_email(tmp_path, isolated) -> None:
+    export = write_export(tmp_path)
+    missing = tmp_path / "nope.csv"
+    result = invoke(["email", str(export), str(missing), "-u", GUIDS[0]])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"motiscim: cannot read {missing}: no such file\n"
+        "motiscim email: no email drafted: an export could not be read.\n"
+    )
     assert result.stdout == ""
 
 

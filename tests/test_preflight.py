@@ -19,7 +19,15 @@ import pytest
 from typer.testing import CliRunner
 
 from motiscim_cli.app import app
-from tests.connect_servers import MOUNT, TOKEN, Pki, RunningServer, fixed, json_reply
+from tests.connect_servers import (
+    LIST_RESPONSE,
+    MOUNT,
+    TOKEN,
+    Pki,
+    RunningServer,
+    fixed,
+    json_reply,
+)
 from tests.test_email import GUIDS, PNG, ROWS, write_export
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -466,6 +474,41 @@ def test_an_unreadable_export_cannot_tell(tmp_path: Path) -> None:
     assert data["preflight"]["verdict"] == "unknown"
     assert data["email"]["drafted"] is False
     assert data["email"]["not_drafted_because"] == "an export could not be read"
+
+
+def test_a_missing_export_is_one_line_on_stderr_and_nothing_else(
+    tmp_path: Path, shape_server: Callable[..., RunningServer]
+) -> None:
+    """As `check nope.csv`: the README's one line naming the file and the reason, exit 2, no
+    report on stdout, no email, and the tenant is not contacted for nothing."""
+    missing = tmp_path / "nope.csv"
+    ran = preflight(tmp_path, str(missing))
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        2,
+        "",
+        f"motiscim: cannot read {missing}: no such file\n",
+    )
+
+    server = shape_server(fixed(json_reply(200, LIST_RESPONSE)))
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(
+        tmp_path,
+        str(missing),
+        "--tenant-url",
+        server.base + MOUNT,
+        "-u",
+        GUIDS[0],
+        "--eml",
+        str(eml),
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+    )
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        2,
+        "",
+        f"motiscim: cannot read {missing}: no such file\n",
+    )
+    assert ran.files == {}
+    assert server.recorder.requests == []
 
 
 @pytest.mark.parametrize(

@@ -167,7 +167,7 @@ def run_email(
         write_eml,
     )
     from motiscim_cli.files import write_text_atomic
-    from motiscim_cli.options import emit
+    from motiscim_cli.options import emit, say_unread_exports
 
     try:
         if output_format not in EMAIL_FORMATS:
@@ -209,9 +209,9 @@ def run_email(
 
     directory = UserDirectory(settings.test_users)
     report, errors = run_checked(exports, config, directory, options)
-    for error in errors:
-        typer.echo(error.line(), err=True)
-    if report.unreadable:
+    if say_unread_exports(report, errors):
+        return EXIT_USAGE  # the line naming the file says it all: no "no email drafted" too
+    if report.unreadable:  # another export was read: say what that one line does not
         typer.echo("motiscim email: no email drafted: an export could not be read.", err=True)
         return EXIT_USAGE
     if plan is not None:
