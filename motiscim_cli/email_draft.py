@@ -30,6 +30,10 @@ from motiscim_cli.report import Report
 DEFAULT_TO = "support@motimateapp.com"
 DISABLED_RULE = "A001"  # accountEnabled false: a forced test user Entra will not provision
 SUBJECT = "Motimate SCIM: ready to turn on provisioning"
+# The draft is written whatever the verdict (README: the not-ready sample gets one too), so the
+# subject must not promise what the summary in the body denies: a reader of the inbox sees the
+# subject first, and Motimate may act on it.
+NOT_READY_SUBJECT = "Motimate SCIM: not ready to turn on provisioning"
 
 # The guide's names for the two mappings to screenshot (step 47); the admin center now says
 # "Microsoft Entra ID" where the guide says "Azure Active Directory".
@@ -148,8 +152,32 @@ class _Lines:
 _Block = _Paragraph | _Heading | _Table | _Items | _Lines
 
 
-def subject_for(organisation: str | None) -> str:
-    return f"{SUBJECT} — {organisation}" if organisation else SUBJECT
+def subject_for(report: Report, organisation: str | None = None) -> str:
+    """The subject, stating the verdict the body's summary gives and what makes it so."""
+    if report.verdict == "ready":
+        subject = SUBJECT
+    else:
+        reasons = not_ready_reasons(report)
+        subject = NOT_READY_SUBJECT + (f" ({', '.join(reasons)})" if reasons else "")
+    return f"{subject} — {organisation}" if organisation else subject
+
+
+def not_ready_reasons(report: Report) -> list[str]:
+    """Why the report is not ready, in the summary's order, a few words each: the export, the
+    connection test, the mapping (the same tests as `Report.verdict`)."""
+    if report.unreadable:
+        return ["an export could not be read"]
+    reasons: list[str] = []
+    if any(f.severity is Severity.ERROR and f.suppressed is None for f in report.findings):
+        users = report.users_with_errors
+        # File errors (F002, F004 outside a user) have no user to count.
+        reasons.append(f"{_count(users, 'user')} with errors" if users else "export errors")
+    connection = report.connection
+    if connection is not None and not connection.ok and not connection.skipped:
+        reasons.append("connection test failed")
+    if report.mapping is not None and not report.mapping.ok:
+        reasons.append("attribute mapping not as the guide says")
+    return reasons
 
 
 def sender_address(contact: str | None) -> str | None:
@@ -383,7 +411,7 @@ def compose(report: Report, users: Sequence[TestUser], options: EmailOptions) ->
     content = blocks(report, users, options)
     return Draft(
         to=options.to,
-        subject=subject_for(options.organisation),
+        subject=subject_for(report, options.organisation),
         text=render_text(content),
         markdown=render_markdown(content),
         html=render_html(content),

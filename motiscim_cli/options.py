@@ -7,12 +7,16 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
 from checks.model import MOTIMATE_ATTRIBUTES
+
+if TYPE_CHECKING:
+    from motiscim_cli.report import Report
+    from motiscim_cli.run import ReadError
 
 
 def region_problem(region: str) -> str | None:
@@ -102,6 +106,18 @@ def refuse_unsafe_output(
     except OutputRefused as error:
         typer.echo(f"motiscim: {error}", err=True)
         raise typer.Exit(2) from None
+
+
+def say_unread_exports(report: Report, errors: Sequence[ReadError]) -> bool:
+    """One line on stderr for each export that could not be read (`motiscim: cannot read FILE:
+    REASON`); True when nothing was read at all.
+
+    `check`, `preflight` and `email` share it: when no user was read, a report (or an email)
+    would only repeat that line with nothing under it, so the caller ends there with exit 2
+    and nothing on stdout, as the README promises for an unreadable input."""
+    for error in errors:
+        typer.echo(error.line(), err=True)
+    return bool(errors) and not report.users
 
 
 def emit(text: str, output: str | None, *, quiet: bool = False) -> None:

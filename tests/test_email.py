@@ -96,7 +96,11 @@ def test_full_email_text_is_exact() -> None:
         ),
     )
     assert draft.to == "support@motimateapp.com"
-    assert draft.subject == "Motimate SCIM: ready to turn on provisioning — Acme AS"
+    # Not ready (P001, U003, M002): the subject says so, as the summary's verdict does.
+    assert draft.subject == (
+        "Motimate SCIM: not ready to turn on provisioning (3 users with errors, attribute "
+        "mapping not as the guide says) — Acme AS"
+    )
     assert draft.sender == "Kari Nordmann <kari.nordmann@example.com>"
     assert draft.text == (
         "Hello Motimate team,\n"
@@ -154,6 +158,59 @@ def test_full_email_text_is_exact() -> None:
         "Best regards,\n"
         "Kari Nordmann <kari.nordmann@example.com>\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "subject"),
+    [
+        ({}, "Motimate SCIM: not ready to turn on provisioning (3 users with errors)"),
+        (
+            {
+                "findings": [
+                    Finding(rule="F002", severity=Severity.ERROR, message="m", source="u.csv")
+                ]
+            },
+            "Motimate SCIM: not ready to turn on provisioning (export errors)",
+        ),
+        (
+            {
+                "findings": [],
+                "connection": ConnectionResult(url="https://acme.motimateapp.com/scim/v1", ok=True),
+            },
+            "Motimate SCIM: ready to turn on provisioning",
+        ),
+        (
+            {
+                "findings": [],
+                "connection": ConnectionResult(url="", ok=False, skipped="no tenant URL"),
+            },
+            "Motimate SCIM: ready to turn on provisioning",  # not run is not failed
+        ),
+        (
+            {
+                "connection": ConnectionResult(
+                    url="https://acme.motimateapp.com/scim/v1",
+                    ok=False,
+                    status=401,
+                    findings=[Finding(rule="C007", severity=Severity.ERROR, message="Refused.")],
+                ),
+                "mapping": MappingResult(path="schema.json", ok=False),
+            },
+            "Motimate SCIM: not ready to turn on provisioning (3 users with errors, connection "
+            "test failed, attribute mapping not as the guide says)",
+        ),
+    ],
+)
+def test_the_subject_says_the_verdict_the_summary_gives(extra: dict, subject: str) -> None:
+    report = fixed_report(**{k: v for k, v in extra.items() if k != "findings"})
+    if "findings" in extra:
+        report.findings = extra["findings"]
+    draft = compose(report, [KARI], EmailOptions())
+    assert draft.subject == subject
+    verdict = "ready" if subject.startswith("Motimate SCIM: ready") else "not ready"
+    assert f"- Verdict: {verdict}\n" in draft.text
+    with_org = compose(report, [KARI], EmailOptions(organisation="Acme AS"))
+    assert with_org.subject == f"{subject} — Acme AS"
 
 
 def test_suggested_users_without_checks_text_is_exact() -> None:
@@ -377,7 +434,9 @@ def test_eml_round_trip_headers_body_and_attachments() -> None:
     message = parse(data)
     assert message["To"] == DEFAULT_TO
     assert message["From"] == "Kari <kari.nordmann@example.com>"
-    assert message["Subject"] == "Motimate SCIM: ready to turn on provisioning — Ærlig Øl AS"
+    assert message["Subject"] == (
+        "Motimate SCIM: not ready to turn on provisioning (3 users with errors) — Ærlig Øl AS"
+    )
     assert message["X-Unsent"] == "1"
     assert message["Date"] is None  # the mail client dates it when it is sent
     # Parsed back, the body keeps the file's CRLF line ends; the text is the draft's.
@@ -694,7 +753,9 @@ def test_email_command_drafts_text_and_an_eml_with_the_screenshots(tmp_path, iso
     assert result.stdout.startswith(
         "To: support@motimateapp.com\n"
         "From: Kari Nordmann <kari.nordmann@example.com>\n"
-        "Subject: Motimate SCIM: ready to turn on provisioning — Acme AS\n\nHello Motimate team,\n"
+        # ola.hansen's P001 makes the export not ready, whoever the test users are.
+        "Subject: Motimate SCIM: not ready to turn on provisioning (1 user with errors) — "
+        "Acme AS\n\nHello Motimate team,\n"
     )
     # Values come from the export: per.berg's address is his mail, not his UPN.
     assert (
@@ -711,7 +772,9 @@ def test_email_command_drafts_text_and_an_eml_with_the_screenshots(tmp_path, iso
 
     message = parse(eml.read_bytes())
     assert message["To"] == "support@motimateapp.com"
-    assert message["Subject"] == "Motimate SCIM: ready to turn on provisioning — Acme AS"
+    assert message["Subject"] == (
+        "Motimate SCIM: not ready to turn on provisioning (1 user with errors) — Acme AS"
+    )
     assert message["X-Unsent"] == "1"
     body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert result.stdout.endswith(body)
@@ -843,12 +906,41 @@ def test_email_command_will_not_write_over_the_export(tmp_path, isolated) -> Non
     assert export.read_bytes() == before
 
 
-def test_email_command_unreadable_export(tmp_path, isolated) -> None:
-    bad = tmp_path / "users.xlsx"
-    bad.write_bytes(b"PK\x03\x04" + bytes(100))
-    result = invoke(["email", str(bad), "-u", GUIDS[0]])
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("nope.csv", None, "no such file"),
+        (
+            "users.xlsx",
+            b"PK\x03\x04" + bytes(100),
+            "this is a ZIP archive, not an export: extract the CSV or JSON from it",
+        ),
+    ],
+)
+@pytest.mark.parametrize("users", [[], ["-u", GUIDS[0]]])
+def test_email_command_unreadable_export_is_one_line(
+    tmp_path, isolated, name: str, content: bytes | None, reason: str, users: list[str]
+) -> None:
+    """The README's promise for an unreadable input, as `check` keeps it: one line on stderr
+    naming the file and the reason, exit 2, nothing on stdout."""
+    bad = tmp_path / name
+    if content is not None:
+        bad.write_bytes(content)
+    result = invoke(["email", str(bad), *users])
     assert result.exit_code == 2
-    assert "no email drafted: an export could not be read." in result.stderr
+    assert result.stderr == f"motiscim: cannot read {bad}: {reason}\n"
+    assert result.stdout == ""
+
+
+def test_email_command_with_one_unreadable_export_of_two_says_no_email(tmp_path, isolated) -> None:
+    export = write_export(tmp_path)
+    missing = tmp_path / "nope.csv"
+    result = invoke(["email", str(export), str(missing), "-u", GUIDS[0]])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"motiscim: cannot read {missing}: no such file\n"
+        "motiscim email: no email drafted: an export could not be read.\n"
+    )
     assert result.stdout == ""
 
 
@@ -881,7 +973,8 @@ def test_email_command_reads_the_config_file(tmp_path, isolated) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(
         "To: support@motimateapp.com\nFrom: kari.nordmann@example.com\n"
-        "Subject: Motimate SCIM: ready to turn on provisioning — Acme AS\n"
+        "Subject: Motimate SCIM: not ready to turn on provisioning (1 user with errors) — "
+        "Acme AS\n"
     )
     assert f"{GUIDS[3]}  liv.dahl@example.com" in result.stdout
     assert "Tenant URL: https://acme.motimateapp.com/scim/v1\n" in result.stdout

@@ -8,6 +8,7 @@ run is searched for the token.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
@@ -18,7 +19,15 @@ import pytest
 from typer.testing import CliRunner
 
 from motiscim_cli.app import app
-from tests.connect_servers import MOUNT, TOKEN, Pki, RunningServer
+from tests.connect_servers import (
+    LIST_RESPONSE,
+    MOUNT,
+    TOKEN,
+    Pki,
+    RunningServer,
+    fixed,
+    json_reply,
+)
 from tests.test_email import GUIDS, PNG, ROWS, write_export
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +151,9 @@ def test_export_alone_as_json_follows_the_contract_with_an_email_object(tmp_path
     email = data["email"]
     assert email["drafted"] is True and email["suggested"] is True
     assert email["to"] == "support@motimateapp.com"
-    assert email["subject"] == "Motimate SCIM: ready to turn on provisioning"
+    assert (
+        email["subject"] == "Motimate SCIM: not ready to turn on provisioning (1 user with errors)"
+    )
     assert [
         (u["user_principal_name"], u["object_id"], u["email"], u["row"])
         for u in email["test_users"]
@@ -299,6 +310,53 @@ def test_a_refused_token_is_not_ready_and_never_shown(
     no_token_anywhere(table, wrong)
 
 
+@pytest.mark.parametrize(
+    ("rows", "subject"),
+    [
+        # ola.hansen's P001 and the refused token: the subject names both, as the body does.
+        (
+            ROWS,
+            "Motimate SCIM: not ready to turn on provisioning (1 user with errors, connection "
+            "test failed) — Acme AS",
+        ),
+        (
+            CLEAN_ROWS,
+            "Motimate SCIM: not ready to turn on provisioning (connection test failed) — Acme AS",
+        ),
+    ],
+)
+def test_a_failed_connection_is_in_the_subject_of_the_draft(
+    tmp_path: Path, shape_server: Callable[..., RunningServer], rows: list[str], subject: str
+) -> None:
+    """The draft is still written (the README's first command drafts one for a not-ready
+    export), but its subject no longer says "ready" over a body that says FAILED."""
+    server = shape_server(fixed(json_reply(401, {"detail": "Unauthorized"})))
+    export = write_export(tmp_path, rows)
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(
+        tmp_path,
+        str(export),
+        "--tenant-url",
+        server.base + MOUNT,
+        "-u",
+        GUIDS[0],
+        "--org",
+        "Acme AS",
+        "--eml",
+        str(eml),
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+    )
+    assert ran.exit_code == 1
+    assert "┃ Connection  FAILED" in ran.stdout
+    assert f"\nSubject: {subject}\n" in ran.stdout
+    message = BytesParser(policy=policy.default).parsebytes(ran.files["draft.eml"])
+    assert message["Subject"] == subject
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "- Connection test: FAILED: C007 " in body
+    assert "- Verdict: not ready\n" in body
+    no_token_anywhere(ran)
+
+
 def test_a_known_url_without_a_token_is_a_usage_error(tmp_path: Path) -> None:
     export = write_export(tmp_path)
     ran = preflight(tmp_path, str(export), "--tenant-url", "https://acme.motimateapp.com/scim/v1")
@@ -416,6 +474,41 @@ def test_an_unreadable_export_cannot_tell(tmp_path: Path) -> None:
     assert data["preflight"]["verdict"] == "unknown"
     assert data["email"]["drafted"] is False
     assert data["email"]["not_drafted_because"] == "an export could not be read"
+
+
+def test_a_missing_export_is_one_line_on_stderr_and_nothing_else(
+    tmp_path: Path, shape_server: Callable[..., RunningServer]
+) -> None:
+    """As `check nope.csv`: the README's one line naming the file and the reason, exit 2, no
+    report on stdout, no email, and the tenant is not contacted for nothing."""
+    missing = tmp_path / "nope.csv"
+    ran = preflight(tmp_path, str(missing))
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        2,
+        "",
+        f"motiscim: cannot read {missing}: no such file\n",
+    )
+
+    server = shape_server(fixed(json_reply(200, LIST_RESPONSE)))
+    eml = tmp_path / "out" / "draft.eml"
+    ran = preflight(
+        tmp_path,
+        str(missing),
+        "--tenant-url",
+        server.base + MOUNT,
+        "-u",
+        GUIDS[0],
+        "--eml",
+        str(eml),
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+    )
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        2,
+        "",
+        f"motiscim: cannot read {missing}: no such file\n",
+    )
+    assert ran.files == {}
+    assert server.recorder.requests == []
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,7 @@ def check(
         emit,
         parse_columns,
         refuse_unsafe_output,
+        say_unread_exports,
         split_codes,
         terminal_width,
         use_color,
@@ -174,8 +175,7 @@ def check(
         report, errors = run_check(exports, options)
 
     stale = apply_exceptions(report.findings, settings.exceptions)
-    for error in errors:
-        typer.echo(error.line(), err=True)
+    nothing_read = say_unread_exports(report, errors)
     if not quiet:
         checked = set(report.rules_checked)
         for exception in stale:
@@ -187,7 +187,7 @@ def check(
                     "remove it once the problem is fixed.",
                     err=True,
                 )
-    if errors and chosen == "table" and not report.users:
+    if nothing_read and chosen == "table":
         raise typer.Exit(2)
     color = output is None and use_color(no_color)
     if chosen == "table" and quiet:

@@ -107,7 +107,8 @@ def email(
     """Draft the email Motimate needs before provisioning is turned on (guide step 47).
 
     The test users' Object ID, UPN and email come from the export, and each is checked: a test
-    user not in the export, or with errors, stops the email (exit 1) unless --force. The body
+    user not in the export, or with errors, stops the email (exit 1) unless --force. The subject
+    gives the verdict ("not ready to turn on provisioning (why)" until it is ready); the body
     carries the preflight summary, the screenshots to attach and the guide's critical steps.
     Exit 0 drafted, 1 a test user cannot be used (or --schema found mapping errors), 2 usage
     error or unreadable input.
@@ -166,7 +167,7 @@ def run_email(
         write_eml,
     )
     from motiscim_cli.files import write_text_atomic
-    from motiscim_cli.options import emit
+    from motiscim_cli.options import emit, say_unread_exports
 
     try:
         if output_format not in EMAIL_FORMATS:
@@ -208,9 +209,9 @@ def run_email(
 
     directory = UserDirectory(settings.test_users)
     report, errors = run_checked(exports, config, directory, options)
-    for error in errors:
-        typer.echo(error.line(), err=True)
-    if report.unreadable:
+    if say_unread_exports(report, errors):
+        return EXIT_USAGE  # the line naming the file says it all: no "no email drafted" too
+    if report.unreadable:  # another export was read: say what that one line does not
         typer.echo("motiscim email: no email drafted: an export could not be read.", err=True)
         return EXIT_USAGE
     if plan is not None:

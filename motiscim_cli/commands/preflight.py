@@ -225,6 +225,7 @@ def run_preflight(
         force=force,
         ca_bundle=ca_bundle,
         timeout=timeout,
+        output_format=output_format,
     )
     del token  # nothing below needs it
     if isinstance(outcome, int):
@@ -259,6 +260,7 @@ def _gather(
     force: bool,
     ca_bundle: Path | None,
     timeout: float | None,
+    output_format: str = "table",
 ) -> Outcome | int:
     from motiscim_cli.connect import check_connection
     from motiscim_cli.email_users import UserDirectory
@@ -269,6 +271,7 @@ def _gather(
         run_checked,
     )
     from motiscim_cli.mapping_run import UnreadableSchema, schema_mapping, schema_plan
+    from motiscim_cli.options import say_unread_exports
     from motiscim_cli.report import ConnectionResult
     from motiscim_cli.schema_columns import SchemaPlan
 
@@ -282,8 +285,11 @@ def _gather(
 
     directory = UserDirectory(settings.test_users)
     report, errors = run_checked(exports, config, directory, options)
-    for error in errors:
-        typer.echo(error.line(), err=True)
+    if say_unread_exports(report, errors) and output_format == "table":
+        # As `check` does: nothing read, nothing to report but that line, and no tenant to
+        # bother. The JSON report is still written: its F001 and verdict "unknown" are the
+        # contract machines read.
+        return EXIT_USAGE
 
     if url is not None and token is not None:
         connect_options: dict[str, Any] = {"verify": ca_bundle}
