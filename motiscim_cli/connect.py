@@ -396,6 +396,9 @@ def classify_error(error: BaseException) -> tuple[ErrorKind, str | None]:
     if isinstance(error, httpx.ProxyError):
         return "network", "the proxy refused or failed"
     for link in chain:
+        if isinstance(link, ConnectionResetError):
+            return "reset", link.strerror or None
+    for link in chain:
         if isinstance(link, OSError) and link.strerror:
             return "network", link.strerror
     return "network", type(error).__name__

@@ -524,7 +524,8 @@ ErrorKind = Literal[
     "refused",  # nothing listens on that port
     "connect-timeout",  # no TCP/TLS connection within the timeout
     "read-timeout",  # connected, but no answer within the timeout
-    "network",  # unreachable network, proxy failure, connection reset…
+    "network",  # unreachable network, proxy failure…
+    "reset",  # the connection was reset (a TLS port asked in plain http, a firewall)
     "closed",  # the server closed the connection without an answer
     "tls-expired",
     "tls-not-yet-valid",
@@ -667,14 +668,15 @@ def c004_dns_failure(outcome: HttpOutcome) -> Issue | None:
 
 @rule("C005", Severity.ERROR, scope="connection")
 def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
-    """No answer: the connection was refused, timed out, or closed without an answer.
+    """No answer: the connection was refused, timed out, reset or closed without an answer.
 
     Refused means nothing listens on that host and port (a wrong port in the URL, a server
-    down). A timeout means a firewall or proxy drops the traffic, or the server hangs; the
-    default timeout is 10 s (`--timeout`). From a corporate network, an outbound proxy may be
-    needed (motiscim honours `HTTPS_PROXY`). When the request goes through a proxy set in the
-    environment, a refused or timed-out connection is the proxy's, and the finding names the
-    variable (never its value, which may hold a password).
+    down). A reset on an `http://` URL is most often a port that speaks HTTPS. A timeout means
+    a firewall or proxy drops the traffic, or the server hangs; the default timeout is 10 s
+    (`--timeout`). From a corporate network, an outbound proxy may be needed (motiscim honours
+    `HTTPS_PROXY`). When the request goes through a proxy set in the environment, a refused or
+    timed-out connection is the proxy's, and the finding names the variable (never its value,
+    which may hold a password).
 
     Fix: check the URL's host and port; retry; from a locked-down network, try another network
     or set `HTTPS_PROXY`.
@@ -682,7 +684,12 @@ def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
     where = outcome.host_port
     timeout = f"{outcome.timeout_s:g} s" if outcome.timeout_s else "the timeout"
     detail = f" ({outcome.error_detail})" if outcome.error_detail else ""
-    if outcome.proxy_variable and outcome.error in {"refused", "connect-timeout", "network"}:
+    if outcome.proxy_variable and outcome.error in {
+        "refused",
+        "connect-timeout",
+        "network",
+        "reset",
+    }:
         return _c005_through_proxy(outcome, where, timeout, detail)
     match outcome.error:
         case "refused":
@@ -709,6 +716,12 @@ def c005_no_connection(outcome: HttpOutcome) -> Issue | None:
         case "network":
             cause = f"Could not reach {where}{detail}."
             remedy = "Check this machine's network and proxy settings (HTTPS_PROXY), then retry."
+        case "reset":
+            cause = f"{where} reset the connection without an answer{detail}."
+            remedy = (
+                "A firewall or proxy on the way may drop it: check this machine's network and "
+                "proxy settings (HTTPS_PROXY), then retry."
+            )
             if urlsplit(outcome.url).scheme == "http":
                 # A TLS server resets a plain request: the scheme, not the network, is wrong.
                 remedy = (
