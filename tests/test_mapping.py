@@ -945,6 +945,23 @@ def test_cli_table_shows_one_block_per_finding(tmp_path: Path) -> None:
     assert "The attribute mappings are as the guide asks." in result.stdout
 
 
+def test_cli_output_extension_chooses_the_format(tmp_path: Path) -> None:
+    """-o report.json writes JSON, as `check -o report.json` does; an extension mapping cannot
+    write (.sarif) keeps the table, and --format wins over the extension."""
+    as_json = tmp_path / "report.json"
+    result = runner.invoke(app, ["mapping", str(REVERT), "-o", str(as_json)])
+    assert result.exit_code == 1
+    assert result.stderr == f"motiscim: report written to {as_json}\n"
+    report = json.loads(as_json.read_text(encoding="utf-8"))
+    assert report["schema"] == "motiscim.report/v1"
+    assert report["summary"]["by_rule"] == {"M002": 1, "M004": 3}
+    for name, extra in (("report.sarif", []), ("table.json", ["--format", "table"])):
+        path = tmp_path / name
+        result = runner.invoke(app, ["mapping", str(REVERT), "-o", str(path), *extra])
+        assert result.exit_code == 1
+        assert path.read_text(encoding="utf-8").startswith("┏━ MAPPING: NOT READY ━"), name
+
+
 def write_schema(tmp_path: Path, data: dict[str, Any], name: str = "schema.json") -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(data), encoding="utf-8")
