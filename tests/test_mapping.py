@@ -314,6 +314,39 @@ def test_schema_without_user_mapping_and_broken_rows_are_schema_errors() -> None
     assert caught.value.reason == f"{USERS}/0/matchingPriority is not a whole number"
 
 
+def test_lists_in_schema_errors_name_five_values_then_count_the_rest() -> None:
+    """500 000 rules without a sourceDirectoryName once made a 3 MB message: five are named,
+    each cut at 60 characters, and the rest counted."""
+    rules = [{"sourceDirectoryName": "W" * 100}, *[{} for _ in range(499_999)]]
+    with pytest.raises(SchemaError) as caught:
+        parse_schema({"synchronizationRules": rules})
+    assert caught.value.reason == (
+        "no synchronization rule has Microsoft Entra ID ('Azure Active Directory') as its "
+        f"sourceDirectoryName (found: '{'W' * 56}..., None, None, None, None and 499995 more)"
+    )
+    data = schema()
+    data["synchronizationRules"][0]["objectMappings"] = [
+        {"sourceObjectName": f"Type{i}"} for i in range(7)
+    ]
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(data)
+    assert caught.value.reason == (
+        "the rule from Microsoft Entra ID has no object mapping with sourceObjectName 'User' "
+        "(found: 'Type0', 'Type1', 'Type2', 'Type3', 'Type4' and 2 more)"
+    )
+
+
+def test_cli_big_schema_error_is_one_short_line(tmp_path: Path) -> None:
+    path = write_schema(tmp_path, {"synchronizationRules": [{}] * 500_000})
+    result = runner.invoke(app, ["mapping", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.endswith("(found: None, None, None, None, None and 499995 more)\n"), (
+        result.stderr[-300:]
+    )
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 400
+
+
 # ---- the rules -------------------------------------------------------------------------------
 
 
