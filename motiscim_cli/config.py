@@ -135,6 +135,12 @@ def load_config(explicit: str | None = None, *, start: Path | None = None) -> Co
     else defaults. Raises `ConfigError` (exit 2 in every command) when the file is unusable."""
     if explicit is not None:
         path = Path(explicit)
+        if path.is_dir():
+            raise ConfigError(
+                explicit,
+                None,
+                f"a directory, not a config file; name the file, e.g. {path / CONFIG_NAME}",
+            )
         if not path.is_file():
             raise ConfigError(explicit, None, "no such config file")
     else:

@@ -81,6 +81,27 @@ def test_explicit_file_must_exist(tmp_path: Path) -> None:
         load_config(str(tmp_path / "nope.yaml"))
 
 
+def test_a_directory_as_config_is_said_to_be_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--config /tmp said "no such config file", of a directory that exists."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(tmp_path))
+    assert str(caught.value) == (
+        f"{tmp_path}: a directory, not a config file; name the file, e.g. "
+        f"{tmp_path / 'motiscim.yaml'}"
+    )
+    path = export(tmp_path, good_row())
+    monkeypatch.chdir(tmp_path)
+    for command in (["check", str(path)], ["connect"], ["mapping", "schema.json"]):
+        ran = run(*command, "--config", ".")
+        assert (ran.exit_code, ran.stdout) == (2, ""), command
+        assert ran.stderr == (
+            "motiscim: config: .: a directory, not a config file; name the file, e.g. "
+            "motiscim.yaml\n"
+        ), command
+
+
 # ---- validation, with the line ---------------------------------------------------------------
 
 
@@ -451,7 +472,10 @@ def test_init_refuses_to_overwrite_without_force(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "motiscim.yaml").write_text("region: SE\n")
     refused = run("init")
-    assert refused.exit_code == 2 and "use --force" in refused.stderr
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        "motiscim: the config file motiscim.yaml already exists; pass --force to replace it.\n",
+    )
     assert (tmp_path / "motiscim.yaml").read_text() == "region: SE\n"
     assert run("init", "--force").exit_code == 0
     assert (tmp_path / "motiscim.yaml").read_text().startswith("# motiscim.yaml")

@@ -322,11 +322,14 @@ def test_check_writes_into_a_pipe_in_place(workdir: Path) -> None:
 
 def test_init_refuses_a_directory_and_a_missing_directory(workdir: Path) -> None:
     (workdir / "conf").mkdir()
-    result = invoke("init", "conf", "--force")
-    assert (result.exit_code, result.stderr) == (
-        2,
-        "motiscim: the config file conf is a directory; give a file name.\n",
-    )
+    (workdir / "conf" / "inside").write_text("kept")
+    for force in ([], ["--force"]):  # without --force it once said "conf exists; use --force"
+        result = invoke("init", "conf", *force)
+        assert (result.exit_code, result.stderr) == (
+            2,
+            "motiscim: the config file conf is a directory; give a file name.\n",
+        )
+    assert [p.name for p in (workdir / "conf").iterdir()] == ["inside"]
     result = invoke("init", "nowhere/motiscim.yaml")
     assert (result.exit_code, result.stderr) == (
         2,
