@@ -22,14 +22,22 @@ or raises `SchemaError` saying what the value is instead. Unknown keys are ignor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from checks.text import some_of
 
 # What the engine and the admin center have called the Entra directory over the years.
 ENTRA_DIRECTORY_NAMES = frozenset({"azure active directory", "microsoft entra id", "azure ad"})
 # The target directory of a non-gallery SCIM app ("Integrate any other application…").
 CUSTOM_SCIM_DIRECTORY = "customappsso"
+
+# A message names this many of the values it found, then counts the rest ("and N more"), and
+# cuts each at SHOWN_CHARS: a schema of 500 000 rules without a source directory, or with a
+# name of a million characters, still gets a one-line reason, not megabytes of it.
+NAMED_VALUES = 5
+SHOWN_CHARS = 60
 
 USERS_PORTAL_NAME = "Provision Microsoft Entra ID Users"
 GROUPS_PORTAL_NAME = "Provision Microsoft Entra ID Groups"
@@ -240,10 +248,9 @@ def parse_schema(data: Any) -> ProvisioningSchema:
     )
     users = _pick(object_mappings, "user")
     if users is None:
-        found = ", ".join(repr(m.source_object) for m in object_mappings) or "none"
         raise SchemaError(
             "the rule from Microsoft Entra ID has no object mapping with sourceObjectName "
-            f"'User' (found: {found})"
+            f"'User' (found: {_found([m.source_object for m in object_mappings])})"
         )
     return ProvisioningSchema(
         id=_text(data.get("id")),
@@ -260,12 +267,12 @@ def parse_schema(data: Any) -> ProvisioningSchema:
 def _entra_rule(rules: list[Any]) -> tuple[int, Mapping[str, Any]]:
     """The rule that provisions from Entra, preferring one whose target is a custom SCIM app."""
     candidates: list[tuple[int, Mapping[str, Any]]] = []
-    sources: list[str] = []
+    sources: list[Any] = []
     for index, rule in enumerate(rules):
         if not isinstance(rule, Mapping):
             raise SchemaError(f"/synchronizationRules/{index} is a JSON {_json_type(rule)}")
         source = rule.get("sourceDirectoryName")
-        sources.append(repr(source))
+        sources.append(source)
         if isinstance(source, str) and " ".join(source.split()).casefold() in (
             ENTRA_DIRECTORY_NAMES
         ):
@@ -273,7 +280,7 @@ def _entra_rule(rules: list[Any]) -> tuple[int, Mapping[str, Any]]:
     if not candidates:
         raise SchemaError(
             "no synchronization rule has Microsoft Entra ID ('Azure Active Directory') as its "
-            f"sourceDirectoryName (found: {', '.join(sources)})"
+            f"sourceDirectoryName (found: {_found(sources)})"
         )
     for index, rule in candidates:
         target = rule.get("targetDirectoryName")
@@ -438,6 +445,17 @@ def _text(value: Any) -> str | None:
 # ---- saying what a non-schema is -----------------------------------------------------------
 
 
+def _found(values: Sequence[Any]) -> str:
+    """`'User', None and 499998 more`: the first NAMED_VALUES values (repr, cut short), the rest
+    counted; `none` for no value."""
+    named = [_shortened(repr(value), SHOWN_CHARS) for value in values[:NAMED_VALUES]]
+    return some_of(named, len(values) - len(named)) or "none"
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
@@ -471,9 +489,7 @@ def _describe_object(data: Mapping[str, Any]) -> str:
     error = data.get("error")
     if isinstance(error, Mapping) and ("code" in error or "message" in error):
         code = _text(error.get("code")) or "no code"
-        message = " ".join((_text(error.get("message")) or "").split())
-        if len(message) > 120:
-            message = message[:117] + "..."
+        message = _shortened(" ".join((_text(error.get("message")) or "").split()), 120)
         said = f": {message}" if message else ""
         return f"it is a Microsoft Graph error response ({code}{said})"
     value = data.get("value")

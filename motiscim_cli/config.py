@@ -31,7 +31,8 @@ exactly that expression (spacing and case aside) is accepted, anything else is r
 Mistakes stop the run with the file and line (exit 2): an unknown key (with a suggestion), a
 wrong type, an unknown rule code or attribute, an exception without a reason. YAML is read with
 the safe loader, and every scalar is taken as written — `region: NO` is Norway, not YAML 1.1's
-`false`.
+`false` — except a number or true/false where text is expected (`tenant_url: 5`): that is a
+wrong type too, and quoting it ('5') makes it text.
 """
 
 from __future__ import annotations
@@ -134,6 +135,12 @@ def load_config(explicit: str | None = None, *, start: Path | None = None) -> Co
     else defaults. Raises `ConfigError` (exit 2 in every command) when the file is unusable."""
     if explicit is not None:
         path = Path(explicit)
+        if path.is_dir():
+            raise ConfigError(
+                explicit,
+                None,
+                f"a directory, not a config file; name the file, e.g. {path / CONFIG_NAME}",
+            )
         if not path.is_file():
             raise ConfigError(explicit, None, "no such config file")
     else:
@@ -224,7 +231,23 @@ def _kind(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
+    if _is_number_or_boolean(node):
+        what = "number" if node.tag in _NUMBER_TAGS else "boolean"
+        return f"the {what} {node.value}"
     return f"the value {node.value!r}"
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _is_number_or_boolean(node: Node) -> bool:
+    """A scalar YAML reads as a number, or as true/false: `5`, `1.5`, `true` unquoted.
+
+    YAML 1.1's other booleans (`NO`, `yes`, `on`) are words, taken as written, as the module
+    docstring says: `region: NO` is Norway."""
+    if node.tag in _NUMBER_TAGS:
+        return True
+    return node.tag == "tag:yaml.org,2002:bool" and node.value.lower() in ("true", "false")
 
 
 class _Reader:
@@ -284,6 +307,13 @@ class _Reader:
             raise self.fail(node, f"{what} must not be empty")
         if not isinstance(node, ScalarNode):
             raise self.fail(node, f"{what} must be text, not {_kind(node)}")
+        if _is_number_or_boolean(node):
+            # Taken as text, `tenant_url: 5` or `contact: true` would go on to be sent, shown
+            # or compared as if it were meant: it is a value under the wrong key, or one that
+            # lost its quotes.
+            raise self.fail(
+                node, f"{what} must be text, not {_kind(node)} (quote it if it is meant as text)"
+            )
         value = node.value.strip()
         if not value and not optional:
             raise self.fail(node, f"{what} must not be empty")

@@ -13,7 +13,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -126,25 +126,89 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     renaming over it would replace the device. Wrap in `io.TextIOWrapper` for text.
     """
     target = Path(path)
-    if target.exists() and not _is_regular_file(target):
+    if _is_device(target):
         with open(target, "wb") as device:
             yield device
         return
+    handle, temporary, mode = _temporary_beside(target)
+    try:
+        with handle:
+            yield handle
+            _to_disk(handle)
+        _put_in_place(temporary, target, mode)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class WriteFailed(Exception):
+    """One of several files could not be written (`write_files_atomic`): `path` names it,
+    `reason` says why."""
+
+    def __init__(self, path: str, error: OSError) -> None:
+        self.path = path
+        self.reason = error.strerror or str(error)
+        super().__init__(f"{path}: {self.reason}")
+
+
+def write_files_atomic(files: Sequence[tuple[str, bytes]]) -> None:
+    """Write several files all or nothing, so that a failure leaves no output a rerun would be
+    refused for ("already exists"): every one is written and flushed to disk in a temporary
+    file beside it first, and only then are they renamed over their targets. A failure before
+    the renames (a full disk, a read-only directory) removes the temporary files and leaves
+    every target as it was; only a failing rename, after all that, could leave the files before
+    it in place. A device or pipe is written in place, as in `atomic_writer`.
+
+    Raises `WriteFailed` naming the file."""
+    staged: list[tuple[str, str, int]] = []  # target, temporary file, mode
+    current = ""
+    try:
+        for path, data in files:
+            current = path
+            if _is_device(Path(path)):
+                with open(path, "wb") as device:
+                    device.write(data)
+                continue
+            handle, temporary, mode = _temporary_beside(Path(path))
+            staged.append((path, temporary, mode))
+            with handle:
+                handle.write(data)
+                _to_disk(handle)
+        for path, temporary, mode in staged:
+            current = path
+            _put_in_place(temporary, Path(path), mode)
+    except BaseException as error:
+        for _, temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)  # gone already once renamed
+        if isinstance(error, OSError):
+            raise WriteFailed(current, error) from error
+        raise
+
+
+def _is_device(target: Path) -> bool:
+    # A device or pipe (/dev/stdout) is written in place: renaming over it would replace it.
+    return target.exists() and not _is_regular_file(target)
+
+
+def _temporary_beside(target: Path) -> tuple[BinaryIO, str, int]:
+    """A new temporary file (0600) in the target's directory, its name, and the mode the target
+    is to get: the replaced file's, or the usual one for a new file."""
     directory = target.parent if str(target.parent) else Path(".")
     mode = _mode_for(target)
     fd, temporary = tempfile.mkstemp(
         prefix=f".{_temporary_stem(target.name)}.", suffix=".tmp", dir=directory
     )
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return os.fdopen(fd, "wb"), temporary, mode
+
+
+def _to_disk(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _put_in_place(temporary: str, target: Path, mode: int) -> None:
+    os.chmod(temporary, mode)
+    os.replace(temporary, target)
 
 
 # Bytes of the target's name kept in its temporary file's name: with '.', '.', mkstemp's 8

@@ -7,7 +7,7 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
@@ -31,6 +31,41 @@ def region_problem(region: str) -> str | None:
         hint = " (the United Kingdom is GB)" if region.upper() == "UK" else ""
         return f"no country has the code {region.upper()}{hint}: use its ISO code, e.g. NO"
     return None
+
+
+# What --output's extension implies when no --format is given: one table for every command that
+# writes a report (check, mapping, preflight, connect), so that `-o report.json` means JSON to
+# each of them.
+FORMAT_BY_EXTENSION = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "table",
+}
+
+
+def choose_output_format(
+    explicit: str | None, output: str | None, *, supported: Collection[str], default: str
+) -> str:
+    """--format when given, else what --output's extension implies (FORMAT_BY_EXTENSION) if the
+    command can write that format, else `default`.
+
+    An extension the command cannot write (`mapping -o report.sarif`) or none at all gets the
+    default, as an unknown extension always has in `check`: the name of a file is a hint, not a
+    request, and only an explicit --format that is not supported is a usage error."""
+    if explicit is not None:
+        return explicit
+    if output not in (None, "-"):
+        implied = FORMAT_BY_EXTENSION.get(os.path.splitext(output)[1].lower())
+        if implied in supported:
+            return implied
+    return default
 
 
 def split_codes(values: Iterable[str] | None, option: str = "--select") -> list[str]:

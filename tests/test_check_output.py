@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from checks.model import UserRecord
 from motiscim_cli.app import app
 from motiscim_cli.commands.check import choose_format
-from motiscim_cli.options import use_color
+from motiscim_cli.options import choose_output_format, use_color
 from motiscim_cli.progress import RecordProgress
 
 ROOT = Path(__file__).parents[1]
@@ -49,6 +49,21 @@ def test_choose_format() -> None:
     assert choose_format(None, "out/report.SARIF") == "sarif"
     assert choose_format(None, "junit.xml") == "junit"
     assert choose_format(None, "-") in ("table", "github")
+
+
+def test_choose_output_format_keeps_to_what_the_command_writes() -> None:
+    """The rule mapping, preflight and connect share with check: the extension only when the
+    command can write its format, else the command's default (as check does for .foo)."""
+    table_or_json = ("table", "json")
+    assert choose_output_format(None, "r.JSON", supported=table_or_json, default="table") == "json"
+    assert choose_output_format(None, "r.txt", supported=table_or_json, default="table") == "table"
+    for name in ("r.sarif", "r.jsonl", "r.foo", "r", "-", None):
+        assert (
+            choose_output_format(None, name, supported=table_or_json, default="table") == "table"
+        ), name
+    assert choose_output_format("table", "r.json", supported=table_or_json, default="x") == "table"
+    # An explicit --format is the command's to refuse, never silently replaced.
+    assert choose_output_format("sarif", "r.json", supported=table_or_json, default="x") == "sarif"
 
 
 def test_github_actions_gets_annotations(export: Path) -> None:

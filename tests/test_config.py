@@ -81,6 +81,27 @@ def test_explicit_file_must_exist(tmp_path: Path) -> None:
         load_config(str(tmp_path / "nope.yaml"))
 
 
+def test_a_directory_as_config_is_said_to_be_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--config /tmp said "no such config file", of a directory that exists."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(tmp_path))
+    assert str(caught.value) == (
+        f"{tmp_path}: a directory, not a config file; name the file, e.g. "
+        f"{tmp_path / 'motiscim.yaml'}"
+    )
+    path = export(tmp_path, good_row())
+    monkeypatch.chdir(tmp_path)
+    for command in (["check", str(path)], ["connect"], ["mapping", "schema.json"]):
+        ran = run(*command, "--config", ".")
+        assert (ran.exit_code, ran.stdout) == (2, ""), command
+        assert ran.stderr == (
+            "motiscim: config: .: a directory, not a config file; name the file, e.g. "
+            "motiscim.yaml\n"
+        ), command
+
+
 # ---- validation, with the line ---------------------------------------------------------------
 
 
@@ -124,6 +145,78 @@ def test_wrong_types_and_values_name_the_line(text: str, line: int, message: str
     error = error_of(text)
     assert error.line == line
     assert message in error.message
+
+
+QUOTE = " (quote it if it is meant as text)"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("tenant_url: 5\n", 1, "tenant_url must be text, not the number 5"),
+        ("region: NO\ncontact: 5\n", 2, "contact must be text, not the number 5"),
+        ("organisation: true\n", 1, "organisation must be text, not the boolean true"),
+        ("mapping: {email: 5}\n", 1, "mapping.email must be text, not the number 5"),
+        ("mapping:\n  email: 1.5\n", 2, "mapping.email must be text, not the number 1.5"),
+        (
+            "columns:\n  phone_number: .inf\n",
+            2,
+            "columns.phone_number must be text, not the number .inf",
+        ),
+        (
+            "test_users: [kari@acme.no, 42]\n",
+            1,
+            "an item of test_users must be text, not the number 42",
+        ),
+        ("region: 47\n", 1, "region must be text, not the number 47"),
+        ("rules:\n  select: [P, 1]\n", 2, "an item of rules.select must be text, not the number 1"),
+        (
+            "rules:\n  severity: {N001: 1}\n",
+            2,
+            "rules.severity.N001 must be text, not the number 1",
+        ),
+        (
+            "exceptions:\n  - user: 12345\n    rules: [A001]\n    reason: ok\n",
+            2,
+            "exception user must be text, not the number 12345",
+        ),
+        (
+            "exceptions:\n  - user: k\n    rules: [A001]\n    reason: False\n",
+            4,
+            "exception reason must be text, not the boolean False",
+        ),
+    ],
+)
+def test_a_number_or_boolean_where_text_is_expected_is_a_wrong_type(
+    text: str, line: int, message: str
+) -> None:
+    """`tenant_url: 5` was taken as the text '5', while `tenant_url: [a]` was refused."""
+    error = error_of(text)
+    assert (str(error), error.line) == (f"motiscim.yaml:{line}: {message}{QUOTE}", line)
+
+
+def test_quoted_numbers_and_yaml_1_1_words_stay_text() -> None:
+    config = parse_config(
+        "organisation: '5'\ncontact: !!str 7\nmapping: {email: \"1.5\"}\ntest_users: [on, 'true']\n"
+    )
+    assert (config.organisation, config.contact) == ("5", "7")
+    assert config.mapping == {"email": "1.5"}
+    assert config.test_users == ("on", "true")
+
+
+def test_a_number_as_tenant_url_exits_2_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = export(tmp_path, good_row())
+    (tmp_path / "motiscim.yaml").write_text("region: NO\ntenant_url: 5\n")
+    monkeypatch.chdir(tmp_path)
+    for command in (["check", str(path)], ["connect"], ["mapping", "schema.json"]):
+        ran = run(*command)
+        assert ran.exit_code == 2, command
+        assert ran.stderr == (
+            f"motiscim: config: {tmp_path / 'motiscim.yaml'}:2: tenant_url must be text, not "
+            f"the number 5{QUOTE}\n"
+        ), command
 
 
 def test_exception_needs_a_reason_and_known_codes() -> None:
@@ -379,7 +472,10 @@ def test_init_refuses_to_overwrite_without_force(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "motiscim.yaml").write_text("region: SE\n")
     refused = run("init")
-    assert refused.exit_code == 2 and "use --force" in refused.stderr
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        "motiscim: the config file motiscim.yaml already exists; pass --force to replace it.\n",
+    )
     assert (tmp_path / "motiscim.yaml").read_text() == "region: SE\n"
     assert run("init", "--force").exit_code == 0
     assert (tmp_path / "motiscim.yaml").read_text().startswith("# motiscim.yaml")

@@ -225,6 +225,25 @@ def test_the_table_can_be_written_to_a_file(scim_http: RunningServer, tmp_path: 
     assert_no_token(text, "the table file")
 
 
+def test_the_output_extension_chooses_the_format(scim_http: RunningServer, tmp_path: Path) -> None:
+    """-o connect.json writes the JSON report without --format, as `check` does; an extension
+    connect cannot write (.html) keeps the table, and --format wins over the extension."""
+    env = {"MOTIMATE_SCIM_TOKEN": TOKEN, "MOTIMATE_SCIM_TENANT_URL": None}
+    report = tmp_path / "connect.json"
+    result = CliRunner().invoke(
+        app, ["connect", scim_http.base + MOUNT, "-o", str(report)], env=env
+    )
+    assert result.exit_code == 0
+    data = json.loads(report.read_text(encoding="utf-8"))
+    jsonschema.validate(data, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert data["connection"]["ok"] is True
+    for name, extra in (("connect.html", []), ("table.json", ["--format", "table"])):
+        path = tmp_path / name
+        args = ["connect", scim_http.base + MOUNT, "-o", str(path), *extra]
+        assert CliRunner().invoke(app, args, env=env).exit_code == 0
+        assert "OK  HTTP 200 in" in path.read_text(encoding="utf-8"), name
+
+
 def test_scim2_server_answers_the_filter_with_an_empty_list_response(
     scim_http: RunningServer,
 ) -> None:

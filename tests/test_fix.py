@@ -644,6 +644,46 @@ def test_an_encoding_that_cannot_hold_the_data_is_refused_in_one_line(tmp_path: 
     assert not (tmp_path / "fixed.csv").exists()
 
 
+LUKASZ = (
+    "id,userPrincipalName,givenName,mobilePhone\n"
+    "7c9e6679-7425-40de-944b-e07fc1f90ae7,lukasz@example.com,\u0141ukasz,+47 987 65 432\n"
+)
+
+
+def test_a_csv_that_cannot_be_encoded_writes_no_output_at_all(tmp_path: Path) -> None:
+    """All or nothing: the --script made before the --csv failed was once left behind, and the
+    rerun then refused with "--script s.ps1 already exists"."""
+    export = _write(tmp_path / "users.csv", LUKASZ)
+    outputs = ["--script", "s.ps1", "--csv", "o.csv", "--findings", "f.csv"]
+    code, out, err = _fix(str(export), *outputs, "--encoding", "cp1252")
+    assert (code, out) == (2, "")
+    assert err == (
+        "motiscim: --csv o.csv: the character '\u0141' cannot be written in cp1252: "
+        "write with --encoding utf-8-sig\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users.csv"]  # no output, no temp
+    code, _, err = _fix(str(export), *outputs, "--encoding", "utf-8-sig")
+    assert (code, err) == (0, "")
+    assert (tmp_path / "o.csv").read_bytes() == b"\xef\xbb\xbf" + LUKASZ.replace(
+        "+47 987 65 432", "+4798765432"
+    ).encode("utf-8")
+    assert (tmp_path / "s.ps1").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (tmp_path / "f.csv").read_text(encoding="utf-8").count("P002") == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_an_output_that_fails_while_written_takes_the_others_with_it(tmp_path: Path) -> None:
+    export = _write(tmp_path / "users.csv", LUKASZ)
+    kept = _write(tmp_path / "s.ps1", "the old script")
+    code, out, err = _fix(
+        str(export), "--script", "s.ps1", "--csv", "o.csv", "--findings", "/dev/full", "--force"
+    )
+    assert (code, out) == (2, "")
+    assert err == "motiscim: cannot write /dev/full: No space left on device\n"
+    assert kept.read_text() == "the old script"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.ps1", "users.csv"]
+
+
 # ---- the audit: every safe fix carries the confidence the issue defines --------------------
 
 

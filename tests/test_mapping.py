@@ -314,6 +314,39 @@ def test_schema_without_user_mapping_and_broken_rows_are_schema_errors() -> None
     assert caught.value.reason == f"{USERS}/0/matchingPriority is not a whole number"
 
 
+def test_lists_in_schema_errors_name_five_values_then_count_the_rest() -> None:
+    """500 000 rules without a sourceDirectoryName once made a 3 MB message: five are named,
+    each cut at 60 characters, and the rest counted."""
+    rules = [{"sourceDirectoryName": "W" * 100}, *[{} for _ in range(499_999)]]
+    with pytest.raises(SchemaError) as caught:
+        parse_schema({"synchronizationRules": rules})
+    assert caught.value.reason == (
+        "no synchronization rule has Microsoft Entra ID ('Azure Active Directory') as its "
+        f"sourceDirectoryName (found: '{'W' * 56}..., None, None, None, None and 499995 more)"
+    )
+    data = schema()
+    data["synchronizationRules"][0]["objectMappings"] = [
+        {"sourceObjectName": f"Type{i}"} for i in range(7)
+    ]
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(data)
+    assert caught.value.reason == (
+        "the rule from Microsoft Entra ID has no object mapping with sourceObjectName 'User' "
+        "(found: 'Type0', 'Type1', 'Type2', 'Type3', 'Type4' and 2 more)"
+    )
+
+
+def test_cli_big_schema_error_is_one_short_line(tmp_path: Path) -> None:
+    path = write_schema(tmp_path, {"synchronizationRules": [{}] * 500_000})
+    result = runner.invoke(app, ["mapping", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.endswith("(found: None, None, None, None, None and 499995 more)\n"), (
+        result.stderr[-300:]
+    )
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 400
+
+
 # ---- the rules -------------------------------------------------------------------------------
 
 
@@ -943,6 +976,23 @@ def test_cli_table_shows_one_block_per_finding(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "MAPPING: READY" in result.stdout
     assert "The attribute mappings are as the guide asks." in result.stdout
+
+
+def test_cli_output_extension_chooses_the_format(tmp_path: Path) -> None:
+    """-o report.json writes JSON, as `check -o report.json` does; an extension mapping cannot
+    write (.sarif) keeps the table, and --format wins over the extension."""
+    as_json = tmp_path / "report.json"
+    result = runner.invoke(app, ["mapping", str(REVERT), "-o", str(as_json)])
+    assert result.exit_code == 1
+    assert result.stderr == f"motiscim: report written to {as_json}\n"
+    report = json.loads(as_json.read_text(encoding="utf-8"))
+    assert report["schema"] == "motiscim.report/v1"
+    assert report["summary"]["by_rule"] == {"M002": 1, "M004": 3}
+    for name, extra in (("report.sarif", []), ("table.json", ["--format", "table"])):
+        path = tmp_path / name
+        result = runner.invoke(app, ["mapping", str(REVERT), "-o", str(path), *extra])
+        assert result.exit_code == 1
+        assert path.read_text(encoding="utf-8").startswith("┏━ MAPPING: NOT READY ━"), name
 
 
 def write_schema(tmp_path: Path, data: dict[str, Any], name: str = "schema.json") -> Path:

@@ -19,7 +19,13 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from motiscim_cli.app import app
-from motiscim_cli.files import OutputRefused, prepare_output, write_bytes_atomic
+from motiscim_cli.files import (
+    OutputRefused,
+    WriteFailed,
+    prepare_output,
+    write_bytes_atomic,
+    write_files_atomic,
+)
 from tests.connect_servers import MOUNT, RunningServer, closed_port
 from tests.nasty.make_nasty import GRAPH_USER, good_csv
 
@@ -316,11 +322,14 @@ def test_check_writes_into_a_pipe_in_place(workdir: Path) -> None:
 
 def test_init_refuses_a_directory_and_a_missing_directory(workdir: Path) -> None:
     (workdir / "conf").mkdir()
-    result = invoke("init", "conf", "--force")
-    assert (result.exit_code, result.stderr) == (
-        2,
-        "motiscim: the config file conf is a directory; give a file name.\n",
-    )
+    (workdir / "conf" / "inside").write_text("kept")
+    for force in ([], ["--force"]):  # without --force it once said "conf exists; use --force"
+        result = invoke("init", "conf", *force)
+        assert (result.exit_code, result.stderr) == (
+            2,
+            "motiscim: the config file conf is a directory; give a file name.\n",
+        )
+    assert [p.name for p in (workdir / "conf").iterdir()] == ["inside"]
     result = invoke("init", "nowhere/motiscim.yaml")
     assert (result.exit_code, result.stderr) == (
         2,
@@ -361,6 +370,23 @@ def test_write_bytes_atomic_leaves_the_old_file_when_writing_fails(tmp_path: Pat
     assert leftovers(tmp_path) == []
     write_bytes_atomic(target, Boom(b"new"))
     assert target.read_bytes() == b"new"
+
+
+def test_write_files_atomic_writes_all_or_nothing(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(b"old")
+    missing = tmp_path / "nodir" / "c.txt"
+    for failing in (missing, tmp_path):  # no directory to stage in; a directory as the target
+        with pytest.raises(WriteFailed) as caught:
+            write_files_atomic([(str(first), b"new"), (str(second), b"2"), (str(failing), b"3")])
+        assert caught.value.path == str(failing)
+        assert first.read_bytes() == b"old"
+        assert not second.exists()
+        assert leftovers(tmp_path) == []
+    assert caught.value.reason == "Is a directory"
+    write_files_atomic([(str(first), b"new"), (str(second), b"2")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"new", b"2")
+    assert leftovers(tmp_path) == []
 
 
 # ---- standard output that cannot be written ----------------------------------------------------

@@ -120,6 +120,21 @@ def test_export_alone_reports_skips_the_connection_and_suggests_test_users(tmp_p
     assert not any(line != line.rstrip() for line in out.splitlines())
 
 
+def test_the_output_extension_chooses_the_format(tmp_path: Path) -> None:
+    """-o report.json writes the JSON report, as in `check`; .md (a format preflight does not
+    write) keeps the table; --format wins over the extension."""
+    export = write_export(tmp_path)
+    ran = preflight(tmp_path, str(export), "-o", str(tmp_path / "out" / "report.json"))
+    assert ran.exit_code == 1
+    assert ran.stdout == ""
+    data = valid_report(ran.files["report.json"].decode())
+    assert data["preflight"]["verdict"] == "not-ready"
+    for name, extra in (("report.md", []), ("table.json", ["--format", "table"])):
+        ran = preflight(tmp_path, str(export), "-o", str(tmp_path / "out" / name), *extra)
+        assert ran.exit_code == 1
+        assert ran.files[name].decode().startswith("┏━ PREFLIGHT: NOT READY (export) ━"), name
+
+
 def test_export_alone_as_json_follows_the_contract_with_an_email_object(tmp_path) -> None:
     export = write_export(tmp_path)
     ran = preflight(tmp_path, str(export), "--format", "json")

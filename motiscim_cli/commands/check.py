@@ -17,32 +17,15 @@ QUIET_HELP = (
     "Only the verdict: the table becomes one line (READY/NOT READY and the counts); other "
     "formats are written as usual. No progress display, no notes on stderr; errors still show."
 )
-# What --output's extension implies when no --format is given.
-FORMAT_BY_EXTENSION = {
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".sarif": "sarif",
-    ".xml": "junit",
-    ".csv": "csv",
-    ".md": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".txt": "table",
-}
 
 
 def choose_format(explicit: str | None, output: str | None) -> str:
     """--format, else the output file's extension, else github on GitHub Actions, else table."""
-    if explicit is not None:
-        return explicit
-    if output not in (None, "-"):
-        suffix = os.path.splitext(output)[1].lower()
-        if suffix in FORMAT_BY_EXTENSION:
-            return FORMAT_BY_EXTENSION[suffix]
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    return "table"
+    from motiscim_cli.options import choose_output_format
+    from motiscim_cli.render import RENDERERS
+
+    default = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "table"
+    return choose_output_format(explicit, output, supported=RENDERERS, default=default)
 
 
 def check(

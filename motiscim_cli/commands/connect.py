@@ -44,7 +44,7 @@ def run_connect(
     url: str | None,
     *,
     token_file: Path | None = None,
-    output_format: ConnectFormat = ConnectFormat.table,
+    output_format: ConnectFormat | None = None,
     output: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     ca_bundle: Path | None = None,
@@ -70,6 +70,13 @@ def run_connect(
         resolve_token,
     )
     from motiscim_cli.files import OutputRefused, prepare_output, write_text_atomic
+    from motiscim_cli.options import choose_output_format
+
+    chosen_format = ConnectFormat(
+        choose_output_format(
+            output_format, output, supported=tuple(ConnectFormat), default=ConnectFormat.table
+        )
+    )
 
     try:
         try:
@@ -108,10 +115,10 @@ def run_connect(
     mask_tenant_url(result, chosen_url)
 
     if output is None:
-        _write(result, origin, output_format, sys.stdout, terminal=True)
+        _write(result, origin, chosen_format, sys.stdout, terminal=True)
     else:
         stream = io.StringIO()
-        _write(result, origin, output_format, stream, terminal=False)
+        _write(result, origin, chosen_format, stream, terminal=False)
         try:
             write_text_atomic(output, stream.getvalue())
         except OSError as error:
@@ -164,9 +171,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         output_format: Annotated[
-            ConnectFormat,
-            typer.Option("--format", help="table for people, json for the report/v1 contract."),
-        ] = ConnectFormat.table,
+            ConnectFormat | None,
+            typer.Option(
+                "--format",
+                help="table for people, json for the report/v1 contract. Default: from the "
+                "--output extension (.json; .txt is table), else table.",
+                show_default=False,
+            ),
+        ] = None,
         output: Annotated[
             str | None,  # not Path, which drops a trailing '/' ('nodir/' names a directory)
             typer.Option(

@@ -106,13 +106,14 @@ def fix(
 
     Nothing is changed in Entra or AD: the script is for an admin to review and run, with
     $WhatIf on until they turn it off. The input file is never overwritten, nor any existing
-    file without --force.
+    file without --force. The outputs are written all or none: one that cannot be made or
+    written leaves no other behind.
 
     Exit 0 when the written fixes leave no error, 1 when errors without a fix at --fix-level
     remain, 2 usage error or unreadable input.
     """
     from motiscim_cli.config import ConfigError, apply_exceptions, load_config
-    from motiscim_cli.files import OutputRefused, prepare_output
+    from motiscim_cli.files import OutputRefused, WriteFailed, prepare_output, write_files_atomic
     from motiscim_cli.fixing import (
         ENCODINGS,
         FixedCsvError,
@@ -220,12 +221,16 @@ def fix(
             "--findings"
         )
 
+    # Every output is made in memory before any is written, and then they are written all or
+    # none (files.write_files_atomic): a --csv value its encoding cannot hold, or a disk that
+    # fills up, leaves no --script behind for the rerun to be refused with "already exists".
+    files: list[tuple[str, bytes]] = []
     written: list[str] = []
     notes: list[str] = []
     if script is not None:
         text = render_script(plan, os.path.basename(export))
         # UTF-8 with a BOM: Windows PowerShell 5.1 reads a BOM-less script as the ANSI code page.
-        _write_file(script, text.encode("utf-8-sig"))
+        files.append((script, text.encode("utf-8-sig")))
         written.append(f"{script} (PowerShell; $WhatIf is on: review, then run it yourself)")
     if csv_out is not None:
         with open(export, "rb") as handle:
@@ -234,7 +239,7 @@ def fix(
             fixed = fixed_csv_bytes(plan, data, encoding, spreadsheet_safe=spreadsheet_safe)
         except FixedCsvError as error:
             raise _fail(f"--csv {csv_out}: {error}") from None
-        _write_file(csv_out, fixed.data)
+        files.append((csv_out, fixed.data))
         written.append(f"{csv_out} (the export with the fixes applied)")
         notes.extend(_spreadsheet_notes(csv_out, fixed, spreadsheet_safe))
         if fixed.replaced:
@@ -245,20 +250,15 @@ def fix(
     if findings_out is not None:
         from motiscim_cli.render.csv_report import render as render_csv
 
-        _write_file(findings_out, render_csv(plan.report).encode("utf-8"))
+        files.append((findings_out, render_csv(plan.report).encode("utf-8")))
         written.append(f"{findings_out} (one row per finding)")
+    try:
+        write_files_atomic(files)
+    except WriteFailed as error:  # a full disk, a read-only directory: one line, no traceback
+        raise _fail(f"cannot write {error.path}: {error.reason}") from None
 
     _summary(plan, written, notes, color=use_color(no_color), width=terminal_width())
     raise typer.Exit(1 if plan.unresolved_errors() else 0)
-
-
-def _write_file(path: str, data: bytes) -> None:
-    from motiscim_cli.files import write_bytes_atomic
-
-    try:
-        write_bytes_atomic(path, data)
-    except OSError as error:  # a full disk, a read-only directory: one line, not a traceback
-        raise _fail(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _by_column(counts: Counter[str]) -> str:

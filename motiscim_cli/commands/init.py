@@ -19,7 +19,6 @@ def init(
     rules (select, ignore, severity), exceptions (user, rules, reason). Commands find the file
     in the working directory or its parents, or take --config FILE; their options win over it.
     """
-    import os
     from importlib.resources import files
     from pathlib import Path
 
@@ -32,16 +31,12 @@ def init(
     if path == "":  # Path("") is the working directory, which exists
         typer.echo("motiscim: the config file is an empty file name; give a file name.", err=True)
         raise typer.Exit(2)
-    target = Path(path)
-    # os.path.exists, not Path.exists: a name too long for the file system is False here and
-    # then refused by prepare_output in one line, instead of a traceback from stat().
-    if os.path.exists(target) and not force:
-        typer.echo(f"motiscim: {path} exists; use --force to overwrite it", err=True)
-        raise typer.Exit(2)
     try:
-        # `path` as typed: `target` has lost a trailing '/' ('nodir/' names a directory)
+        # The checks every output gets, in their words: a directory is one, with --force or
+        # without (never "exists; use --force", and never replaced), an existing file needs
+        # --force. `path` as typed: Path() drops a trailing '/' ('nodir/' names a directory).
         prepare_output(path, force=force, what="the config file")
-        write_text_atomic(target, template)
+        write_text_atomic(Path(path), template)
     except OutputRefused as error:
         typer.echo(f"motiscim: {error}", err=True)
         raise typer.Exit(2) from None

@@ -25,8 +25,15 @@ def mapping(
         ),
     ],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="table (terminal) or json (motiscim.report/v1).")
-    ] = "table",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (terminal) or json (motiscim.report/v1). Default: from the --output "
+            "extension (.json; .txt is table), else table.",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
     ] = None,
@@ -75,11 +82,18 @@ def mapping(
         mapping_result,
         read_schema,
     )
-    from motiscim_cli.options import emit, refuse_unsafe_output, terminal_width, use_color
+    from motiscim_cli.options import (
+        choose_output_format,
+        emit,
+        refuse_unsafe_output,
+        terminal_width,
+        use_color,
+    )
     from motiscim_cli.render.json_report import render as render_json
     from motiscim_cli.render.mapping_table import render_mapping
     from motiscim_cli.report import Report
 
+    output_format = choose_output_format(output_format, output, supported=FORMATS, default="table")
     if output_format not in FORMATS:
         raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
     from motiscim_cli.options import region_problem

@@ -130,7 +130,7 @@ def run_preflight(
     to: str | None = None,
     sender: str | None = None,
     force: bool = False,
-    output_format: str = "table",
+    output_format: str | None = None,
     output: str | None = None,
     region: str | None = None,
     fail_on: str = "error",
@@ -161,12 +161,13 @@ def run_preflight(
         resolve_settings,
         url_secrets,
     )
-    from motiscim_cli.options import parse_columns, split_codes
+    from motiscim_cli.options import choose_output_format, parse_columns, split_codes
     from motiscim_cli.run import FAIL_ON
 
     token: str | None = None
     origin: str | None = None
     url: str | None = None
+    output_format = choose_output_format(output_format, output, supported=FORMATS, default="table")
     try:
         if output_format not in FORMATS:
             raise PreflightUsageError(f"--format: choose one of {', '.join(FORMATS)}.")
@@ -880,11 +881,16 @@ def preflight(
         ),
     ] = False,
     output_format: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--format", "-f", metavar="FORMAT", help="table (terminal) or json (report/v1 + email)."
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table (terminal) or json (report/v1 + email). Default: from the --output "
+            "extension (.json; .txt is table), else table.",
+            show_default=False,
         ),
-    ] = "table",
+    ] = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.")
     ] = None,
