@@ -174,6 +174,7 @@ def register(app: typer.Typer) -> None:
             ConnectFormat | None,
             typer.Option(
                 "--format",
+                "-f",
                 help="table for people, json for the report/v1 contract. Default: from the "
                 "--output extension (.json; .txt is table), else table.",
                 show_default=False,
