@@ -404,6 +404,16 @@ def test_m001_shared_precedence_and_wrong_source() -> None:
     )
 
 
+def test_m001_names_five_matching_attributes_before_it_then_counts_the_rest() -> None:
+    users = replaced(GUIDE_USER_ROWS, "externalId", row("[objectId]", "externalId", 9))
+    users += [row(f"[extension_{n}]", f"urn:x:attr{n}", 1) for n in range(2000)]
+    (finding,) = [f for f in mapping_findings(parse_schema(schema(users))) if f.rule == "M001"]
+    named = ", ".join(f"urn:x:attr{n} (extension_{n})" for n in range(5))
+    assert finding.message.startswith(
+        f"Users: externalId matches with precedence 9 and comes after {named} and 1995 more. "
+    )
+
+
 def test_m001_and_m003_one_instruction_for_external_id_fed_by_upn() -> None:
     # Before: M001 said "externalId → Match Yes" and M003 "externalId → Match No".
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[userPrincipalName]", "externalId", 1))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from checks.mapping_schema import (
     GROUPS_PORTAL_NAME,
     GUIDE_USER_MAPPING,
+    NAMED_VALUES,
     USERS_PORTAL_NAME,
     AttributeMapping,
     ObjectMapping,
@@ -30,6 +31,7 @@ from checks.mapping_schema import (
     target_key,
 )
 from checks.model import Finding, Rule, Severity, get_rule, rule
+from checks.text import some_of
 
 EXTERNAL_ID = "externalId"
 OBJECT_ID = "objectId"
@@ -124,12 +126,19 @@ def _order_problems(mapping: AttributeMapping, owner: ObjectMapping) -> list[str
     before = [m for m in others if m.matching_priority < mapping.matching_priority]
     tied = [m for m in others if m.matching_priority == mapping.matching_priority]
     if before:
-        names = ", ".join(f"{m.target} ({m.shown})" for m in before)
-        problems.append(f"comes after {names}")
+        problems.append(f"comes after {_some_mappings(before)}")
     if tied:
-        names = ", ".join(f"{m.target} ({m.shown})" for m in tied)
-        problems.append(f"shares precedence {mapping.matching_priority} with {names}")
+        problems.append(
+            f"shares precedence {mapping.matching_priority} with {_some_mappings(tied)}"
+        )
     return problems
+
+
+def _some_mappings(mappings: list[AttributeMapping]) -> str:
+    """`externalId ([objectId]), …` for the first few, the rest counted: a schema with
+    thousands of matching attributes still gets a message of one line."""
+    named = [f"{m.target} ({m.shown})" for m in mappings[:NAMED_VALUES]]
+    return some_of(named, len(mappings) - len(named))
 
 
 def _direct(expression: str) -> str | None:
