@@ -61,10 +61,11 @@ SCIM_MEDIA_TYPE = "application/scim+json"
 SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 MAX_BODY_BYTES = 256 * 1024  # enough to recognise any answer; a web page is cut short
 MIN_SECRET_LENGTH = 4  # shorter "secrets" would blank out ordinary words when redacting
-# A secret this long is hidden in part too: any run of FRAGMENT_LENGTH of its characters (a
-# server's "token Tk7qZ3mW9xYb2LcN4vRp… is unknown" gives most of it away). Ten characters of
-# a random token never occur by chance in a message; shorter runs of a word-like URL password
-# could blank out ordinary words.
+# A token this long is hidden in part too, in what a server answered: any run of
+# FRAGMENT_LENGTH of its characters (a server's "token Tk7qZ3mW9xYb2LcN4vRp… is unknown" gives
+# most of it away). Ten characters of a random token never occur by chance in a message; a URL
+# password is hidden only whole, since runs of a word-like one ("Provisioning2024") would
+# blank out ordinary words ("provisioning").
 FRAGMENTED_FROM = 16
 FRAGMENT_LENGTH = 10
 MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is 32 characters; more is the wrong file (/dev/zero)
@@ -93,15 +94,15 @@ def secret_forms(token: str) -> tuple[str, ...]:
     return _longest_first({token, token.strip(), inspect_token(token).cleaned})
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
+def redact(text: str, secrets: Iterable[str], fragments_of: Iterable[str] = ()) -> str:
     """`text` with every secret masked, in any letter case: a server may echo the token
     lower-cased (an error page, a case-insensitive lookup's message), and that is the token
     all the same — Motimate's are letters and digits, so its case-folded form gives it away.
-    Of a long secret, any run of `FRAGMENT_LENGTH` of its characters is masked too."""
-    secrets = tuple(secrets)
+    Of each of `fragments_of` (the token's forms, for text a server wrote) 16 characters or
+    longer, any run of `FRAGMENT_LENGTH` of its characters is masked too."""
     for secret in secrets:
         text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
-    return _redact_fragments(text, secrets)
+    return _redact_fragments(text, tuple(fragments_of))
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -141,25 +142,31 @@ def _redact_fragments(text: str, secrets: tuple[str, ...]) -> str:
 class _ScrubSecrets(logging.Filter):
     """Rewrites a log record whose text (or traceback) contains the token."""
 
-    def __init__(self, secrets: tuple[str, ...]) -> None:
+    def __init__(self, secrets: tuple[str, ...], fragments_of: tuple[str, ...]) -> None:
         super().__init__()
         self.secrets = secrets
+        self.fragments_of = fragments_of
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        scrubbed = redact(message, self.secrets)
+        scrubbed = self._redact(message)
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
-            record.exc_info, record.exc_text = None, redact(text, self.secrets)
+            record.exc_info, record.exc_text = None, self._redact(text)
         elif record.exc_text:
-            record.exc_text = redact(record.exc_text, self.secrets)
+            record.exc_text = self._redact(record.exc_text)
         return True
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self.secrets, self.fragments_of)
 
 
 @contextlib.contextmanager
-def http_logs_scrubbed(secrets: tuple[str, ...]) -> Iterator[None]:
+def http_logs_scrubbed(
+    secrets: tuple[str, ...], fragments_of: tuple[str, ...] = ()
+) -> Iterator[None]:
     """While the check runs, scrub the token from every httpx/httpcore log record.
 
     Neither library logs request headers today, but httpcore logs response headers at DEBUG,
@@ -172,7 +179,7 @@ def http_logs_scrubbed(secrets: tuple[str, ...]) -> Iterator[None]:
         for name in logging.root.manager.loggerDict
         if name.split(".", 1)[0] in ("httpx", "httpcore")
     }
-    scrubber = _ScrubSecrets(secrets)
+    scrubber = _ScrubSecrets(secrets, fragments_of)
     loggers = [logging.getLogger(name) for name in sorted(names)]
     for logger in loggers:
         logger.addFilter(scrubber)
@@ -555,7 +562,7 @@ def fetch(
                 content_type=response.headers.get("content-type"),
                 location=response.headers.get("location"),
                 body=body,
-                body_cut=body_cut,
+                body_cut_at=MAX_BODY_BYTES if body_cut else None,
                 elapsed_ms=elapsed(),
                 timeout_s=timeout_s,
             )
@@ -578,16 +585,24 @@ def fetch(
 # ---- the check -----------------------------------------------------------------------------
 
 
-def _finding(code: str, issue: Issue, value: str | None, secrets: tuple[str, ...]) -> Finding:
+def _finding(
+    code: str,
+    issue: Issue,
+    value: str | None,
+    secrets: tuple[str, ...],
+    fragments_of: tuple[str, ...],
+) -> Finding:
+    """A connection finding, with the secrets masked, and the token's fragments too: its
+    message may quote what the server said."""
     rule = get_rule(code)
 
     def clean(text: str | None) -> str | None:
-        return None if text is None else redact(text, secrets)
+        return None if text is None else redact(text, secrets, fragments_of)
 
     return Finding(
         rule=rule.code,
         severity=rule.severity,
-        message=redact(issue.message, secrets),
+        message=redact(issue.message, secrets, fragments_of),
         value=clean(value),
         fix=clean(issue.fix),
         fix_confidence=issue.fix_confidence if issue.fix is not None else None,
@@ -692,7 +707,8 @@ def check_connection(
     got 200 with an empty SCIM ListResponse and no error was found.
     """
     # A password in the URL (`https://user:pw@…`) is hidden like the token.
-    secrets = _longest_first([*secret_forms(token), url_password(url) or ""])
+    token_forms = secret_forms(token)
+    secrets = _longest_first([*token_forms, url_password(url) or ""])
     findings: list[Finding] = []
     # A token pasted into the URL (`?token=…`) must not reach the report through the URL.
     display = _printable(redact(shown_url(url), secrets))
@@ -701,7 +717,7 @@ def check_connection(
 
     def add(code: str, issue: Issue | None, value: str | None = None) -> None:
         if issue is not None:
-            findings.append(_finding(code, issue, value, secrets))
+            findings.append(_finding(code, issue, value, secrets, token_forms))
 
     add("C001", c001_tenant_url_unusable(url), display)
     base_url = url_under_test(url)
@@ -737,7 +753,7 @@ def check_connection(
         )
         client = None
     if client is not None:
-        with http_logs_scrubbed(secrets), client:
+        with http_logs_scrubbed(secrets, token_forms), client:
             for attribute in PROBE_ATTRIBUTES:
                 outcome = fetch(
                     client,

@@ -605,6 +605,17 @@ LOGIN_PAGE = (
             "sends its users. Fix: Send this message to Motimate before provisioning",
         ),
         (
+            # the same in UTF-16: the figure counts the bytes kept, not the characters
+            Reply(
+                200,
+                json.dumps({**LIST_RESPONSE, "Resources": EVERY_USER}).encode("utf-16"),
+                (("Content-Type", "application/scim+json; charset=utf-16"),),
+            ),
+            "C009",
+            200,
+            "The server answered 200 with a body of over 256 KiB to the filter on userName",
+        ),
+        (
             Reply(429, b"", (("Retry-After", "60"),)),
             "C009",
             429,

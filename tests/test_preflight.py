@@ -25,6 +25,7 @@ from tests.connect_servers import (
     TOKEN,
     Pki,
     RunningServer,
+    closed_port,
     fixed,
     json_reply,
 )
@@ -940,3 +941,25 @@ def test_the_mapping_agreed_in_the_config_is_what_the_schema_is_checked_against(
     assert "Agreed with Motimate (motiscim.yaml mapping): employee_number ← [mail]." in (
         table.stdout
     )
+
+
+def test_a_word_like_url_password_hides_only_itself(tmp_path: Path) -> None:
+    # Its runs of ten letters were masked as if they were the token's: the subject read "not
+    # ready to turn on [token hidden]", and so did the body, in four places.
+    export = write_export(tmp_path, CLEAN_ROWS)
+    url = f"http://admin:Provisioning2024@127.0.0.1:{closed_port()}/scim/v1"
+    ran = preflight(
+        tmp_path,
+        str(export),
+        "--tenant-url",
+        url,
+        "-u",
+        GUIDS[0],
+        env={"MOTIMATE_SCIM_TOKEN": TOKEN},
+    )
+    assert ran.exit_code == 1
+    assert "Subject: Motimate SCIM: not ready to turn on provisioning (connection test failed)" in (
+        ran.stdout
+    )
+    assert "Provisioning2024" not in ran.stdout + ran.stderr
+    no_token_anywhere(ran)

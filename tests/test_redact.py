@@ -27,12 +27,26 @@ TOKEN = "Tk7qZ3mW9xYb2LcN4vRp8sJd6HfG1aQe"
     ],
 )
 def test_the_token_and_its_fragments_are_masked(text: str, shown: str | None) -> None:
-    assert redact(text, secret_forms(TOKEN)) == (text if shown is None else shown)
+    forms = secret_forms(TOKEN)
+    assert redact(text, forms, forms) == (text if shown is None else shown)
 
 
-def test_a_short_secret_is_masked_only_whole() -> None:
-    # a URL password of 15 characters: its runs could be ordinary words, so only it is hidden
+def test_fragments_only_of_what_is_asked() -> None:
+    # A word-like URL password is hidden whole, never by its runs: "Provisioning2024" made
+    # "ready to turn on provisioning" read "ready to turn on [token hidden]".
+    password = "Provisioning2024"
+    text = f"not ready to turn on provisioning; user:{password.lower()}@host"
+    assert redact(text, (password, *secret_forms(TOKEN)), secret_forms(TOKEN)) == (
+        f"not ready to turn on provisioning; user:{REDACTED}@host"
+    )
+    # the final pass over a whole report masks secrets whole: fragments were masked where a
+    # server's words came in (the connection findings, the HTTP logs)
+    assert redact(f"starts {TOKEN[:20]}", secret_forms(TOKEN)) == f"starts {TOKEN[:20]}"
+
+
+def test_a_short_token_is_masked_only_whole() -> None:
+    # 15 characters: its runs could be ordinary words, so only it is hidden
     secret = "motimate-admins"
-    assert redact("motimate-admin says motimate-admins", (secret,)) == (
+    assert redact("motimate-admin says motimate-admins", (secret,), (secret,)) == (
         f"motimate-admin says {REDACTED}"
     )

@@ -550,7 +550,7 @@ class HttpOutcome:
     content_type: str | None = None
     location: str | None = None
     body: str = ""
-    body_cut: bool = False  # the answer was longer than the body kept
+    body_cut_at: int | None = None  # the answer was longer: its first this many bytes are kept
     elapsed_ms: int | None = None
     error: ErrorKind | None = None
     error_detail: str | None = None  # short and token-free: OpenSSL's reason, errno text
@@ -929,9 +929,9 @@ def c009_not_list_response(outcome: HttpOutcome) -> Issue | None:
             web_app,
         )
     parsed, value = outcome.json_body()
-    if not parsed and outcome.body_cut:
+    if not parsed and outcome.body_cut_at is not None:
         return say(
-            f"The server answered 200 with a body of over {len(outcome.body) // 1024} KiB{on}, "
+            f"The server answered 200 with a body of over {outcome.body_cut_at // 1024} KiB{on}, "
             "not the few hundred bytes of an empty ListResponse: a server that ignores the "
             "filter sends its users.",
             "Send this message to Motimate before provisioning: their API must support the filter.",
