@@ -322,12 +322,15 @@ def test_an_absorbed_index_counts_its_sequence_numbers_after_the_first() -> None
 # --- a record keeps the columns it was read with ---------------------------------------------
 
 
-def test_graph_json_properties_met_later_in_a_batch_do_not_reach_earlier_users(
+def test_graph_json_properties_met_later_reach_earlier_users_alike(
     tmp_path,
 ) -> None:
     """Graph JSON names its properties per object: the first users here have no `mail` or
-    `mobilePhone` at all, a later one in the same batch has them. Each user is checked with
-    the properties known when it was read, as record by record: no E003 for the first two."""
+    `mobilePhone` at all, a later one has them. The loader holds users back until it has met
+    them (json_export.HELD_USERS), so users 1, 2 and 4, who all lack `mail`, get E003 alike —
+    record by record and a batch at a time. (They used to be checked with the properties known
+    when each was read: users 1 and 2 had no E003, and a first user without
+    `userPrincipalName` passed READY.)"""
     import json
 
     from motiscim_cli.loaders import open_export
@@ -352,6 +355,8 @@ def test_graph_json_properties_met_later_in_a_batch_do_not_reach_earlier_users(
     user_findings = [f for f in report.findings if f.row is not None]
     assert _rows(user_findings) == _rows(plain)
     assert sorted((f.rule, f.row) for f in user_findings if f.rule in ("E003", "P001")) == [
+        ("E003", 1),
+        ("E003", 2),
         ("E003", 3),
         ("E003", 4),
         ("P001", 3),

@@ -1,4 +1,4 @@
-"""File rules (F001–F009): what is wrong with an export as a file, before any user is judged.
+"""File rules (F001–F010): what is wrong with an export as a file, before any user is judged.
 
 These rules see plain data that the loaders hand them (a reason, header names, counts, line
 numbers) and word the `Issue`; the loader turns it into a file-level `Finding` with
@@ -24,6 +24,10 @@ _UNCHECKED = {
     "position": "job titles cannot be checked",
     "external_id": "object IDs (externalId) cannot be checked",
     "active": "disabled accounts cannot be spotted",
+}
+# The same, for users already checked (F010): "email addresses were not checked".
+_NOT_CHECKED = {
+    attribute: text.replace(" cannot be ", " were not ") for attribute, text in _UNCHECKED.items()
 }
 
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
@@ -519,6 +523,40 @@ def f009_mixed_encoding(line_count: int, lines: Sequence[int]) -> Issue:
             "from an export joined to this one or an edit in an ANSI editor. Those bytes were "
             "read as Windows-1252; check that the names on those lines look right, then export "
             "again as UTF-8 in one go."
+        )
+    )
+
+
+@rule("F010", Severity.ERROR, scope="file")
+def f010_property_after_users_checked(
+    attribute: str, name: str, first_user: int, first_line: int | None, unchecked: int
+) -> Issue:
+    """A property first appears in a JSON export after users were checked without it.
+
+    A JSON export is read as a stream: each user is checked for the attributes whose property
+    some user up to then has had. While an attribute has no property yet, the first 4 096
+    users are held back, so a property missing from the first users (a script that leaves out
+    empty values) still counts their absence: U001, X001, E003, N001 … But a property first
+    met later comes too late for the users already checked; they all lack it, and nothing was
+    said about that attribute for them. They are counted here, as an error: the verdict cannot
+    be READY without them. A Microsoft Graph `/users` answer never does this — it gives every
+    selected property for every user, `null` when empty.
+
+    Bad: 5 000 users without `mail`, then users with it. Good: every user with every property,
+    empty ones as `null`.
+
+    Fix: export again so that every user has every property: Graph with the same `$select`
+    for every page; PowerShell `Select-Object` with a fixed list of properties before
+    `ConvertTo-Json`.
+    """
+    what = _NOT_CHECKED.get(attribute, f"{attribute} was not checked")
+    line = f" (line {first_line})" if first_line is not None else ""
+    return Issue(
+        message=(
+            f"The property '{name}' ({attribute}) first appears at user {first_user}{line}, "
+            f"after the first {unchecked} users had been checked without it: they lack it, so "
+            f"for them {what}. Export again so that every user has every property (empty ones "
+            "as null)."
         )
     )
 

@@ -47,6 +47,7 @@ from typing import Any, BinaryIO, TextIO
 from checks.model import MOTIMATE_ATTRIBUTES, Finding, UserRecord
 from checks.rules.file import (
     f007_incomplete_graph_export,
+    f010_property_after_users_checked,
     file_finding,
     json_document_issue,
     json_element_issue,
@@ -74,6 +75,10 @@ _CHUNK = 1 << 16
 # Non-objects (`null` lines, numbers) read past before the first user; a file with more than
 # this many and no user yet is not a users export.
 _LEADING_LIMIT = 1000
+# Users held back while an attribute has no property yet: a property left out of the first
+# users (a script that drops empty values) is met before they are checked, and their lack of it
+# counts (U001, E003 …). Memory: this many user objects; a property met later is F010.
+HELD_USERS = 4096
 # Property names repeat in every user: normalise each spelling once.
 _normalized = lru_cache(maxsize=4096)(normalize_header)
 _WS = re.compile(r"[ \t\n\r]*")
@@ -678,6 +683,11 @@ class JsonExport:
         self._known: set[str] = set()
         self._problems: list[Finding] = []
         self._users = 0  # user objects read (F007 says how many the incomplete export has)
+        # Users handed on while attributes had no property (the hold-back was full): how many,
+        # and which attributes (F010 when one of them is met later).
+        self._released = 0
+        self._released_without: frozenset[str] = frozenset()
+        self._user_line: int | None = None  # the line of the user being read
         # A `null` line before the first user (JSON Lines) is a finding, not the end of the
         # file: the entries before the first user are kept and yielded first.
         leading: list[_Item] = []
@@ -726,6 +736,32 @@ class JsonExport:
         return self._rows
 
     def _generate(self) -> Iterator[UserRecord]:
+        """The records of `_read`, held back (up to `HELD_USERS`) while an attribute has no
+        property yet; a held record gets the columns known when it is handed on: it lacked
+        every property learned since (a property is learned at the first user that has it),
+        so its value for them is, rightly, empty."""
+        held: list[UserRecord] = []
+        for record in self._read():
+            if not held and len(self.columns) == len(MOTIMATE_ATTRIBUTES):
+                yield record  # every attribute has its property: nothing left to learn
+                continue
+            held.append(record)
+            if len(held) >= HELD_USERS or len(self.columns) == len(MOTIMATE_ATTRIBUTES):
+                yield from self._hand_on(held)
+                held = []
+        yield from self._hand_on(held)
+
+    def _hand_on(self, held: list[UserRecord]) -> list[UserRecord]:
+        columns = self.columns
+        for record in held:
+            record.columns = columns
+        missing = frozenset(MOTIMATE_ATTRIBUTES) - columns.keys()
+        if missing and held:
+            self._released += len(held)
+            self._released_without = missing
+        return held
+
+    def _read(self) -> Iterator[UserRecord]:
         row = 0
         items = chain(self._first or (), self._items)
         self._first = None
@@ -767,6 +803,7 @@ class JsonExport:
                 )
                 continue
             self._users += 1
+            self._user_line = item.line
             yield self._record(item, row)
 
     def _learn(self, obj: Mapping[str, Any]) -> None:
@@ -789,6 +826,19 @@ class JsonExport:
             # A new dict, not the old one changed: the records read so far keep the columns
             # they were read with (the engine checks a batch of them after it is read).
             self.columns = {**self.columns, **found}
+            for attribute in self._released_without & found.keys():
+                issue = f010_property_after_users_checked(
+                    attribute, found[attribute], self._users, self._user_line, self._released
+                )
+                self._problems.append(
+                    file_finding(
+                        "F010",
+                        issue,
+                        source=self.path,
+                        line=self._user_line,
+                        column=found[attribute],
+                    )
+                )
         added = list(found)
         self.observer.track_attributes(added)
         for field_name, wanted in CONTEXT_SOURCES.items():
