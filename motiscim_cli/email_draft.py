@@ -163,21 +163,17 @@ def subject_for(report: Report, organisation: str | None = None) -> str:
 
 
 def not_ready_reasons(report: Report) -> list[str]:
-    """Why the report is not ready, in the summary's order, a few words each: the export, the
-    connection test, the mapping (the same tests as `Report.verdict`)."""
+    """Why the report is not ready (`Report.failing_parts`), a few words each."""
     if report.unreadable:
         return ["an export could not be read"]
-    reasons: list[str] = []
-    if any(f.severity is Severity.ERROR and f.suppressed is None for f in report.findings):
-        users = report.users_with_errors
+    users = report.users_with_errors
+    words = {
         # File errors (F002, F004 outside a user) have no user to count.
-        reasons.append(f"{_count(users, 'user')} with errors" if users else "export errors")
-    connection = report.connection
-    if connection is not None and not connection.ok and not connection.skipped:
-        reasons.append("connection test failed")
-    if report.mapping is not None and not report.mapping.ok:
-        reasons.append("attribute mapping not as the guide says")
-    return reasons
+        "export": f"{_count(users, 'user')} with errors" if users else "export errors",
+        "connection": "connection test failed",
+        "mapping": "attribute mapping not as the guide says",
+    }
+    return [words[part] for part in report.failing_parts()]
 
 
 def sender_address(contact: str | None) -> str | None:

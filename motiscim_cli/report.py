@@ -127,13 +127,27 @@ class Report:
     def verdict(self) -> Verdict:
         if self.unreadable:
             return "unknown"
-        if any(f.severity is Severity.ERROR for f in self.active_findings()):
-            return "not-ready"
-        if self.connection is not None and not self.connection.ok and not self.connection.skipped:
-            return "not-ready"
-        if self.mapping is not None and not self.mapping.ok:
-            return "not-ready"
-        return "ready"
+        return "not-ready" if self.failing_parts() else "ready"
+
+    def failing_parts(self) -> list[Literal["export", "connection", "mapping"]]:
+        """What keeps the report from ready, in the summary's order: an error among the
+        exports' findings, a failed connection test (or an error in it), a mapping not as the
+        guide says (or an error in it). The verdict and the email's subject both read this."""
+
+        def failing(findings: list[Finding]) -> bool:
+            return any(f.severity is Severity.ERROR and f.suppressed is None for f in findings)
+
+        parts: list[Literal["export", "connection", "mapping"]] = []
+        if failing(self.findings):
+            parts.append("export")
+        connection = self.connection
+        if connection is not None and (
+            (not connection.ok and not connection.skipped) or failing(connection.findings)
+        ):
+            parts.append("connection")
+        if self.mapping is not None and (not self.mapping.ok or failing(self.mapping.findings)):
+            parts.append("mapping")
+        return parts
 
     def by_rule(self) -> dict[str, int]:
         return dict(sorted(Counter(f.rule for f in self.active_findings()).items()))
