@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -40,11 +41,20 @@ FIELDS = (
 )
 
 
-def findings(path: str, *, fast: bool, region: str | None = None) -> list[tuple]:
-    """Every user and population finding for `path`, as comparable tuples, in report order."""
+def findings(
+    path: str,
+    *,
+    fast: bool,
+    region: str | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+) -> list[tuple]:
+    """Every user and population finding for `path`, as comparable tuples, in report order
+    (of the rules `select` and `ignore` choose, as `--select`/`--ignore` do)."""
     from motiscim_cli.loaders import open_export
 
-    checker = Checker(select_rules(), CheckContext(default_region=region), fast=fast)
+    rules = select_rules(select, ignore)
+    checker = Checker(rules, CheckContext(default_region=region), fast=fast)
     found: list[Finding] = []
     export = open_export(path)
     if fast:  # as `motiscim check` reads: a batch of records at a time

@@ -19,7 +19,17 @@ from typing import BinaryIO
 
 from checks.fast import plain_keys as fast_plain_keys
 from checks.fast import unclean_at as fast_unclean_at
-from checks.model import CheckContext, Finding, Issue, Rule, Severity, UserRecord, all_rules
+from checks.model import (
+    Chain,
+    CheckContext,
+    Finding,
+    Issue,
+    Rule,
+    Severity,
+    UserRecord,
+    all_rules,
+    user_chains,
+)
 
 # Which key a population rule groups on, and how often each appeared with which raw value.
 
@@ -373,7 +383,6 @@ class Checker:
         self._rules = list(rules)
         rules = self._rules
         self._malformed_rule: Rule | None = None
-        self._by_attribute: dict[str, list[Rule]] = {}
         self._population: list[tuple[Rule, str]] = []
         self._keyed: list[tuple[Rule, str]] = []  # population rules that group on a key
         self._variants: list[tuple[Rule, str]] = []
@@ -385,9 +394,6 @@ class Checker:
         for rule in rules:
             if rule.code == "F004":
                 self._malformed_rule = rule
-            elif rule.scope == "user":
-                for attribute in rule.attributes:
-                    self._by_attribute.setdefault(attribute, []).append(rule)
             elif rule.scope == "population":
                 for attribute in rule.attributes:
                     self._population.append((rule, attribute))
@@ -412,16 +418,15 @@ class Checker:
             for rule, attribute in self._keyed
         ]
         # A chain runs in registration order, most specific rule first (see `exclusive`).
-        # Each chain: (attribute, rules, clean value test or None, memo of issues or None).
-        self._chains: list[
-            tuple[str, list[Rule], Callable[[str | None], bool] | None, dict | None]
-        ] = []
+        # Each chain: (attribute, chain, clean value test or None, memo of issues or None).
+        self._chains: list[tuple[str, Chain, Callable[[str | None], bool] | None, dict | None]] = []
         # For `check_many`, per chain: a test of the records (not the value) where one of its
         # rules may fire, or None.
         self._by_record: list[Callable[[list[UserRecord]], list[int]] | None] = []
-        for attribute, chain in self._by_attribute.items():
-            chain.sort(key=lambda r: r.order)
-            codes = {r.code for r in chain}
+        for attribute, chain in user_chains(rules).items():
+            # The tests must vouch for every rule called, reported or not: one that fires
+            # unreported still hides the value from the rules after it.
+            codes = {r.code for r in chain.rules}
             clean = fast_paths.clean_test(attribute, codes) if fast else None
             memo = {} if fast and fast_paths.memoizable(attribute, codes) else None
             self._chains.append((attribute, chain, clean, memo))
@@ -487,7 +492,7 @@ class Checker:
             return [self._finding(self._malformed_rule, record, issue, None, None, None)]
         findings: list[Finding] = []
         columns, values = record.columns, record.values
-        for attribute, rules, clean, memo in self._chains:
+        for attribute, chain, clean, memo in self._chains:
             column = columns.get(attribute)
             if column is None:
                 continue  # the export has no such column: F002/F003 say so once per file
@@ -497,12 +502,12 @@ class Checker:
             if memo is not None:
                 issues = memo.get(value)
                 if issues is None:
-                    issues = self._chain_issues(rules, value, record)
+                    issues = chain.issues(value, record, self.ctx)
                     if len(memo) >= _MEMO_LIMIT:
                         memo.clear()
                     memo[value] = issues
             else:
-                issues = self._chain_issues(rules, value, record)
+                issues = chain.issues(value, record, self.ctx)
             for rule, issue in issues:
                 findings.append(self._finding(rule, record, issue, attribute, column, value))
         if self._population:
@@ -530,7 +535,7 @@ class Checker:
             # Records read by different headers (several exports in one batch): one by one.
             findings.extend(finding for record in regular for finding in self.check(record))
             return findings
-        for (attribute, rules, clean, memo), by_record in zip(
+        for (attribute, chain, clean, memo), by_record in zip(
             self._chains, self._by_record, strict=True
         ):
             column = columns.get(attribute)
@@ -548,30 +553,17 @@ class Checker:
                 if memo is not None:
                     issues = memo.get(value)
                     if issues is None:
-                        issues = self._chain_issues(rules, value, record)
+                        issues = chain.issues(value, record, self.ctx)
                         if len(memo) >= _MEMO_LIMIT:
                             memo.clear()
                         memo[value] = issues
                 else:
-                    issues = self._chain_issues(rules, value, record)
+                    issues = chain.issues(value, record, self.ctx)
                 for rule, issue in issues:
                     findings.append(self._finding(rule, record, issue, attribute, column, value))
         if self._population:
             self._observe_many(regular, columns)
         return findings
-
-    def _chain_issues(
-        self, rules: list[Rule], value: str | None, record: UserRecord
-    ) -> tuple[tuple[Rule, Issue], ...]:
-        issues: list[tuple[Rule, Issue]] = []
-        for rule in rules:
-            issue = rule.func(value, record, self.ctx)
-            if issue is None:
-                continue
-            issues.append((rule, issue))
-            if rule.exclusive:
-                break
-        return tuple(issues)
 
     def _observe_population(self, record: UserRecord) -> None:
         columns, values, ctx = record.columns, record.values, self.ctx

@@ -19,10 +19,10 @@ counts see a single change of that cell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from checks.model import CheckContext, Finding, FixConfidence, Rule, UserRecord
+from checks.model import Chain, CheckContext, Finding, FixConfidence, UserRecord
 
 LEVELS: tuple[FixConfidence, ...] = ("certain", "probable")
 MAX_STEPS = 5  # a chain of fixes is short; the cap only guards against rules that disagree
@@ -53,42 +53,26 @@ class Change:
         return (self.attribute, *self.also)
 
 
-def user_chains(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
-    """The per-user rules for each attribute, in the order the engine runs them."""
-    chains: dict[str, list[Rule]] = {}
-    for rule in rules:
-        if rule.scope != "user":
-            continue
-        for attribute in rule.attributes:
-            chains.setdefault(attribute, []).append(rule)
-    for chain in chains.values():
-        chain.sort(key=lambda r: r.order)
-    return chains
-
-
 def _next_fix(
     value: str | None,
     record: UserRecord,
-    chain: Sequence[Rule],
+    chain: Chain | None,
     ctx: CheckContext,
     level: FixConfidence,
 ) -> tuple[str, FixConfidence, str] | None:
     """The first fix at `level` the chain suggests for `value` that changes it."""
-    for rule in chain:
-        issue = rule.func(value, record, ctx)
-        if issue is None:
-            continue
+    if chain is None:
+        return None
+    for rule, issue in chain.issues(value, record, ctx):
         if issue.fix is not None and issue.fix != value and within(issue.fix_confidence, level):
             return issue.fix, issue.fix_confidence or "probable", rule.code
-        if rule.exclusive:
-            return None
     return None
 
 
 def plan_changes(
     record: UserRecord,
     findings: Iterable[Finding],
-    chains: dict[str, list[Rule]],
+    chains: dict[str, Chain],
     ctx: CheckContext,
     level: FixConfidence,
 ) -> list[Change]:
@@ -130,7 +114,7 @@ def plan_changes(
         for _ in range(MAX_STEPS):
             step = None
             for attribute in attributes:  # the first chain with a fix left wins this step
-                step = _next_fix(value, record, chains.get(attribute, []), ctx, level)
+                step = _next_fix(value, record, chains.get(attribute), ctx, level)
                 if step is not None:
                     break
             if step is None:
@@ -147,5 +131,6 @@ def plan_changes(
     return changes
 
 
-def _chain_codes(chains: dict[str, list[Rule]], attribute: str) -> set[str]:
-    return {rule.code for rule in chains.get(attribute, ())}
+def _chain_codes(chains: dict[str, Chain], attribute: str) -> frozenset[str]:
+    chain = chains.get(attribute)
+    return chain.reported if chain is not None else frozenset()

@@ -8,7 +8,7 @@ record it is, so a rule never has to know about files, rows or users.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,7 +152,7 @@ class Rule:
     scope: Scope
     attributes: tuple[str, ...]
     func: Callable[..., Any]
-    exclusive: bool = False  # a hit ends the chain of rules on the same value
+    exclusive: bool = False  # a hit ends the chain on the value, selected or not (`Chain`)
     describe: Callable[..., Issue] | None = None  # population rules: words the finding
     variants: bool = False  # population rule that flags differing spellings of one key
     order: int = 0  # registration sequence: the order of a chain on one attribute
@@ -235,6 +235,58 @@ def all_rules() -> dict[str, Rule]:
 
     order = "FUEPXNTACM"
     return dict(sorted(_REGISTRY.items(), key=lambda item: (order.index(item[0][0]), item[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """The per-user rules on one attribute, run on each value in registration order.
+
+    `--select`/`--ignore` choose which findings are reported, never how a value is classified:
+    an exclusive rule that fires claims the value even when it is not selected, so its issue
+    is dropped and no later rule sees the value. Otherwise `--ignore P006` would hand
+    `4.79877E+09` to P001, whose advice for it ("no digits at all: clear the field") is wrong.
+    """
+
+    # What is called: every selected rule, and the unselected exclusive ones before the last
+    # of them (an unselected rule that claims nothing cannot change what is reported).
+    rules: tuple[Rule, ...]
+    reported: frozenset[str]  # the selected rules' codes: only their issues become findings
+
+    def issues(
+        self, value: str | None, record: UserRecord, ctx: CheckContext
+    ) -> tuple[tuple[Rule, Issue], ...]:
+        """The selected rules' issues on `value`, up to the first exclusive rule that fires."""
+        found: list[tuple[Rule, Issue]] = []
+        reported = self.reported
+        for rule in self.rules:
+            issue = rule.func(value, record, ctx)
+            if issue is None:
+                continue
+            if rule.code in reported:
+                found.append((rule, issue))
+            if rule.exclusive:
+                break
+        return tuple(found)
+
+
+def user_chains(selected: Iterable[Rule]) -> dict[str, Chain]:
+    """The chain of each attribute a selected per-user rule checks, attributes in the order
+    the selected rules name them."""
+    catalogue = {code: r for code, r in all_rules().items() if r.scope == "user"}
+    reported: dict[str, set[str]] = {}
+    for rule in selected:
+        if rule.scope == "user":
+            catalogue[rule.code] = rule
+            for attribute in rule.attributes:
+                reported.setdefault(attribute, set()).add(rule.code)
+    chains: dict[str, Chain] = {}
+    for attribute, codes in reported.items():
+        members = [r for r in catalogue.values() if attribute in r.attributes]
+        members.sort(key=lambda r: r.order)
+        last = max(at for at, r in enumerate(members) if r.code in codes)
+        called = tuple(r for r in members[: last + 1] if r.code in codes or r.exclusive)
+        chains[attribute] = Chain(called, frozenset(codes))
+    return chains
 
 
 def get_rule(code: str) -> Rule:

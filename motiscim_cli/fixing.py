@@ -52,8 +52,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from checks.engine import select_rules
-from checks.fixes import Change, plan_changes, user_chains, within
-from checks.model import CheckContext, Finding, FixConfidence, Rule, Severity, UserRecord
+from checks.fixes import Change, plan_changes, within
+from checks.model import (
+    Chain,
+    CheckContext,
+    Finding,
+    FixConfidence,
+    Severity,
+    UserRecord,
+    user_chains,
+)
 from motiscim_cli.loaders.sniff import CP1252_FALLBACK
 from motiscim_cli.report import Report
 from motiscim_cli.run import CheckOptions, ReadError, run_check
@@ -87,7 +95,7 @@ class FixPlan:
     users: list[UserFixes] = field(default_factory=list)
     file_findings: list[Finding] = field(default_factory=list)
     sync_known: bool = True  # the export has a directorySynced (onPremisesSyncEnabled) column
-    chains: dict[str, list[Rule]] = field(default_factory=dict)  # to plan another level
+    chains: dict[str, Chain] = field(default_factory=dict)  # to plan another level
     ctx: CheckContext = field(default_factory=CheckContext)
 
     @property

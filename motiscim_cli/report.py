@@ -79,6 +79,9 @@ class Report:
     mapping: MappingResult | None = None
     unreadable: bool = False  # an input could not be read: the verdict is "unknown"
     rules_checked: list[str] = field(default_factory=list)  # codes that ran (junit lists them)
+    # --fail-on (error, warning, info, never): it decides the exit code, never the verdict, so
+    # the human outputs can say why a READY report exits 1. Not part of the JSON contract.
+    fail_on: str = "error"
     generated_at: str = field(
         default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
@@ -116,6 +119,13 @@ class Report:
     @property
     def users_with_warnings(self) -> int:
         return self._users_with(Severity.WARNING)
+
+    def failing(self, fail_on: str) -> list[Finding]:
+        """The active findings at or above `fail_on` (none for "never"): they make the exit 1."""
+        if fail_on == "never":
+            return []
+        threshold = Severity(fail_on).rank
+        return [f for f in self.active_findings() if f.severity.rank >= threshold]
 
     def worst_severity(self) -> Severity | None:
         findings = self.active_findings()

@@ -144,17 +144,13 @@ def _finding_order(finding: Finding) -> tuple:
 FAIL_ON = ("error", "warning", "info", "never")
 
 
-def exit_code(report: Report, fail_on: str = "error") -> int:
-    """0 ready, 1 not ready (findings at or above `fail_on`, or a failed connection/mapping),
-    2 an input could not be read."""
+def exit_code(report: Report, fail_on: str | None = None) -> int:
+    """0 ready, 1 not ready (findings at or above `fail_on`, by default `report.fail_on`, or a
+    failed connection/mapping), 2 an input could not be read."""
     if report.unreadable:
         return 2
     if report.connection is not None and not report.connection.ok and not report.connection.skipped:
         return 1
     if report.mapping is not None and not report.mapping.ok:
         return 1
-    if fail_on == "never":
-        return 0
-    threshold = Severity(fail_on).rank
-    worst = report.worst_severity()
-    return 1 if worst is not None and worst.rank >= threshold else 0
+    return 1 if report.failing(report.fail_on if fail_on is None else fail_on) else 0

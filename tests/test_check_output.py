@@ -137,3 +137,61 @@ def test_pre_commit_hook_definition() -> None:
     files = re.compile(hook["files"])
     assert all(files.search(p) for p in ("exports/users.csv", "a.json", "b.jsonl"))
     assert not any(files.search(p) for p in ("README.md", "users.csv.bak", "x.jsonld"))
+
+
+PAGES = str(ROOT / "sample_exports" / "graph-users-pages.json")  # 2 warnings, 1 info, no error
+READY_TAIL = "all 9 users are predicted to sync (0 error(s), 2 warning(s), 1 info)."
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "title", "code"),
+    [
+        ("error", "READY", 0),
+        ("never", "READY", 0),
+        ("warning", "READY, but 2 warnings fail --fail-on warning", 1),
+        ("info", "READY, but 2 warnings and 1 info fail --fail-on info", 1),
+    ],
+)
+def test_a_ready_report_that_fail_on_fails_says_why(
+    export: Path, fail_on: str, title: str, code: int
+) -> None:
+    """--fail-on decides the exit code, not the verdict; the human outputs say why it is 1."""
+    quiet = run("check", PAGES, "--fail-on", fail_on, "-q")
+    assert (quiet.exit_code, quiet.stdout) == (code, f"motiscim: {title}: {READY_TAIL}\n")
+    table = run("check", PAGES, "--fail-on", fail_on, "-f", "table")
+    assert table.exit_code == code
+    assert table.stdout.startswith(f"┏━ {title} ━")
+    markdown = run("check", PAGES, "--fail-on", fail_on, "-f", "markdown")
+    assert markdown.stdout.splitlines()[:3] == [
+        f"# motiscim preflight: {title}",
+        "",
+        f"**{title}: {READY_TAIL}**",
+    ]
+    junit = ET.fromstring(run("check", PAGES, "--fail-on", fail_on, "-f", "junit").stdout)
+    verdict = junit.find(".//testcase[@name='motiscim verdict']")
+    assert verdict is not None and verdict.findtext("system-out") == f"{title}: {READY_TAIL}"
+    github = run("check", PAGES, "--fail-on", fail_on, "-f", "github", GITHUB_ACTIONS="true")
+    assert github.stdout.splitlines()[-1] == f"motiscim: {title}: {READY_TAIL}"
+    html = run("check", PAGES, "--fail-on", fail_on, "-f", "html").stdout
+    assert f"<strong>{title}</strong><p>{READY_TAIL}</p>" in html
+    # The JSON contract is unchanged: still ready (no error), and no new member.
+    document = run("check", PAGES, "--fail-on", fail_on, "-f", "json")
+    report = json.loads(document.stdout)
+    assert (document.exit_code, report["summary"]["verdict"]) == (code, "ready")
+    assert "fail_on" not in document.stdout
+
+
+def test_fail_on_title_counts_in_words() -> None:
+    from checks.model import Finding, Severity
+    from motiscim_cli.render.common import verdict_title
+    from motiscim_cli.report import Report, SourceInfo
+
+    warning = Finding(rule="A001", severity=Severity.WARNING, message="disabled", row=1)
+    report = Report(sources=[SourceInfo("u.csv", "csv", records=1)], findings=[warning])
+    report.fail_on = "warning"
+    assert verdict_title(report) == "READY, but 1 warning fails --fail-on warning"
+    report.findings[0].suppressed = "reviewed"  # a reviewed exception fails nothing
+    assert verdict_title(report) == "READY"
+    error = Finding(rule="P001", severity=Severity.ERROR, message="no +", row=1)
+    report.findings = [warning, error]
+    assert verdict_title(report) == "NOT READY"  # the reason is the errors, not --fail-on

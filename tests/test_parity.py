@@ -51,6 +51,21 @@ def test_generated_graph_json_same_findings_as_oracle(tmp_path: Path) -> None:
     assert findings(path, fast=True, region="NO") == findings(path, fast=False, region="NO")
 
 
+@pytest.mark.parametrize(
+    ("select", "ignore"),
+    [
+        (None, ["P006", "P005", "E003", "U001", "X001"]),  # the claiming rules ignored
+        (["P001", "E001", "U002", "X002", "N002"], []),  # later rules of each chain alone
+    ],
+)
+def test_selection_same_findings_as_oracle(tmp_path: Path, select, ignore) -> None:
+    """A rule that claims a value unreported skips the clean tests' shortcut in neither path."""
+    path = _corpus(tmp_path, 4_000, "csv", seed=10)
+    quick = findings(path, fast=True, select=select, ignore=ignore)
+    assert len(quick) > 50  # the corpus has values for each chosen rule
+    assert quick == findings(path, fast=False, select=select, ignore=ignore)
+
+
 def test_blank_regex_is_is_blank_char_on_every_code_point() -> None:
     differ = [
         c for c in range(0x110000) if is_blank_char(chr(c)) != (BLANK.match(chr(c)) is not None)

@@ -7,8 +7,9 @@ number as valid in its country is advice only: the guide's own example `+4700000
 One value gets one finding: the rules form an exclusive chain, registered (and so run) most
 specific first — P006 spreadsheet damage, P005 letters or an extension, P002 separators around
 an otherwise correct number, P001 no leading `+`, P003 unknown country code, P004 impossible
-length, P007 not valid in its country. Every rule still tests its own condition in full, so
-`--select`/`--ignore` never make a rule claim something untrue.
+length, P007 not valid in its country. `--select`/`--ignore` hide findings, never reclassify:
+the rules before a selected one still run and claim their values, so `4.79877E+09` with P006
+ignored gets no finding rather than P001's (`checks.model.Chain`).
 
 Fix policy (`Issue.fix`, `Issue.fix_confidence`):
 

@@ -157,6 +157,7 @@ def check(
     else:
         report, errors = run_check(exports, options)
 
+    report.fail_on = fail_on
     stale = apply_exceptions(report.findings, settings.exceptions)
     nothing_read = say_unread_exports(report, errors)
     if not quiet:
@@ -189,7 +190,7 @@ def check(
         if output in (None, "-"):
             write(report, chosen, sys.stdout, redact=redact)  # a failure: stdout_guarded
             sys.stdout.flush()
-            raise typer.Exit(exit_code(report, fail_on))
+            raise typer.Exit(exit_code(report))
         try:
             write_file(report, chosen, output, redact=redact)
         except OSError as error:
@@ -197,11 +198,11 @@ def check(
             raise typer.Exit(2) from None
         if not quiet:
             typer.echo(f"motiscim: report written to {output}", err=True)
-        raise typer.Exit(exit_code(report, fail_on))
+        raise typer.Exit(exit_code(report))
     else:
         text = render(report, chosen, redact=redact, color=color)
     emit(text, output, quiet=quiet)
-    raise typer.Exit(exit_code(report, fail_on))
+    raise typer.Exit(exit_code(report))
 
 
 def register(app: typer.Typer) -> None:

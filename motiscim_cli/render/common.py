@@ -116,6 +116,27 @@ def by_rule_with_severity(report: Report) -> list[tuple[str, Severity, int, int]
     ]
 
 
+TITLES = {"ready": "READY", "not-ready": "NOT READY", "unknown": "CANNOT TELL"}
+
+
+def verdict_title(report: Report) -> str:
+    """READY, NOT READY or CANNOT TELL. A READY report that `--fail-on` still fails (exit 1)
+    says why, as every human output shows it: "READY, but 3 warnings fail --fail-on warning".
+    READY itself keeps its meaning (no errors), as the JSON contract's `verdict` does."""
+    title = TITLES[report.verdict]
+    failing = report.failing(report.fail_on) if report.verdict == "ready" else []
+    if not failing:
+        return title
+    counts = Counter(f.severity for f in failing)
+    parts = [
+        f"{counts[s]} {s.value}{'s' if s is Severity.WARNING and counts[s] != 1 else ''}"
+        for s in (Severity.WARNING, Severity.INFO)
+        if counts[s]
+    ]
+    verb = "fails" if len(failing) == 1 else "fail"
+    return f"{title}, but {' and '.join(parts)} {verb} --fail-on {report.fail_on}"
+
+
 def verdict_line(report: Report) -> str:
     """The one-line verdict (`--quiet`, titles, summaries)."""
     counts = report.by_severity()
@@ -124,7 +145,7 @@ def verdict_line(report: Report) -> str:
         f", {muted} suppressed by reviewed exceptions" if muted else ""
     )
     if report.verdict == "unknown":
-        return f"CANNOT TELL: an input could not be read ({tail})."
+        return f"{verdict_title(report)}: an input could not be read ({tail})."
     if report.verdict == "not-ready":
         reasons = []
         if report.users_with_errors:
@@ -136,5 +157,5 @@ def verdict_line(report: Report) -> str:
             reasons.append(f"{len(setup)} file/setup error(s) block provisioning")
         if not reasons:
             reasons.append("the connection or the mapping check failed")
-        return f"NOT READY: {'; '.join(reasons)} ({tail})."
-    return f"READY: all {report.users} users are predicted to sync ({tail})."
+        return f"{verdict_title(report)}: {'; '.join(reasons)} ({tail})."
+    return f"{verdict_title(report)}: all {report.users} users are predicted to sync ({tail})."

@@ -34,6 +34,7 @@ from motiscim_cli.render.common import (
     shown_value,
     suppressed,
     verdict_line,
+    verdict_title,
 )
 from motiscim_cli.report import Report
 
@@ -279,7 +280,7 @@ def rule_docs(report: Report) -> str:
 
 def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
     verdict = report.verdict
-    title = {"ready": "READY", "not-ready": "NOT READY", "unknown": "CANNOT TELL"}[verdict]
+    title = verdict_title(report)  # no ": " in it: the line after it is the rest
     line = verdict_line(report).split(": ", 1)[-1]
     muted = len(suppressed(report))
     cards = [

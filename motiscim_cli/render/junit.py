@@ -15,7 +15,8 @@ names that appear and vanish with the data, and a report UI too slow to open.
 - Findings suppressed by a reviewed exception never fail a test; they are listed in
   `<system-out>` with their reason.
 - The whole verdict is one more testcase, `motiscim verdict`, failing when not ready (also
-  for a failed connection or mapping check, which have findings of their own).
+  for a failed connection or mapping check, which have findings of their own). A ready one
+  that `--fail-on` still fails passes, its text saying why the exit is 1.
 """
 
 from __future__ import annotations

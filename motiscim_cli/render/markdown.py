@@ -23,6 +23,7 @@ from motiscim_cli.render.common import (
     shown_user,
     shown_value,
     verdict_line,
+    verdict_title,
 )
 from motiscim_cli.report import Report
 
@@ -68,7 +69,7 @@ def _where(finding: Finding) -> str:
 
 def render(report: Report, *, redact: bool = False, color: bool = False) -> str:
     rules = common.catalogue()
-    title = {"ready": "READY", "not-ready": "NOT READY", "unknown": "CANNOT TELL"}[report.verdict]
+    title = verdict_title(report)
     lines = [f"# motiscim preflight: {title}", "", f"**{escape(verdict_line(report))}**", ""]
     sources = ", ".join(
         f"{escape(s.path)} ({escape(s.format)}, {s.records} users)" for s in report.sources

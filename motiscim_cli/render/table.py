@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checks.model import Finding, Severity, all_rules
-from motiscim_cli.render.common import shown_fix, shown_user, shown_value
+from motiscim_cli.render.common import shown_fix, shown_user, shown_value, verdict_title
 from motiscim_cli.report import Report
 
 PER_RULE_LIMIT = 10
@@ -27,11 +27,12 @@ def verdict_panel(report: Report) -> Panel:
     users = report.users
     failing = report.users_with_errors
     warned = report.users_with_warnings
+    title = verdict_title(report)
     if report.verdict == "unknown":
-        title, style = "CANNOT TELL", "bold red"
+        style = "bold red"
         body = "An input could not be read; see the F001 finding."
     elif report.verdict == "not-ready":
-        title, style = "NOT READY", "bold red"
+        style = "bold red"
         body = f"{failing} of {users} users would fail to sync."
         setup = [
             f for f in report.active_findings() if f.row is None and f.severity is Severity.ERROR
@@ -39,7 +40,7 @@ def verdict_panel(report: Report) -> Panel:
         if setup:
             body += f" {len(setup)} file/setup error(s) block more than single users."
     else:
-        title, style = "READY", "bold green"
+        style = "bold green" if title == "READY" else "bold yellow"  # yellow: --fail-on fails it
         body = f"All {users} users are predicted to sync."
     if warned:
         body += f" {warned} user(s) have warnings."
