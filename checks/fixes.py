@@ -9,7 +9,10 @@ confidence of its steps.
 
 Levels: `certain` applies only certain fixes; `probable` applies certain and probable ones.
 Suppressed findings (reviewed exceptions) are left alone. Population fixes (T001's common
-spelling of a job title) come from their finding, then the value is checked again.
+spelling of a job title) come from their finding, then the value is checked again. The engine
+reports a less common spelling once, at its first user, so that the report stays linear however
+many users share it: `SpellingFindings` hands that finding to every user who spells the value
+the same way, and each of them is fixed.
 
 One cell, one change: when two attributes read the same column (`--column
 email=userPrincipalName`), their chains are run together on the one value until neither has a
@@ -22,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from checks.model import Chain, CheckContext, Finding, FixConfidence, UserRecord
+from checks.model import Chain, CheckContext, Finding, FixConfidence, Rule, UserRecord
 
 LEVELS: tuple[FixConfidence, ...] = ("certain", "probable")
 MAX_STEPS = 5  # a chain of fixes is short; the cap only guards against rules that disagree
@@ -51,6 +54,37 @@ class Change:
     def attributes(self) -> tuple[str, ...]:
         """Every attribute this cell feeds."""
         return (self.attribute, *self.also)
+
+
+class SpellingFindings:
+    """The findings of the variants rules (T001), by the spelling they are about.
+
+    One finding stands for every user of its export who spells the value exactly so: the
+    engine keeps a count per spelling, not the users, and the finding is at the first of them.
+    A reviewed exception that suppresses it (made for that first user, whom the report names)
+    leaves the spelling alone for all of them, as the report shows it.
+    """
+
+    def __init__(self, findings: Iterable[Finding], rules: Iterable[Rule]) -> None:
+        codes = {rule.code for rule in rules if rule.variants}
+        self._by_spelling: dict[tuple[str | None, str, str], Finding] = {}
+        for finding in findings:
+            if finding.rule in codes and finding.attribute is not None:
+                key = (finding.source, finding.attribute, finding.value or "")
+                self._by_spelling[key] = finding
+        self._attributes = {attribute for _, attribute, _ in self._by_spelling}
+
+    def of(self, record: UserRecord) -> list[Finding]:
+        """The findings about this record's spellings that are at another user's row."""
+        found = []
+        for attribute in self._attributes:
+            value = record.values.get(attribute)
+            if value is None:  # an empty title has no spelling (T001 gives it no key)
+                continue
+            finding = self._by_spelling.get((record.source, attribute, value))
+            if finding is not None and finding.row != record.row:
+                found.append(finding)
+        return found
 
 
 def _next_fix(

@@ -19,6 +19,10 @@ _INVISIBLE_SET = frozenset(INVISIBLE)
 BLANK = re.compile(f"[\\s{INVISIBLE}]")
 
 
+# An Entra object ID (X002), and what --redact leaves unmasked in a report's Object ID column.
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def is_blank_char(char: str) -> bool:
     """True for whitespace of any kind (space, tab, NBSP, line breaks) and invisible marks."""
     return char.isspace() or char in _INVISIBLE_SET

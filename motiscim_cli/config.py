@@ -185,25 +185,95 @@ def parse_config(text: str, name: str = CONFIG_NAME, *, path: Path | None = None
 # ---- applying exceptions ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class StaleException:
+    """A reviewed exception with rules that suppress nothing: what `check` points out."""
+
+    exception: ReviewedException
+    unmatched: tuple[str, ...]  # its rules that matched no finding at all
+    # its rules whose findings an earlier exception suppressed first, with that exception
+    duplicated: tuple[tuple[str, ReviewedException], ...] = ()
+
+    def notes(self, checked: Iterable[str], path: Path | None) -> list[str]:
+        """One note per thing to change in the file, about the rules that ran (`checked`): a
+        rule that was not run cannot have matched anything."""
+        ran = set(checked)
+        unmatched = [code for code in self.unmatched if code in ran]
+        duplicated = [(code, other) for code, other in self.duplicated if code in ran]
+        whole = list(self.exception.rules)  # "remove it": only when no rule of it is needed
+        head = _named(self.exception, path)
+        notes = []
+        if unmatched == whole:
+            notes.append(f"{head} matched no finding; remove it once the problem is fixed.")
+        elif unmatched:
+            codes = ", ".join(unmatched)
+            notes.append(
+                f"{head}: {codes} matched no finding; remove {codes} from it once the problem "
+                "is fixed."
+            )
+        # One note per earlier exception, naming the rules it took first.
+        earlier: dict[ReviewedException, list[str]] = {}
+        for code, other in duplicated:
+            earlier.setdefault(other, []).append(code)
+        for other, codes in earlier.items():
+            first = (
+                f"suppresses the same finding{'s' if len(codes) > 1 else ''} first (its reason "
+                "is the one reported)"
+            )
+            if codes == whole:
+                notes.append(
+                    f"{head} duplicates {_named(other, path)}, which {first}; remove one of them."
+                )
+            else:
+                listed = ", ".join(codes)
+                notes.append(
+                    f"{head}: for {listed} it duplicates {_named(other, path)}, which {first}; "
+                    f"remove {listed} from one of them."
+                )
+        return notes
+
+
+def _named(exception: ReviewedException, path: Path | None) -> str:
+    where = f"{path}:{exception.line}" if path else "config"
+    return f"the exception for {exception.user} ({', '.join(exception.rules)}, {where})"
+
+
 def apply_exceptions(
     findings: Iterable[Finding], exceptions: Sequence[ReviewedException]
-) -> list[ReviewedException]:
+) -> list[StaleException]:
     """Mark findings covered by a reviewed exception as suppressed, with its reason.
 
     Nothing is removed: a suppressed finding is still reported, counted apart, and does not
-    decide the verdict (`Report.active_findings`). Returns the exceptions that matched nothing,
-    so a stale entry can be pointed out.
+    decide the verdict (`Report.active_findings`). The first exception that matches a finding
+    suppresses it; a later one that matches it too is a duplicate of that one. Returns, per
+    exception with a rule that suppressed nothing, those rules (and the exceptions that took
+    their findings first), so a stale or duplicate entry can be pointed out.
     """
-    used: set[int] = set()
+    used: set[tuple[int, str]] = set()  # (exception, rule) that suppressed a finding
+    shadowed: dict[tuple[int, str], int] = {}  # (exception, rule) -> who suppressed it first
     for finding in findings:
         if finding.suppressed is not None:
             continue
+        first: int | None = None
         for index, exception in enumerate(exceptions):
-            if exception.matches(finding):
+            if not exception.matches(finding):
+                continue
+            if first is None:
+                first = index
                 finding.suppressed = exception.reason
-                used.add(index)
-                break
-    return [e for i, e in enumerate(exceptions) if i not in used]
+                used.add((index, finding.rule))
+            else:
+                shadowed.setdefault((index, finding.rule), first)
+    stale = []
+    for index, exception in enumerate(exceptions):
+        idle = [code for code in exception.rules if (index, code) not in used]
+        unmatched = tuple(code for code in idle if (index, code) not in shadowed)
+        duplicated = tuple(
+            (code, exceptions[shadowed[index, code]]) for code in idle if (index, code) in shadowed
+        )
+        if idle:
+            stale.append(StaleException(exception, unmatched, duplicated))
+    return stale
 
 
 # ---- the reader ------------------------------------------------------------------------------

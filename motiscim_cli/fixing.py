@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from checks.engine import select_rules
-from checks.fixes import Change, plan_changes, within
+from checks.fixes import Change, SpellingFindings, plan_changes, within
 from checks.model import (
     Chain,
     CheckContext,
@@ -129,7 +129,9 @@ class FixPlan:
             if f.severity is Severity.ERROR and not u.resolved(f, self.level)
         ]
         left.extend(f for f in self.file_findings if f.severity is Severity.ERROR)
-        return [f for f in left if f.suppressed is None]
+        # One finding of a spelling (T001) is in every user's list who spells it so: counted once.
+        unique = {id(f): f for f in left if f.suppressed is None}
+        return list(unique.values())
 
 
 def plan_fixes(
@@ -150,13 +152,16 @@ def plan_fixes(
             file_findings.append(finding)
         else:
             by_row.setdefault(finding.row, []).append(finding)
-    chains = user_chains(select_rules(options.select, options.ignore))
+    rules = select_rules(options.select, options.ignore)
+    chains = user_chains(rules)
+    spellings = SpellingFindings(report.findings, rules)
     ctx = CheckContext(default_region=options.region)
     plan = FixPlan(report, errors, level, file_findings=file_findings, chains=chains, ctx=ctx)
     wanted = _sync_headers()
     plan.sync_known = any(_has_sync_column(record, wanted) for record in records)
     for record in records:
-        findings = by_row.get(record.row, [])
+        # a T001 finding is at the first user of its spelling; the others get it here
+        findings = by_row.get(record.row, []) + spellings.of(record)
         changes = plan_changes(record, findings, chains, ctx, level)
         plan.users.append(UserFixes(record, findings, changes))
     return plan

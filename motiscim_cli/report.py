@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from checks.advice import Advice, advise
 from checks.model import Finding, Severity
+from checks.text import GUID, strip_blanks
 from motiscim_cli import __version__
 
 SCHEMA_ID = "motiscim.report/v1"
@@ -230,7 +231,8 @@ def mapping_json(mapping: MappingResult, redact: bool = False) -> dict[str, Any]
 
 
 # --redact masks emails and phone numbers, and the employee number too: it is the UPN, which is
-# an email address in all but name (the UPN of the user is masked in `user` for the same reason).
+# an email address in all but name (the UPN of the user is masked in `user` for the same reason,
+# and so is an Object ID that is not a GUID: `redacted_object_id`).
 REDACTED_ATTRIBUTES = frozenset({"email", "phone_number", "employee_number"})
 
 
@@ -262,6 +264,15 @@ def scrub_contacts(text: str | None) -> str | None:
     return _CONTACT_IN_TEXT.sub(lambda match: mask(match.group()) or "", text)
 
 
+def redacted_object_id(object_id: str | None) -> str | None:
+    """The Object ID as --redact shows it: an Entra GUID as it is (it names nobody, and it is
+    how the admin finds the user), anything else masked. A column that does not hold object
+    IDs (X002) holds something else: a mailNickname, an address, a phone number."""
+    if object_id is None or GUID.fullmatch(strip_blanks(object_id).strip("{}")):
+        return object_id
+    return mask(object_id)
+
+
 def redacted_fix(finding: Finding) -> str | None:
     """The fix as --redact shows it: None for an email, phone or employee number (the fix is
     the value); contacts masked inside any other fix (`Call +47 987 12 398` as a surname)."""
@@ -286,7 +297,7 @@ def finding_json(finding: Finding, *, redact: bool = False) -> dict[str, Any]:
         if finding.row is None
         else {
             "user_principal_name": mask(upn) if redact else upn,
-            "object_id": finding.object_id,
+            "object_id": redacted_object_id(finding.object_id) if redact else finding.object_id,
         },
         "attribute": finding.attribute,
         "column": finding.column,

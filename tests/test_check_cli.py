@@ -319,6 +319,38 @@ def test_redact_masks_a_phone_number_grouped_by_slashes(output_format, tmp_path)
         assert fixes == ["Mobil 017********29"]
 
 
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_redact_masks_an_object_id_that_is_not_a_guid(output_format, tmp_path):
+    # An id column that holds an address or a phone number (X002) is personal data like the
+    # UPN; a GUID names nobody and stays, for the admin to find the user by.
+    guid = "4f5c3a9e-2b1d-4c6e-9a7f-1e2d3c4b5a60"
+    export = tmp_path / "users.csv"
+    export.write_text(
+        "id,userPrincipalName,mail,mobilePhone,accountEnabled\n"
+        "not-a-guid-zqleak6@corpzz.example,,a@example.com,+4741234567,True\n"
+        "+4798712398,u4711@example.com,b@example.com,+4741234568,True\n"
+        f"{guid},u4712@example.com,c@example.com,41234569,True\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["check", str(export), "--redact", "--format", output_format])
+    assert result.exit_code == 1, result.output
+    for secret in ("zqleak6", "corpzz", "98712398", "u4711"):
+        assert secret not in result.stdout, (output_format, secret)
+    if output_format == "json":
+        findings = json.loads(result.stdout)["findings"]
+        users = [(f["rule"], f["user"]) for f in findings if f["user"] is not None]
+        assert users == [
+            ("U001", {"user_principal_name": None, "object_id": "n***@c***.example"}),
+            ("X002", {"user_principal_name": None, "object_id": "n***@c***.example"}),
+            ("X002", {"user_principal_name": "u***@e***.com", "object_id": "+47******98"}),
+            ("P001", {"user_principal_name": "u***@e***.com", "object_id": guid}),
+        ]
+    if output_format == "table":  # the User column shows the Object ID when there is no UPN
+        assert " n***@c***.example " in result.stdout
+    if output_format in ("csv", "sarif"):
+        assert guid in result.stdout
+
+
 @pytest.mark.parametrize("option", ["--select", "--ignore"])
 @pytest.mark.parametrize("code", ["P01", "Q", "P0019"])
 def test_a_rule_code_that_names_no_rule_is_a_usage_error(option, code):

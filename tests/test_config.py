@@ -17,6 +17,7 @@ from motiscim_cli.config import (
     Config,
     ConfigError,
     ReviewedException,
+    StaleException,
     apply_exceptions,
     find_config,
     load_config,
@@ -335,7 +336,48 @@ def test_apply_exceptions_marks_and_never_drops() -> None:
     ]
     stale = apply_exceptions(findings, exceptions)
     assert [f.suppressed for f in findings] == ["On leave (IT-1)", None, "Leaver (IT-2)"]
-    assert [e.user for e in stale] == ["nobody@example.com"]
+    assert stale == [StaleException(exceptions[2], ("P001",))]
+
+
+def test_apply_exceptions_names_idle_rules_and_the_exception_taken_first() -> None:
+    findings = [
+        Finding(rule="E001", severity=Severity.ERROR, message="Bad mail.", row=1,
+                user_principal_name="kari@example.com", object_id=KARI),
+        Finding(rule="A001", severity=Severity.WARNING, message="Disabled.", row=1,
+                user_principal_name="kari@example.com", object_id=KARI),
+    ]  # fmt: skip
+    exceptions = [
+        ReviewedException("kari@example.com", ("E001", "P001"), "Mailbox renamed (IT-1)", 2),
+        ReviewedException(KARI, ("E001",), "Same user by Object ID (IT-2)", 5),
+        ReviewedException(KARI, ("A001", "E001", "U003"), "Leaver (IT-3)", 8),
+    ]
+    stale = apply_exceptions(findings, exceptions)
+    assert [f.suppressed for f in findings] == ["Mailbox renamed (IT-1)", "Leaver (IT-3)"]
+    assert stale == [
+        StaleException(exceptions[0], ("P001",)),
+        StaleException(exceptions[1], (), (("E001", exceptions[0]),)),
+        StaleException(exceptions[2], ("U003",), (("E001", exceptions[0]),)),
+    ]
+    path = Path("motiscim.yaml")
+    first = "the exception for kari@example.com (E001, P001, motiscim.yaml:2)"
+    assert [note for entry in stale for note in entry.notes(["E001", "P001", "U003"], path)] == [
+        f"{first}: P001 matched no finding; remove P001 from it once the problem is fixed.",
+        f"the exception for {KARI} (E001, motiscim.yaml:5) duplicates {first}, which suppresses "
+        "the same finding first (its reason is the one reported); remove one of them.",
+        f"the exception for {KARI} (A001, E001, U003, motiscim.yaml:8): U003 matched no finding; "
+        "remove U003 from it once the problem is fixed.",
+        f"the exception for {KARI} (A001, E001, U003, motiscim.yaml:8): for E001 it duplicates "
+        f"{first}, which suppresses the same finding first (its reason is the one reported); "
+        "remove E001 from one of them.",
+    ]
+    # A rule that did not run (--select E) is no stale one: P001 and U003 are not named.
+    assert [note for entry in stale for note in entry.notes(["E001"], path)] == [
+        f"the exception for {KARI} (E001, motiscim.yaml:5) duplicates {first}, which suppresses "
+        "the same finding first (its reason is the one reported); remove one of them.",
+        f"the exception for {KARI} (A001, E001, U003, motiscim.yaml:8): for E001 it duplicates "
+        f"{first}, which suppresses the same finding first (its reason is the one reported); "
+        "remove E001 from one of them.",
+    ]
 
 
 # ---- the check command with a config file ----------------------------------------------------
@@ -398,6 +440,38 @@ def test_exception_suppresses_with_reason_and_verdict_turns_ready(
     assert "[suppressed: Number fixed in HR" in table.stdout
     assert "1 finding(s) suppressed by reviewed exceptions" in table.stdout
     assert "READY" in table.stdout
+
+
+def test_check_notes_an_idle_rule_and_a_duplicate_exception_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Kari's phone is fixed (no P001 any more); her mail is still broken (E001)
+    path = export(tmp_path, national_phone_row().replace("kari@example.com,98", "kari@,+4798"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "motiscim.yaml").write_text(
+        "exceptions:\n"
+        "  - user: kari@example.com\n"
+        "    rules: [E001, P001]\n"
+        "    reason: Mailbox being renamed (IT-1)\n"
+        f"  - user: {KARI}\n"
+        "    rules: [E001]\n"
+        "    reason: The same, by Object ID (IT-2)\n"
+    )
+    ran = run("check", str(path), "-f", "json")
+    assert ran.exit_code == 0
+    document = json.loads(ran.stdout)
+    assert [(f["rule"], f.get("suppressed")) for f in document["findings"]] == [
+        ("E001", "Mailbox being renamed (IT-1)"),
+    ]
+    config = tmp_path.resolve() / "motiscim.yaml"
+    first = f"the exception for kari@example.com (E001, P001, {config}:2)"
+    assert ran.stderr == (
+        f"motiscim: note: {first}: P001 matched no finding; remove P001 from it once the "
+        "problem is fixed.\n"
+        f"motiscim: note: the exception for {KARI} (E001, {config}:5) duplicates {first}, which "
+        "suppresses the same finding first (its reason is the one reported); remove one of "
+        "them.\n"
+    )
 
 
 def test_config_error_exits_2_with_the_line(

@@ -876,3 +876,94 @@ def test_another_encoding_writes_undefined_bytes_as_read_and_says_so(tmp_path: P
         "fixed.csv: 1 byte(s) that were no text in the export's encoding (F005) are written as "
         "U+FFFD, as the check read them."
     ) in out
+
+
+# ---- T001: one finding per spelling, a fix for every user who spells it so ------------------
+
+_TITLES = ["Sales manager"] * 5 + ["Sales Manager"] * 2 + ["Sales-Manager"]
+
+
+def _titles_export(tmp_path: Path) -> Path:
+    rows = [
+        f"00000000-0000-4000-8000-00000000000{n},u{n}@example.com,U{n},Berg,u{n}@example.com,"
+        f"+474123456{n},{title},NO,True"
+        for n, title in enumerate(_TITLES, start=1)
+    ]
+    header = (
+        "id,userPrincipalName,givenName,surname,mail,mobilePhone,jobTitle,usageLocation,"
+        "accountEnabled"
+    )
+    text = header + "\n" + "\n".join(rows)
+    return _write(tmp_path / "titles.csv", text + "\n")
+
+
+def test_a_title_spelling_is_fixed_for_every_user_who_spells_it_so(tmp_path: Path) -> None:
+    export = _titles_export(tmp_path)
+    # The report holds one T001 finding per less common spelling, at its first user.
+    report, _ = run_check([str(export)], CheckOptions())
+    assert [(f.rule, f.row, f.value, f.fix) for f in report.findings] == [
+        ("T001", 6, "Sales Manager", "Sales manager"),
+        ("T001", 8, "Sales-Manager", "Sales manager"),
+    ]
+    outputs = ["--csv", "fixed.csv", "--script", "fix.ps1", "--findings", "findings.csv"]
+    code, out, err = _fix(str(export), *outputs, "--fix-level", "probable")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:2] == [
+        "8 user(s) read; the fixes at --fix-level probable change 3 cell(s) of 3 user(s).",
+        "Cells changed by column: jobTitle (3).",
+    ]
+    fixed = (tmp_path / "fixed.csv").read_text(encoding="utf-8")
+    assert fixed == export.read_text(encoding="utf-8").replace(
+        ",Sales Manager,", ",Sales manager,"
+    ).replace(",Sales-Manager,", ",Sales manager,")
+    script = (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig")
+    assert [line for line in script.splitlines() if line.startswith("Update-MgUser")] == [
+        f"Update-MgUser -UserId '00000000-0000-4000-8000-00000000000{n}' "
+        "-JobTitle 'Sales manager' -WhatIf:$WhatIf"
+        for n in (6, 7, 8)
+    ]
+    # The findings CSV is the report: one row per spelling, its fix for all of its users.
+    with open(tmp_path / "findings.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["rule"], r["row"], r["value"], r["fix"]) for r in rows] == [
+        ("T001", "6", "Sales Manager", "Sales manager"),
+        ("T001", "8", "Sales-Manager", "Sales manager"),
+    ]
+    again, _ = run_check([str(tmp_path / "fixed.csv")], CheckOptions())
+    assert again.findings == []
+
+
+def test_a_title_spelling_left_at_certain_is_named_in_each_users_block(tmp_path: Path) -> None:
+    export = _titles_export(tmp_path)
+    # T001 as an error: its two findings (two spellings) are two errors, however many users
+    (tmp_path / "motiscim.yaml").write_text("rules:\n  severity: {T001: error}\n")
+    code, out, err = _fix(str(export), "--script", "fix.ps1")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[:3] == [
+        "8 user(s) read; the fixes at --fix-level certain change 0 cell(s) of 0 user(s).",
+        "--fix-level probable would change 3 more cell(s) of 3 user(s): country codes "
+        "completed, mojibake repaired.",
+        "2 error(s) have no fix at this level: see the findings.",
+    ]
+    script = (tmp_path / "fix.ps1").read_text(encoding="utf-8-sig")
+    blocks = [line.split(":")[0] for line in script.splitlines() if line.startswith("# Row ")]
+    assert blocks == ["# Row 6 (line 7)", "# Row 7 (line 8)", "# Row 8 (line 9)"]
+    assert script.count("#   Not fixed: T001 error, jobTitle: ") == 3
+
+
+def test_a_title_spelling_under_a_reviewed_exception_is_left_alone(tmp_path: Path) -> None:
+    export = _titles_export(tmp_path)
+    (tmp_path / "motiscim.yaml").write_text(
+        "exceptions:\n"
+        "  - user: u6@example.com\n"
+        "    rules: [T001]\n"
+        "    reason: Sales Manager is the title on contracts (HR-12)\n"
+    )
+    code, out, err = _fix(str(export), "--csv", "fixed.csv", "--fix-level", "probable")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:2] == [
+        "8 user(s) read; the fixes at --fix-level probable change 1 cell(s) of 1 user(s).",
+        "Cells changed by column: jobTitle (1).",
+    ]
+    fixed = (tmp_path / "fixed.csv").read_text(encoding="utf-8")
+    assert fixed == export.read_text(encoding="utf-8").replace(",Sales-Manager,", ",Sales manager,")

@@ -828,6 +828,26 @@ def test_redact_masks_users_in_the_report_but_not_in_the_eml(tmp_path: Path) -> 
     assert "per.berg@example.com" in body.get_body(("plain",)).get_content()
 
 
+def test_redact_masks_a_test_users_object_id_that_is_not_a_guid(tmp_path: Path) -> None:
+    # Ola's id column holds a phone number (X002): masked with the rest of his contact data
+    row = ROWS[1].replace(GUIDS[1], "+4798712398").replace(",98765432,", ",+4798765432,")
+    export = write_export(tmp_path, [ROWS[0], row])
+    args = [str(export), "-u", "ola.hansen@example.com", "-u", "kari.nordmann@example.com"]
+    table = preflight(tmp_path, *args, "--redact", "--force")  # --force: drafted all the same
+    as_json = preflight(tmp_path, *args, "--redact", "--force", "--format", "json")
+    assert (table.exit_code, as_json.exit_code) == (1, 1)
+    for output in (table.stdout, as_json.stdout):
+        assert "98712398" not in output
+    assert f" k***@e***.com   {GUIDS[0]}   k***@e***.com   1     no errors" in table.stdout
+    assert " o***@e***.com   +47******98" + " " * 28 + "o***@e***.com   2     has errors: X002" in (
+        table.stdout
+    )
+    draft = table.stdout[table.stdout.index("To: support@motimateapp.com\n") :]
+    assert "\n+47******98" + " " * 27 + "o***@e***.com              o***@e***.com\n" in draft
+    data = valid_report(as_json.stdout)
+    assert [u["object_id"] for u in data["email"]["test_users"]] == ["+47******98", GUIDS[0]]
+
+
 # ---- secrets in the tenant URL and header injection ---------------------------------------------
 
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from checks.model import CheckContext, Issue, Severity, UserRecord, rule
-from checks.text import some_of, strip_blanks
-
-GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+from checks.text import GUID, some_of, strip_blanks
 
 
 @rule("X001", Severity.ERROR, scope="user", attributes=("external_id",), exclusive=True)

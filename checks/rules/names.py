@@ -144,9 +144,10 @@ def t001_title_variants(value: str | None, record: UserRecord, ctx: CheckContext
 
     Motimate finds or creates a position for each distinct title, so `Sales manager`,
     `Sales Manager` and `Sales-Manager` become three positions. One finding per less common
-    spelling (at its first user), suggesting the most common one. The message lists at most
-    the 5 most common spellings, then how many more there are, and `related_rows` names the
-    first users of at most 5 other spellings: a title typed 10 000 ways stays a linear report.
+    spelling (at its first user), suggesting the most common one; `motiscim fix` changes every
+    user of that spelling. The message lists at most the 5 most common spellings, then how many
+    more there are, and `related_rows` names the first users of at most 5 other spellings: a
+    title typed 10 000 ways stays a linear report.
     """
     if not value:
         return None

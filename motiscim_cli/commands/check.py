@@ -161,16 +161,9 @@ def check(
     stale = apply_exceptions(report.findings, settings.exceptions)
     nothing_read = say_unread_exports(report, errors)
     if not quiet:
-        checked = set(report.rules_checked)
-        for exception in stale:
-            if checked.intersection(exception.rules):
-                where = f"{settings.path}:{exception.line}" if settings.path else "config"
-                typer.echo(
-                    f"motiscim: note: the exception for {exception.user} "
-                    f"({', '.join(exception.rules)}, {where}) matched no finding; "
-                    "remove it once the problem is fixed.",
-                    err=True,
-                )
+        for entry in stale:
+            for note in entry.notes(report.rules_checked, settings.path):
+                typer.echo(f"motiscim: note: {note}", err=True)
     if nothing_read and chosen == "table":
         raise typer.Exit(2)
     color = output is None and use_color(no_color)

@@ -398,10 +398,11 @@ def _finish(
 def redacted(outcome: Outcome, settings: EmailSettings) -> Outcome:
     """The outcome as --redact shows it: the test users' UPNs and emails, the names typed with
     --test-user and the sender's address masked (as `check --redact` masks findings); Object
-    IDs stay, as in `check`. The draft shown is composed again from the masked values."""
+    IDs stay when they are GUIDs, as in `check`. The draft shown is composed again from the
+    masked values."""
     from motiscim_cli.email_users import Problem
     from motiscim_cli.email_workflow import draft_email
-    from motiscim_cli.report import mask
+    from motiscim_cli.report import mask, redacted_object_id
 
     selection = outcome.selection
     if selection is None:
@@ -422,6 +423,7 @@ def redacted(outcome: Outcome, settings: EmailSettings) -> Outcome:
         return dataclasses.replace(
             user,
             user_principal_name=mask(user.user_principal_name),
+            object_id=redacted_object_id(user.object_id),
             email=mask(user.email),
         )
 

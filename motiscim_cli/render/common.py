@@ -1,8 +1,9 @@
 """What every renderer shows the same way: redaction, positions, rule names, ordering.
 
 Redaction follows the JSON contract (`report.finding_json`): under `--redact` the offending
-value is never shown, the user's UPN is masked, and a fix for an email or phone number is
-masked (the human formats) or null (the machine formats that reuse `finding_json`).
+value is never shown, the user's UPN is masked, and so is an Object ID that is not a GUID, and
+a fix for an email or phone number is masked (the human formats) or null (the machine formats
+that reuse `finding_json`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from checks.model import Finding, Rule, Severity, all_rules
-from motiscim_cli.report import REDACTED_ATTRIBUTES, Report, mask, scrub_contacts
+from motiscim_cli.report import (
+    REDACTED_ATTRIBUTES,
+    Report,
+    mask,
+    redacted_object_id,
+    scrub_contacts,
+)
 
 
 def catalogue() -> Mapping[str, Rule]:
@@ -57,9 +64,14 @@ def shown_upn(finding: Finding, redact: bool) -> str | None:
     return mask(upn) if redact else upn
 
 
+def shown_object_id(finding: Finding, redact: bool) -> str | None:
+    object_id = finding.object_id
+    return redacted_object_id(object_id) if redact else object_id
+
+
 def shown_user(finding: Finding, redact: bool) -> str:
     """Who the finding is about, for a human: the UPN, else the Object ID, else ''."""
-    return shown_upn(finding, redact) or finding.object_id or ""
+    return shown_upn(finding, redact) or shown_object_id(finding, redact) or ""
 
 
 def position(finding: Finding) -> str:

@@ -20,7 +20,7 @@ import csv
 import io
 from typing import TextIO
 
-from motiscim_cli.render.common import shown_fix, shown_upn, shown_value
+from motiscim_cli.render.common import shown_fix, shown_object_id, shown_upn, shown_value
 from motiscim_cli.report import Report
 from motiscim_cli.spreadsheet import spreadsheet_cell
 
@@ -64,7 +64,7 @@ def write(report: Report, out: TextIO, *, redact: bool = False) -> None:
             f.line,
             f.pointer,
             shown_upn(f, redact),
-            f.object_id,
+            shown_object_id(f, redact),
             f.attribute,
             f.column,
             shown_value(f, redact),

@@ -14,7 +14,8 @@
 - A finding suppressed by a reviewed exception carries
   `suppressions: [{"kind": "external", "status": "accepted", "justification": reason}]`:
   viewers show it as dismissed, with the reason, instead of dropping it.
-- `--redact` nulls `value`, masks the UPN, and masks email and phone fixes.
+- `--redact` nulls `value`, masks the UPN (and an Object ID that is not a GUID), and masks
+  email and phone fixes.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from motiscim_cli.render import common
 from motiscim_cli.render.common import (
     sentence,
     shown_fix,
+    shown_object_id,
     shown_upn,
     shown_value,
 )
@@ -111,7 +113,7 @@ def result(
         "row": finding.row,
         "pointer": finding.pointer,
         "userPrincipalName": shown_upn(finding, redact),
-        "objectId": finding.object_id,
+        "objectId": shown_object_id(finding, redact),
         "attribute": finding.attribute,
         "column": finding.column,
         "value": shown_value(finding, redact),
