@@ -389,6 +389,18 @@ def test_write_files_atomic_writes_all_or_nothing(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "name", [n for n, (_, option, _) in COMMANDS.items() if option == "--output"]
+)
+def test_a_dash_as_output_is_standard_output(workdir: Path, name: str) -> None:
+    # `connect -o -` wrote a file named '-', where every other command writes to stdout.
+    args, option, code = COMMANDS[name]
+    result = invoke(*args, option, "-")
+    assert result.exit_code == code, result.output
+    assert not (workdir / "-").exists()
+    assert result.stdout.strip(), "the report goes to standard output"
+
+
 # ---- standard output that cannot be written ----------------------------------------------------
 
 # Every command with what it prints on stdout: each writes its report (or summary) there.

@@ -114,8 +114,8 @@ def run_connect(
 
     mask_tenant_url(result, chosen_url)
 
-    if output is None:
-        _write(result, origin, chosen_format, sys.stdout, terminal=True)
+    if output is None or output == "-":  # `-o -` is standard output, as for every command
+        _write(result, origin, chosen_format, sys.stdout, terminal=output is None)
     else:
         stream = io.StringIO()
         _write(result, origin, chosen_format, stream, terminal=False)

@@ -238,7 +238,7 @@ def run_email(
     draft = draft_email(report, selection, settings)
     text = draft.headers_markdown() if output_format == "markdown" else draft.headers_text()
     try:
-        if output is None:
+        if output is None or output == "-":  # `-o -` is standard output, as for every command
             emit(text, None)  # fails as StdoutFailed, never as "cannot write None"
         else:
             write_text_atomic(output, text)
