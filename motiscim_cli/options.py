@@ -58,13 +58,21 @@ def choose_output_format(
 
     An extension the command cannot write (`mapping -o report.sarif`) or none at all gets the
     default, as an unknown extension always has in `check`: the name of a file is a hint, not a
-    request, and only an explicit --format that is not supported is a usage error."""
+    request, and only an explicit --format that is not supported is a usage error. A format's
+    extension the command cannot write gets a note on stderr: a CI job that expects SARIF
+    there would otherwise find a table without a word."""
     if explicit is not None:
         return explicit
     if output not in (None, "-"):
         implied = FORMAT_BY_EXTENSION.get(os.path.splitext(output)[1].lower())
         if implied in supported:
             return implied
+        if implied is not None:
+            typer.echo(
+                f"motiscim: note: {output} is named like {implied}, which this command does not "
+                f"write; it gets {default} (--format: {', '.join(supported)}).",
+                err=True,
+            )
     return default
 
 

@@ -66,6 +66,22 @@ def test_choose_output_format_keeps_to_what_the_command_writes() -> None:
     assert choose_output_format("sarif", "r.json", supported=table_or_json, default="x") == "sarif"
 
 
+def test_an_extension_the_command_cannot_write_gets_a_note(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    table_or_json = ("table", "json")
+    assert choose_output_format(None, "r.sarif", supported=table_or_json, default="table") == (
+        "table"
+    )
+    assert capsys.readouterr().err == (
+        "motiscim: note: r.sarif is named like sarif, which this command does not write; it "
+        "gets table (--format: table, json).\n"
+    )
+    for name in ("r.foo", "r", "-", None, "r.json"):  # no format's name, or one it writes
+        choose_output_format(None, name, supported=table_or_json, default="table")
+    assert capsys.readouterr().err == ""
+
+
 def test_github_actions_gets_annotations(export: Path) -> None:
     ran = run("check", "users.csv", GITHUB_ACTIONS="true")
     assert ran.exit_code == 1
