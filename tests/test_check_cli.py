@@ -193,6 +193,17 @@ def test_a_misspelt_column_override_is_an_error_not_ready(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    "selection", [["--select", "C001"], ["--select", "M"], ["--ignore", "E,P,U,N,T,A,X,F"]]
+)
+def test_a_selection_that_leaves_check_nothing_is_a_usage_error(selection):
+    # It read READY, exit 0: a CI job guarding the file would pass on anything.
+    result = runner.invoke(app, ["check", str(SAMPLES / "entra-users-download.csv"), *selection])
+    assert result.exit_code == 2
+    assert "the selection leaves no rule that check runs" in result.stderr
+    assert result.stdout == ""
+
+
 def test_unreadable_file_is_one_line_and_exit_2(tmp_path):
     missing = tmp_path / "nope.csv"
     result = runner.invoke(app, ["check", str(missing)])

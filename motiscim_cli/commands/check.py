@@ -146,6 +146,18 @@ def check(
         input_format=input_format,
         severity_overrides=dict(settings.rules.severity),
     )
+    from checks.engine import select_rules
+
+    if not any(
+        r.scope in ("file", "user", "population")
+        for r in select_rules(options.select, options.ignore)
+    ):
+        # Nothing checked would read READY: a CI job guarding a file would pass on anything.
+        raise typer.BadParameter(
+            "the selection leaves no rule that check runs (C rules run in connect and "
+            "preflight, M rules in mapping)",
+            param_hint="--select/--ignore",
+        )
     if not quiet and sys.stderr.isatty():
         from rich.console import Console
 
