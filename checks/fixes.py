@@ -93,11 +93,15 @@ def _next_fix(
     chain: Chain | None,
     ctx: CheckContext,
     level: FixConfidence,
+    suppressed: frozenset[str] = frozenset(),
 ) -> tuple[str, FixConfidence, str] | None:
-    """The first fix at `level` the chain suggests for `value` that changes it."""
+    """The first fix at `level` the chain suggests for `value` that changes it, leaving out
+    the rules a reviewed exception suppresses for this user."""
     if chain is None:
         return None
     for rule, issue in chain.issues(value, record, ctx):
+        if rule.code in suppressed:
+            continue
         if issue.fix is not None and issue.fix != value and within(issue.fix_confidence, level):
             return issue.fix, issue.fix_confidence or "probable", rule.code
     return None
@@ -113,10 +117,14 @@ def plan_changes(
     """The corrected attributes of one record, from its findings (those of its row).
 
     Only attributes with an unsuppressed finding whose fix is at `level` change; the value
-    is then checked again until no fix at `level` remains.
+    is then checked again until no fix at `level` remains — never by a rule a reviewed
+    exception suppresses for this user (a trimmed " SÃ¸ren" is not then repaired to "Søren"
+    when its N004 is accepted).
     """
     if record.malformed is not None:
         return []  # its fields are not aligned with the header: nothing is changed
+    findings = list(findings)
+    suppressed = frozenset(f.rule for f in findings if f.suppressed is not None)
     starts: dict[str, Finding] = {}
     for finding in findings:
         if finding.suppressed is not None or finding.attribute is None or finding.fix is None:
@@ -148,7 +156,7 @@ def plan_changes(
         for _ in range(MAX_STEPS):
             step = None
             for attribute in attributes:  # the first chain with a fix left wins this step
-                step = _next_fix(value, record, chains.get(attribute), ctx, level)
+                step = _next_fix(value, record, chains.get(attribute), ctx, level, suppressed)
                 if step is not None:
                     break
             if step is None:

@@ -576,6 +576,23 @@ def test_fixes_on_one_value_compose_at_their_level(tmp_path: Path) -> None:
     assert "-GivenName 'S\u00f8ren'" in script
 
 
+def test_a_suppressed_rule_is_not_applied_after_another_fix(tmp_path: Path) -> None:
+    # N004 accepted for Kari: the trim (N002) ran, then the suppressed N004 repaired the name
+    # all the same.
+    export = _write(
+        tmp_path / "users.csv",
+        HEADER + "\n"
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,Kari,S\u00c3\u00b8ren ,Nordmann,"
+        "kari@example.com,,Engineer,NO,False\n",
+    )
+    (tmp_path / "motiscim.yaml").write_text(
+        "exceptions:\n  - user: kari@example.com\n    rules: [N004]\n    reason: Spelt so\n"
+    )
+    _fix(str(export), "--csv", "probable.csv", "--fix-level", "probable")
+    row = list(csv.reader(io.StringIO((tmp_path / "probable.csv").read_text("utf-8"))))[1]
+    assert row[3] == "S\u00c3\u00b8ren"  # trimmed only
+
+
 def test_region_completes_national_numbers_at_probable(tmp_path: Path) -> None:
     export = _write(
         tmp_path / "users.csv",
