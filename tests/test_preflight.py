@@ -848,6 +848,23 @@ def test_redact_masks_a_test_users_object_id_that_is_not_a_guid(tmp_path: Path) 
     assert [u["object_id"] for u in data["email"]["test_users"]] == ["+47******98", GUIDS[0]]
 
 
+def test_redact_masks_a_test_user_named_by_an_object_id_that_is_not_a_guid(
+    tmp_path: Path,
+) -> None:
+    # Named by such an id, the user was masked in the test users' table, but not in the
+    # "Problem: test user ola.hansen …" line, nor in the JSON's problems.
+    row = ROWS[1].replace(GUIDS[1], "ola.hansen").replace(",ola.hansen@example.com,Ola", ",,Ola")
+    export = write_export(tmp_path, [ROWS[0], row])
+    args = [str(export), "-u", "ola.hansen", "-u", "kari.nordmann@example.com", "--redact"]
+    table = preflight(tmp_path, *args, "--force")
+    as_json = preflight(tmp_path, *args, "--force", "--format", "json")
+    assert (table.exit_code, as_json.exit_code) == (1, 1)
+    data = valid_report(as_json.stdout)
+    assert data["email"]["problems"], "the test user has a problem to word"
+    for output in (table.stdout, table.stderr, as_json.stdout, as_json.stderr):
+        assert "ola.hansen" not in output
+
+
 # ---- secrets in the tenant URL and header injection ---------------------------------------------
 
 

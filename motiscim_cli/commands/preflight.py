@@ -409,10 +409,14 @@ def redacted(outcome: Outcome, settings: EmailSettings) -> Outcome:
         return dataclasses.replace(outcome)
     originals: set[str] = set()
     for user in (*selection.users, *selection.rejected):
-        originals.update(v for v in (user.user_principal_name, user.email) if v)
+        originals.update(v for v in (user.user_principal_name, user.email, user.object_id) if v)
     for problem in selection.problems:
         originals.update([problem.wanted, *problem.closest])
-    sensitive = sorted((v for v in originals if "@" in v), key=len, reverse=True)
+    # An address, and anything that is not a GUID: an Object ID typed as `kari.nordmann` or a
+    # phone number names the user as much as an address does.
+    sensitive = sorted(
+        (v for v in originals if "@" in v or redacted_object_id(v) != v), key=len, reverse=True
+    )
 
     def hide(text: str) -> str:
         for value in sensitive:
