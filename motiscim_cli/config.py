@@ -197,13 +197,27 @@ class StaleException:
     def notes(self, checked: Iterable[str], path: Path | None) -> list[str]:
         """One note per thing to change in the file, about the rules that ran (`checked`): a
         rule that was not run cannot have matched anything."""
+        from checks.model import get_rule
+
         ran = set(checked)
         unmatched = [code for code in self.unmatched if code in ran]
         duplicated = [(code, other) for code, other in self.duplicated if code in ran]
         whole = list(self.exception.rules)  # "remove it": only when no rule of it is needed
         head = _named(self.exception, path)
         notes = []
-        if unmatched == whole:
+        # A spelling rule (T001) is reported once per spelling, at its first user: an
+        # exception for another user of it matches nothing, yet the problem is not fixed.
+        spelling = [code for code in unmatched if get_rule(code).variants]
+        for code in spelling:
+            notes.append(
+                f"{head}: {code} matched no finding. {code} is reported once per spelling, at the "
+                "first user who spells it so, and an exception for that user accepts the "
+                "spelling for all of them: name the user the report names."
+            )
+        unmatched = [code for code in unmatched if code not in spelling]
+        if spelling and not unmatched:
+            whole = []  # no "remove it" for an exception that only needs another user
+        if unmatched and unmatched == whole:
             notes.append(f"{head} matched no finding; remove it once the problem is fixed.")
         elif unmatched:
             codes = ", ".join(unmatched)

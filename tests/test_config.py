@@ -553,3 +553,36 @@ def test_init_refuses_to_overwrite_without_force(
     assert (tmp_path / "motiscim.yaml").read_text() == "region: SE\n"
     assert run("init", "--force").exit_code == 0
     assert (tmp_path / "motiscim.yaml").read_text().startswith("# motiscim.yaml")
+
+
+def test_a_spelling_exception_for_another_user_says_whom_to_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # T001 is at the first user of the rarer spelling ("Sales Manager", user b). An exception
+    # for user c, who spells it the same, matched nothing and was told "remove it once the
+    # problem is fixed", though nothing was fixed.
+    guids = [f"00000000-0000-4000-8000-00000000000{n}" for n in range(1, 6)]
+    rows = [
+        good_row(guids[n], f"{name}@example.com").replace("Engineer", title)
+        for n, (name, title) in enumerate(
+            [("a", "Sales manager"), ("b", "Sales Manager"), ("c", "Sales Manager"),
+             ("d", "Sales manager"), ("e", "Sales manager")]
+        )
+    ]  # fmt: skip
+    path = export(tmp_path, *rows)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "motiscim.yaml").write_text(
+        "exceptions:\n  - user: c@example.com\n    rules: [T001]\n    reason: Their contract\n"
+    )
+    ran = run("check", str(path), "-f", "json")
+    document = json.loads(ran.stdout)
+    assert [(f["rule"], f["row"], f.get("suppressed")) for f in document["findings"]] == [
+        ("T001", 2, None)
+    ]
+    config = tmp_path.resolve() / "motiscim.yaml"
+    assert ran.stderr == (
+        f"motiscim: note: the exception for c@example.com (T001, {config}:2): T001 matched no "
+        "finding. T001 is reported once per spelling, at the first user who spells it so, and "
+        "an exception for that user accepts the spelling for all of them: name the user the "
+        "report names.\n"
+    )
