@@ -82,12 +82,34 @@ def test_a_property_met_after_the_hold_back_is_f010(
     line = text.splitlines().index(f'"id": "{users[5]["id"]}",')  # the line of user 6's '{'
     assert f010["line"] == line
     assert f010["message"] == (
-        f"The property 'userPrincipalName' (employee_number) first appears at user 6 (line "
-        f"{line}), after the first 3 users had been checked without it: they lack it, so for "
+        f"The property 'userPrincipalName' (employee_number) first appears at row 6 (line "
+        f"{line}), after 3 users had been checked without it: they lack it, so for "
         "them employee numbers (userName) were not checked. Export again so that every user "
         "has every property (empty ones as null)."
     )
     assert found(report)[1:] == [("U001", 4), ("U001", 5)]
+
+
+def test_f010_counts_users_not_malformed_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A malformed item (F004) among the held ones was counted as a user checked without it.
+    monkeypatch.setattr(json_export, "HELD_USERS", 4)
+    items: list[object] = [user(1, mail=True), "not a user", user(2, mail=True), 7]
+    items += [user(3, mail=True), user(4)]
+    path = tmp_path / "users.json"
+    path.write_text(json.dumps({"value": items}), encoding="utf-8")
+    _, report = check(path)
+    f010 = [f for f in report["findings"] if f["rule"] == "F010"]
+    assert len(f010) == 1
+    assert "after 2 users had been checked without it" in f010[0]["message"]
+    assert "first appears at row 6 " in f010[0]["message"]
+    assert report["summary"]["users"] == 6  # every item read is accounted for
+    assert sorted((f["rule"], f["row"]) for f in report["findings"] if f["row"] is not None) == [
+        ("E003", 5),
+        ("F004", 2),
+        ("F004", 4),
+    ]
 
 
 def test_a_property_no_user_has_is_f003_and_never_f010(

@@ -529,17 +529,17 @@ def f009_mixed_encoding(line_count: int, lines: Sequence[int]) -> Issue:
 
 @rule("F010", Severity.ERROR, scope="file")
 def f010_property_after_users_checked(
-    attribute: str, name: str, first_user: int, first_line: int | None, unchecked: int
+    attribute: str, name: str, first_row: int, first_line: int | None, unchecked: int
 ) -> Issue:
     """A property first appears in a JSON export after users were checked without it.
 
     A JSON export is read as a stream: each user is checked for the attributes whose property
-    some user up to then has had. While an attribute has no property yet, the first 4 096
-    users are held back, so a property missing from the first users (a script that leaves out
-    empty values) still counts their absence: U001, X001, E003, N001 … But a property first
-    met later comes too late for the users already checked; they all lack it, and nothing was
-    said about that attribute for them. They are counted here, as an error: the verdict cannot
-    be READY without them. A Microsoft Graph `/users` answer never does this — it gives every
+    some user up to then has had. While an attribute has no property yet, the next 4 096 items
+    are held back, so a property missing from the first users (a script that leaves out empty
+    values) still counts their absence: U001, X001, E003, N001 … But a property first met later
+    comes too late for the users already checked; they all lack it, and nothing was said about
+    that attribute for them. They are counted here, as an error: the verdict cannot be READY
+    without them. A Microsoft Graph `/users` answer never does this — it gives every
     selected property for every user, `null` when empty.
 
     Bad: 5 000 users without `mail`, then users with it. Good: every user with every property,
@@ -553,8 +553,8 @@ def f010_property_after_users_checked(
     line = f" (line {first_line})" if first_line is not None else ""
     return Issue(
         message=(
-            f"The property '{name}' ({attribute}) first appears at user {first_user}{line}, "
-            f"after the first {unchecked} users had been checked without it: they lack it, so "
+            f"The property '{name}' ({attribute}) first appears at row {first_row}{line}, "
+            f"after {unchecked} users had been checked without it: they lack it, so "
             f"for them {what}. Export again so that every user has every property (empty ones "
             "as null)."
         )

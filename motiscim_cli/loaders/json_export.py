@@ -75,7 +75,7 @@ _CHUNK = 1 << 16
 # Non-objects (`null` lines, numbers) read past before the first user; a file with more than
 # this many and no user yet is not a users export.
 _LEADING_LIMIT = 1000
-# Users held back while an attribute has no property yet: a property left out of the first
+# Records held back while an attribute has no property yet: a property left out of the first
 # users (a script that drops empty values) is met before they are checked, and their lack of it
 # counts (U001, E003 …). Memory: this many user objects; a property met later is F010.
 HELD_USERS = 4096
@@ -687,7 +687,8 @@ class JsonExport:
         # and which attributes (F010 when one of them is met later).
         self._released = 0
         self._released_without: frozenset[str] = frozenset()
-        self._user_line: int | None = None  # the line of the user being read
+        self._user_row = 0  # the row and line of the user being read
+        self._user_line: int | None = None
         # A `null` line before the first user (JSON Lines) is a finding, not the end of the
         # file: the entries before the first user are kept and yielded first.
         leading: list[_Item] = []
@@ -757,7 +758,8 @@ class JsonExport:
             record.columns = columns
         missing = frozenset(MOTIMATE_ATTRIBUTES) - columns.keys()
         if missing and held:
-            self._released += len(held)
+            # users checked without them: a malformed item (F004) is reported, not checked
+            self._released += sum(1 for record in held if record.malformed is None)
             self._released_without = missing
         return held
 
@@ -803,7 +805,7 @@ class JsonExport:
                 )
                 continue
             self._users += 1
-            self._user_line = item.line
+            self._user_row, self._user_line = row, item.line
             yield self._record(item, row)
 
     def _learn(self, obj: Mapping[str, Any]) -> None:
@@ -828,7 +830,7 @@ class JsonExport:
             self.columns = {**self.columns, **found}
             for attribute in self._released_without & found.keys():
                 issue = f010_property_after_users_checked(
-                    attribute, found[attribute], self._users, self._user_line, self._released
+                    attribute, found[attribute], self._user_row, self._user_line, self._released
                 )
                 self._problems.append(
                     file_finding(
