@@ -103,6 +103,12 @@ CASES = [
     ("+49 (0)30 901820", None, ("P002", "+4930901820", "certain")),
     ("+39 (0)6 1234 5678", None, ("P002", "+390612345678", "certain")),  # Italy: 0 stays
     ("+39(0)612345678", None, ("P002", "+390612345678", "certain")),
+    # a "(0)" after the country code only is a trunk prefix; elsewhere its 0 is a typed digit,
+    # never dropped by a "certain" fix (+47 9876 (0) 5432 became +4798765432)
+    ("+47 9876 (0) 5432", None, ("P004", None, None)),
+    ("+47 98765432 (0)", None, ("P004", None, None)),
+    ("+44 (0)7911 (0)123456", None, ("P004", None, None)),
+    ("+49 151 (0) 2345678", None, ("P002", "+4915102345678", "certain")),
     ("+1 (202) 555-0143", None, ("P002", "+12025550143", "certain")),
     ("+1 202-555-0143", None, ("P002", "+12025550143", "certain")),
     ("+46 70-123 45 67", None, ("P002", "+46701234567", "certain")),

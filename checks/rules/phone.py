@@ -14,7 +14,8 @@ ignored gets no finding rather than P001's (`checks.model.Chain`).
 Fix policy (`Issue.fix`, `Issue.fix_confidence`):
 
 - certain: only whitespace, separators, invisible characters and a `tel:` prefix are removed,
-  a written trunk prefix `(0)` is dropped, or the international prefix `00` becomes `+`.
+  a written trunk prefix `(0)` right after the country code is dropped (a `(0)` further on
+  is a digit, kept), or the international prefix `00` becomes `+`.
 - probable: a national number completed with the user's region (usage location, else country,
   else the default region), a country code typed without `+` (or with `@` in its place), or
   a trunk `0` after the country code that libphonenumber drops.
@@ -49,8 +50,11 @@ _DECIMAL = re.compile(r"[0-9]{6,}[.,]0+")
 # An extension, searched for with the blanks removed: ;ext=12 (RFC 3966), ext 12, ext.12,
 # extension: 12, x12, #12. Only before digits: "#N/A" is not an extension.
 _EXTENSION = re.compile(r"(?i)(?:;ext=|(?<![a-z])(?:ext(?:ension)?|x)(?![a-z])[.:]?|#)(?=[0-9])")
-# The national trunk prefix written in brackets after the country code: +44 (0)20 …
-_TRUNK = re.compile(r"\(0\)")
+# The national trunk prefix written in brackets after the country code: +44 (0)20 …, matched
+# at the start of the value after its '+' (or 00): at most three digits of country code before
+# it. A "(0)" further on is not a trunk prefix: its 0 is a digit of the number, and dropping it
+# would lose what the user typed (+47 9876 (0) 5432).
+_TRUNK = re.compile(r"(?:00)?[0-9]{0,3}[-./]?\(0\)")
 
 _SEPARATORS = {
     "-": "hyphens",
@@ -182,9 +186,10 @@ def shape_of(value: str) -> Shape:
         lead = "+" if compact[0] == "+" else "@"
         compact = compact[1:]
     trunk_digits = None
-    if _TRUNK.search(compact):
+    trunk = _TRUNK.match(compact)
+    if trunk:
         trunk_digits = "".join(c for c in compact if "0" <= c <= "9")
-        compact = _TRUNK.sub("", compact)
+        compact = compact[: trunk.end() - 3] + compact[trunk.end() :]
 
     digits: list[str] = []
     separators: list[str] = []
