@@ -158,7 +158,10 @@ def plan_fixes(
     ctx = CheckContext(default_region=options.region)
     plan = FixPlan(report, errors, level, file_findings=file_findings, chains=chains, ctx=ctx)
     wanted = _sync_headers()
-    plan.sync_known = any(_has_sync_column(record, wanted) for record in records)
+    plan.sync_known = any(
+        record.directory_synced is not None or _has_sync_column(record, wanted)
+        for record in records
+    )
     for record in records:
         # a T001 finding is at the first user of its spelling; the others get it here
         findings = by_row.get(record.row, []) + spellings.of(record)

@@ -984,3 +984,16 @@ def test_a_title_spelling_under_a_reviewed_exception_is_left_alone(tmp_path: Pat
     ]
     fixed = (tmp_path / "fixed.csv").read_text(encoding="utf-8")
     assert fixed == export.read_text(encoding="utf-8").replace(",Sales-Manager,", ",Sales manager,")
+
+
+def test_a_get_aduser_export_is_changed_in_ad_not_through_graph(tmp_path: Path) -> None:
+    # Its ObjectGUID is not the Entra objectId: the script called Update-MgUser with it (not
+    # found) and changed nothing where the data lives.
+    sample = Path(__file__).resolve().parent.parent / "sample_exports" / "adsi-users.csv"
+    code, _, err = _fix(str(sample), "--script", "s.ps1", "--fix-level", "probable")
+    assert code == 0, err
+    script = (tmp_path / "s.ps1").read_text(encoding="utf-8-sig")
+    assert "Update-MgUser" not in script.split("Connect-MgGraph")[1]
+    assert "all are treated as cloud users" not in script
+    assert "# Row 1 (line 2): kari.nordmann@example.com — synced from on-premises AD" in script
+    assert "$account | Set-ADUser -MobilePhone '+4741234567' -WhatIf:$WhatIf" in script

@@ -331,6 +331,9 @@ class CsvExport:
             if self._encoding.controls
             else []
         )
+        # Every user of a Get-ADUser export lives in on-premises AD (and is synced to Entra
+        # from there): changes are made in AD, and its ObjectGUID is not the Entra objectId.
+        on_premises = True if self.format == "adsi-csv" else None
         # accountEnabled and the like hold a handful of distinct texts: truthy() once each.
         flags: dict[str, bool | None] = {}
 
@@ -429,7 +432,7 @@ class CsvExport:
             if enabled is None and blocked_at >= 0:
                 blocked = flag(cells[blocked_at])
                 enabled = None if blocked is None else not blocked
-            synced = flag(cells[synced_at]) if synced_at >= 0 else None
+            synced = flag(cells[synced_at]) if synced_at >= 0 else on_premises
             record = UserRecord(
                 source=path,
                 row=row,
