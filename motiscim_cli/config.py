@@ -12,7 +12,7 @@ The schema (every key optional; `motiscim init` writes a commented template):
     contact: Kari Nordmann <kari@acme.no>              # string (the email's sign-off / From)
     test_users: [kari@acme.no, 0f8fad5b-…]             # list of UPNs or Object IDs
     columns:                                           # Motimate attribute -> export header
-      phone_number: mobile
+      phone_number: telephoneNumber
     mapping:                                           # Motimate attribute (or its SCIM
       email: Coalesce([mail],[userPrincipalName])      #   target) -> the Entra source agreed
       employee_number: '[mail]'                        #   with Motimate (quote a leading [)

@@ -532,7 +532,7 @@ def test_init_writes_a_template_that_loads(tmp_path: Path, monkeypatch: pytest.M
     filled = re.sub(r"(?m)^  # ", "  ", written).replace("region:\n", "region: NO\n")
     config = parse_config(filled)
     assert config.region == "NO"
-    assert config.columns == {"phone_number": "mobile"}
+    assert config.columns == {"phone_number": "telephoneNumber"}
     assert config.mapping == {
         "email": "Coalesce([mail],[userPrincipalName])",
         "employee_number": "[mail]",
@@ -586,3 +586,19 @@ def test_a_spelling_exception_for_another_user_says_whom_to_name(
         "an exception for that user accepts the spelling for all of them: name the user the "
         "report names.\n"
     )
+
+
+def test_the_templates_column_example_names_a_column_of_the_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It named `mobile`, which the current download calls `mobilePhone`: uncommented, F002.
+    monkeypatch.chdir(tmp_path)
+    assert run("init").exit_code == 0
+    config = tmp_path / "motiscim.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "  # phone_number: telephoneNumber\n" in text
+    config.write_text(text.replace("  # phone_number:", "  phone_number:"), encoding="utf-8")
+    sample = Path(__file__).resolve().parent.parent / "sample_exports" / "entra-users-download.csv"
+    document = json.loads(run("check", str(sample), "-f", "json").stdout)
+    assert document["sources"][0]["columns"]["phone_number"] == "telephoneNumber"
+    assert not [f for f in document["findings"] if f["rule"] in ("F002", "F003")]

@@ -156,7 +156,7 @@ def check(
         raise typer.BadParameter(
             "the selection leaves no rule that check runs (C rules run in connect and "
             "preflight, M rules in mapping)",
-            param_hint="--select/--ignore",
+            param_hint="--select/--ignore (or rules: in motiscim.yaml)",
         )
     if not quiet and sys.stderr.isatty():
         from rich.console import Console
