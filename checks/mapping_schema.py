@@ -406,6 +406,45 @@ def expression_attributes(expression: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def function_call(expression: str) -> tuple[str, tuple[str, ...]] | None:
+    """(function name casefolded, its arguments' texts stripped) of an expression that is one
+    call, split at its top-level commas only (not in string literals or nested calls); None for
+    anything else.
+
+    `Switch([IsSoftDeleted], , "False", "True")` → ("switch", ("[IsSoftDeleted]", "", '"False"',
+    '"True"')); `Not([IsSoftDeleted])` → ("not", ("[IsSoftDeleted]",)); `[mail]` → None.
+    """
+    text = expression.strip()
+    start = text.find("(")
+    if start <= 0 or not text.endswith(")") or not text[:start].strip().isidentifier():
+        return None
+    args: list[str] = []
+    depth, in_string, begin, i = 0, False, start + 1, start + 1
+    while i < len(text) - 1:
+        char = text[i]
+        if in_string:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None  # the first call ends before the expression does: `F(a) & G(b)`
+        elif char == "," and depth == 0:
+            args.append(text[begin:i].strip())
+            begin = i + 1
+        i += 1
+    if in_string or depth:
+        return None
+    args.append(text[begin:-1].strip())
+    return text[:start].strip().casefold(), tuple(args)
+
+
 def _flow_types(value: Any) -> tuple[str, ...]:
     """'Add, Update, Delete', 'Add,Update,Delete' or a list → ('Add', 'Update', 'Delete')."""
     if value is None:

@@ -860,6 +860,69 @@ def test_m010_active_title_and_names() -> None:
     )
 
 
+INVERTED = 'Switch([IsSoftDeleted], , "False", "False", "True", "True")'
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        INVERTED,
+        'Switch([IsSoftDeleted], , "True", "True", "False", "False")',
+        'switch([isSoftDeleted],,"false","false","true","true")',
+        'Switch([IsSoftDeleted], "False", "True", "False")',  # no "False" key: the default
+    ],
+)
+def test_m011_inverted_active_is_an_error_with_the_guides_switch(expression: str) -> None:
+    users = replaced(GUIDE_USER_ROWS, "active", row(expression, "active"))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.severity.value, f.column, f.pointer, f.value, f.fix) for f in findings] == [
+        ("M011", "error", "active", f"{USERS}/2", expression, SWITCH)
+    ]
+    assert findings[0].message == (
+        f"Users: active is fed by {expression}, which sends every user who is not deleted "
+        '(IsSoftDeleted "False") as inactive: Motimate would deactivate them all. The guide maps '
+        f'{SWITCH} → active (step 21): "True" for a user who is not deleted, "False" for a '
+        f"deleted one. Fix: {PORTAL_USERS} → click the row for active → Mapping type "
+        f"Expression, Expression {SWITCH} → OK → Save."
+    )
+
+
+def test_m011_not_for_the_guides_switch_and_harmless_variants() -> None:
+    for expression in (
+        SWITCH,
+        'Switch( [IsSoftDeleted],,"False","True","True","False" )',
+        "Not([IsSoftDeleted])",
+    ):
+        users = replaced(GUIDE_USER_ROWS, "active", row(expression, "active"))
+        assert codes(schema(users)) == [], expression
+    # The case of True/False changes the literal the guide wrote: M010's warning, not M011.
+    lower = 'Switch([IsSoftDeleted], , "false", "true", "true", "false")'
+    users = replaced(GUIDE_USER_ROWS, "active", row(lower, "active"))
+    assert codes(schema(users)) == [("M010", "active")]
+
+
+def test_m011_fix_is_the_agreed_active_unless_that_is_inverted_too() -> None:
+    users = replaced(GUIDE_USER_ROWS, "active", row(INVERTED, "active"))
+    agreed = {"active": "Not([IsSoftDeleted])"}
+    findings = mapping_findings(parse_schema(schema(users)), agreed=agreed)
+    assert [(f.rule, f.fix) for f in findings] == [("M011", "Not([IsSoftDeleted])")]
+    assert "motiscim.yaml records Not([IsSoftDeleted]) → active as agreed with Motimate." in (
+        findings[0].message
+    )
+    findings = mapping_findings(parse_schema(schema(users)), agreed={"active": INVERTED})
+    assert [(f.rule, f.fix) for f in findings] == [("M011", SWITCH)]
+
+
+def test_cli_inverted_active_exits_1(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    for item in users_object(data)["attributeMappings"]:
+        if item["targetAttributeName"] == "active":
+            item["source"] = {"expression": INVERTED, "type": "Function"}
+    result = CliRunner().invoke(app, ["mapping", str(write_schema(tmp_path, data))])
+    assert result.exit_code == 1, result.output
+    assert "M011" in result.output
+
+
 def test_agreed_external_id_replaces_object_id() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[employeeId]", "externalId", 1))
     assert codes(schema(users), agreed={"external_id": "[employeeId]"}) == []

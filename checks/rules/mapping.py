@@ -1,4 +1,4 @@
-"""Mapping rules (M001–M010): the Entra provisioning schema against the guide, steps 14–38.
+"""Mapping rules (M001–M011): the Entra provisioning schema against the guide, steps 14–38.
 
 Each rule reads a parsed `ProvisioningSchema` and the mapping agreed with Motimate (`Agreed`:
 SCIM target key → source expression, from motiscim.yaml `mapping:`), and returns
@@ -27,6 +27,7 @@ from checks.mapping_schema import (
     ObjectMapping,
     ProvisioningSchema,
     expression_key,
+    function_call,
     guide_entry,
     target_key,
 )
@@ -203,6 +204,37 @@ _ACTIVE_AS_GUIDE = frozenset(
     expression_key(e)
     for e in ('Switch([IsSoftDeleted], , "False", "True", "True", "False")', "Not([IsSoftDeleted])")
 )
+
+
+def _literal(argument: str) -> str | None:
+    """The text of a string-literal argument (`"False"` → `False`; an omitted one is ""), else
+    None (an attribute or a call)."""
+    if not argument:
+        return ""
+    if len(argument) >= 2 and argument[0] == argument[-1] == '"':
+        return argument[1:-1]
+    return None
+
+
+def _active_for_live_users(expression: str) -> str | None:
+    """What a `Switch([IsSoftDeleted], default, key, value, …)` expression sends for a user who
+    is not soft-deleted (IsSoftDeleted "False", in any case): the value of that key, else the
+    default. None for any other expression, or a value that is not a string literal."""
+    call = function_call(expression)
+    if call is None or call[0] != "switch" or len(call[1]) < 2:
+        return None
+    subject, default, *cases = call[1]
+    if expression_key(subject) != "[issoftdeleted]":
+        return None
+    for key, value in zip(cases[::2], cases[1::2], strict=False):
+        if (_literal(key) or "").casefold() == "false":
+            return _literal(value)
+    return _literal(default)
+
+
+def _inverts_active(expression: str) -> bool:
+    """Whether an `active` expression sends active = false for users who are not deleted."""
+    return (_active_for_live_users(expression) or "").strip().casefold() == "false"
 
 
 def agreed_targets(agreed: Mapping[str, str] | None) -> dict[str, str]:
@@ -781,7 +813,8 @@ def m010_source_differs_from_guide(
     probably not as intended: `[mail]` → userName makes the email the employee number, and a
     user without mail then has none. A change agreed with Motimate is recorded in
     motiscim.yaml (`mapping: employee_number: '[mail]'`); then exactly that source is expected
-    instead, and anything else is reported. externalId is M001/M002's, a missing row M005's.
+    instead, and anything else is reported. externalId is M001/M002's, a missing row M005's,
+    an active row that sends live users as inactive M011's.
 
     Bad: `[mail]` → userName; `[department]` → title; a constant → title.
     Good: `[userPrincipalName]` → userName, or the source recorded as agreed.
@@ -795,8 +828,8 @@ def m010_source_differs_from_guide(
         if guide.target == EXTERNAL_ID:
             continue
         mapping = schema.users.by_target(guide.target)
-        if mapping is None or _as_wanted(mapping, agreed):
-            continue
+        if mapping is None or _as_wanted(mapping, agreed) or _active_inverted(mapping):
+            continue  # an inverted active row is M011's
         expression, is_agreed = _wanted(guide.target, agreed)
         name = guide.motimate or guide.target
         feeds = f" ({guide.motimate})" if guide.motimate else ""
@@ -830,9 +863,80 @@ def m010_source_differs_from_guide(
     return issues
 
 
+def _active_inverted(mapping: AttributeMapping) -> bool:
+    return (
+        target_key(mapping.target) == _ACTIVE
+        and mapping.source is not None
+        and _inverts_active(mapping.source.expression)
+    )
+
+
+@rule("M011", Severity.ERROR, scope="mapping")
+def m011_active_inverted(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
+    """active is inverted: users who are not deleted are sent to Motimate as inactive.
+
+    Step 21 keeps `Switch([IsSoftDeleted], , "False", "True", "True", "False")` → active: a user
+    who is not soft-deleted in Entra (IsSoftDeleted "False") is sent as active "True", a deleted
+    one as "False". A Switch whose value for "False" is "False" (the pairs swapped, or a default
+    of "False" with no "False" key) sends every live user as inactive: they are deactivated in
+    Motimate or created inactive. Spacing and the case of True/False do not matter here; any
+    other source for active is M010's.
+
+    Bad: `Switch([IsSoftDeleted], , "False", "False", "True", "True")`;
+    `Switch([IsSoftDeleted], , "True", "True", "False", "False")`.
+    Good: `Switch([IsSoftDeleted], , "False", "True", "True", "False")`, or
+    `Not([IsSoftDeleted])`.
+
+    Fix: Provisioning → Edit attribute mappings → Provision Microsoft Entra ID Users → click
+    the row for active → Mapping type Expression, Expression `Switch([IsSoftDeleted], , "False",
+    "True", "True", "False")` (or the expression agreed with Motimate) → OK → Save.
+    """
+    mapping = schema.users.by_target("active")
+    if mapping is None or not _active_inverted(mapping):
+        return []
+    expression, is_agreed = _wanted("active", agreed)
+    if _inverts_active(expression):
+        expression, is_agreed = _GUIDE_BY_TARGET[_ACTIVE].source, False
+    wanted = (
+        f"motiscim.yaml records {expression} → active as agreed with Motimate."
+        if is_agreed
+        else f'The guide maps {expression} → active (step 21): "True" for a user who is not '
+        'deleted, "False" for a deleted one.'
+    )
+    return [
+        MappingIssue(
+            target=mapping.target,
+            now=(
+                f"Users: active is fed by {mapping.shown}, which sends every user who is not "
+                'deleted (IsSoftDeleted "False") as inactive: Motimate would deactivate them all.'
+            ),
+            wanted=wanted,
+            where=_users_where(
+                schema, mapping.target, f"{_source_setting(expression, mapping)} → OK → Save"
+            ),
+            pointer=mapping.pointer,
+            value=mapping.expression,
+            fix=expression,
+        )
+    ]
+
+
 # ---- running -------------------------------------------------------------------------------
 
-SCHEMA_RULES = ("M001", "M002", "M003", "M004", "M005", "M006", "M007", "M009", "M010")
+SCHEMA_RULES = (
+    "M001",
+    "M002",
+    "M003",
+    "M004",
+    "M005",
+    "M006",
+    "M007",
+    "M009",
+    "M010",
+    "M011",
+)
 
 
 def _check(code: str, issue: MappingIssue, source: str | None) -> MappingCheck:
