@@ -392,7 +392,10 @@ def test_m001_shared_precedence_and_wrong_source() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[employeeId]", "externalId", 1))
     users = replaced(users, "title", row("[jobTitle]", "title", 1))
     findings = mapping_findings(parse_schema(schema(users)))
-    assert [(f.rule, f.column, f.fix) for f in findings] == [("M001", "externalId", "[objectId]")]
+    assert [(f.rule, f.column, f.fix) for f in findings] == [
+        ("M001", "externalId", "[objectId]"),
+        ("M003", "title", None),  # the same "Match No" for title: never a contradiction
+    ]
     # The row already matches at precedence 1: the fix changes its source and turns the tied
     # row off, and does not ask for settings that are already there.
     assert findings[0].message == (
@@ -483,10 +486,56 @@ def test_m003_user_principal_name_matching_in_an_expression() -> None:
     ]
     assert findings[0].message == (
         'Users: emails[type eq "other"].value is fed by ToLower([userPrincipalName], ) and '
-        "matches with precedence 2. The guide turns matching off for userPrincipalName (steps "
-        f"23–24): only objectId → externalId matches. Fix: {PORTAL_USERS} → click the row for "
-        'emails[type eq "other"].value → Match objects using this attribute No → OK → Save.'
+        "matches with precedence 2. The guide turns matching off for every attribute but "
+        "objectId → externalId (steps 23–26): only objectId → externalId matches. Fix: "
+        f'{PORTAL_USERS} → click the row for emails[type eq "other"].value → Match objects '
+        "using this attribute No → OK → Save."
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "index", "expression", "attribute", "others"),
+    [
+        ("userName", 1, "[mail]", "employee_number", [("M010", "userName")]),
+        ('emails[type eq "work"].value', 4, "[mail]", "email", []),
+        ("title", 3, "[jobTitle]", "position", []),
+    ],
+)
+def test_m003_any_attribute_but_external_id_matching_whatever_its_source(
+    target: str, index: int, expression: str, attribute: str, others: list
+) -> None:
+    users = replaced(GUIDE_USER_ROWS, target, row(expression, target, 2))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.column) for f in findings] == [("M003", target), *others]
+    m003 = findings[0]
+    assert (m003.severity.value, m003.pointer, m003.attribute, m003.value, m003.fix) == (
+        "error",
+        f"{USERS}/{index}",
+        attribute,
+        expression,
+        None,
+    )
+    assert m003.message == (
+        f"Users: {target} is fed by {expression[1:-1]} and matches with precedence 2. The guide "
+        "turns matching off for every attribute but objectId → externalId (steps 23–26): only "
+        f"objectId → externalId matches. Fix: {PORTAL_USERS} → click the row for {target} → "
+        "Match objects using this attribute No → OK → Save."
+    )
+
+
+def test_cli_mail_matching_at_precedence_2_exits_1(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    for item in users_object(data)["attributeMappings"]:
+        if item["targetAttributeName"] == 'emails[type eq "work"].value':
+            item["matchingPriority"] = 2
+    result = CliRunner().invoke(
+        app, ["mapping", str(write_schema(tmp_path, data)), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    block = json.loads(result.output)["mapping"]
+    assert [(f["rule"], f["column"]) for f in block["findings"]] == [
+        ("M003", 'emails[type eq "work"].value')
+    ]
 
 
 def test_m004_step_22_leftovers_but_not_those_feeding_motimate() -> None:

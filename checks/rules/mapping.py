@@ -37,7 +37,6 @@ from checks.text import some_of
 EXTERNAL_ID = "externalId"
 OBJECT_ID = "objectId"
 MAIL_NICKNAME = "mailNickname"
-UPN = "userPrincipalName"
 MOBILE_TARGET = 'phoneNumbers[type eq "mobile"].value'
 
 # The mapping agreed with Motimate: target_key(SCIM target) → the source expression agreed.
@@ -392,26 +391,30 @@ def m002_mail_nickname_where_object_id_belongs(
 
 
 @rule("M003", Severity.ERROR, scope="mapping")
-def m003_user_principal_name_still_matching(
+def m003_another_attribute_still_matching(
     schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
 ) -> list[MappingIssue]:
-    """userPrincipalName is still a matching attribute for users.
+    """An attribute other than externalId is still a matching attribute for users.
 
     The non-gallery app matches users on userPrincipalName → userName by default. The guide
-    (steps 23–24) turns that off so that objectId → externalId is the only way Entra finds an
-    existing Motimate user; a UPN change (a renamed employee, a new domain) must not make
-    Entra create a second user. The externalId row is left to M001/M002, whose fix replaces
-    its source: this rule never tells that row to stop matching.
+    (steps 23–26) turns that off and makes objectId → externalId the only way Entra finds an
+    existing Motimate user: a row that still matches, at any precedence and from any source
+    (userPrincipalName, mail, a userName fed by `[mail]`), lets a changed value (a renamed
+    employee, a new domain) or a value shared by two users make Entra create a second user or
+    update the wrong one. The externalId row is left to M001/M002, whose fix replaces its
+    source: this rule never tells that row to stop matching.
 
-    Bad: userPrincipalName → userName with *Match objects using this attribute* = Yes.
-    Good: userPrincipalName → userName with *Match objects using this attribute* = No.
+    Bad: userPrincipalName → userName with *Match objects using this attribute* = Yes;
+    mail → emails[type eq "work"].value matching with precedence 2.
+    Good: every row but externalId with *Match objects using this attribute* = No.
 
     Fix: Provisioning → Edit attribute mappings → Provision Microsoft Entra ID Users → click
-    userName (source userPrincipalName) → Match objects using this attribute No → OK → Save.
+    the row (userName, source userPrincipalName) → Match objects using this attribute No → OK
+    → Save.
     """
     issues = []
     for mapping in schema.users.attribute_mappings:
-        if not (mapping.matching and mapping.reads(UPN)):
+        if not mapping.matching:
             continue
         if target_key(mapping.target) == target_key(EXTERNAL_ID):
             continue  # M001 owns this row: its fix makes it objectId, matching first
@@ -423,8 +426,8 @@ def m003_user_principal_name_still_matching(
                     f"precedence {mapping.matching_priority}."
                 ),
                 wanted=(
-                    "The guide turns matching off for userPrincipalName (steps 23–24): "
-                    "only objectId → externalId matches."
+                    "The guide turns matching off for every attribute but objectId → externalId "
+                    "(steps 23–26): only objectId → externalId matches."
                 ),
                 where=_users_where(
                     schema, mapping.target, "Match objects using this attribute No → OK → Save"
