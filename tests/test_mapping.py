@@ -229,6 +229,10 @@ def test_parser_prefers_the_entra_rule_to_a_custom_scim_app() -> None:
     parsed = parse_schema(data)
     assert parsed.target_directory == "customappsso"
     assert parsed.users.pointer == "/synchronizationRules/2/objectMappings/0"
+    assert (parsed.rule_pointer, parsed.other_rules) == (
+        "/synchronizationRules/2",
+        ("/synchronizationRules/1",),  # the reverse rule is not from Entra
+    )
 
 
 def test_parser_unwraps_a_job_saved_with_its_schema() -> None:
@@ -970,6 +974,42 @@ def test_cli_inverted_active_exits_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["mapping", str(write_schema(tmp_path, data))])
     assert result.exit_code == 1, result.output
     assert "M011" in result.output
+
+
+def test_m012_a_second_enabled_user_mapping_is_named_with_the_one_checked() -> None:
+    data = schema()
+    rule = data["synchronizationRules"][0]
+    reverted = copy.deepcopy(users_object(data))
+    reverted["attributeMappings"][0] = row("[mailNickname]", "externalId", 1)
+    rule["objectMappings"].append(reverted)
+    rule["objectMappings"].append(copy.deepcopy(reverted) | {"enabled": False})
+    findings = mapping_findings(parse_schema(data))
+    assert [(f.rule, f.severity.value, f.column, f.pointer) for f in findings] == [
+        ("M012", "warning", "User", "/synchronizationRules/0/objectMappings/2")
+    ]
+    assert findings[0].message == (
+        "Users: the schema has 2 enabled User mappings; motiscim checked Provision Microsoft "
+        "Entra ID Users at /synchronizationRules/0/objectMappings/0 only, not Provision "
+        "Microsoft Entra ID Users at /synchronizationRules/0/objectMappings/2. The guide "
+        "provisions users through one mapping (steps 14–29). Fix: Provisioning → Edit "
+        "attribute mappings → Mappings → each User mapping not meant to provision users → "
+        "Enabled No → Save; then download the schema again and re-run motiscim mapping."
+    )
+
+
+def test_m012_a_second_rule_from_entra_is_named_with_the_one_checked(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    data["synchronizationRules"].append(copy.deepcopy(data["synchronizationRules"][0]))
+    findings = mapping_findings(parse_schema(data))
+    assert [(f.rule, f.pointer) for f in findings] == [("M012", "/synchronizationRules/1")]
+    assert findings[0].message.startswith(
+        "Users: the schema has 2 synchronization rules from Microsoft Entra ID; motiscim "
+        "checked USER_OUTBOUND_USER at /synchronizationRules/0 (Provision Microsoft Entra ID "
+        "Users at /synchronizationRules/0/objectMappings/0) only, not /synchronizationRules/1. "
+    )
+    result = CliRunner().invoke(app, ["mapping", str(write_schema(tmp_path, data))])
+    assert result.exit_code == 0, result.output  # a warning: the checked mapping is right
+    assert "M012" in result.output
 
 
 def test_agreed_external_id_replaces_object_id() -> None:

@@ -1,4 +1,4 @@
-"""Mapping rules (M001–M011): the Entra provisioning schema against the guide, steps 14–38.
+"""Mapping rules (M001–M012): the Entra provisioning schema against the guide, steps 14–38.
 
 Each rule reads a parsed `ProvisioningSchema` and the mapping agreed with Motimate (`Agreed`:
 SCIM target key → source expression, from motiscim.yaml `mapping:`), and returns
@@ -926,6 +926,77 @@ def m011_active_inverted(
     ]
 
 
+@rule("M012", Severity.WARNING, scope="mapping")
+def m012_more_than_one_user_mapping(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
+    """The schema has more than one enabled User mapping, or more than one rule from Entra.
+
+    The guide sets up one synchronization rule from Microsoft Entra ID with one *Provision
+    Microsoft Entra ID Users* mapping (steps 14–29), and motiscim checks exactly one: the
+    rule whose target is the custom SCIM app (customappsso), else the first from Entra, and in
+    it the first enabled User mapping. Any other enabled User mapping, or any other rule from
+    Entra, is not checked — it may hold the step-29 revert or another old mapping — so the
+    finding names the one checked and the ones that were not. A disabled User mapping
+    provisions nothing and is not reported.
+
+    Bad: a second enabled User → User mapping fed by mailNickname; two rules from Azure
+    Active Directory.
+    Good: one rule from Entra with one enabled User mapping.
+
+    Fix: Provisioning → Edit attribute mappings → Mappings → the User mapping that is not meant
+    to provision users → Enabled No → Save (another rule: remove it from the schema with
+    Graph); then download the schema again and re-run `motiscim mapping`.
+    """
+    users = schema.users
+    checked = f"{users.name or USERS_PORTAL_NAME} at {users.pointer}"
+    issues = []
+    others = schema.other_user_mappings()
+    if others:
+        named = [f"{m.name or USERS_PORTAL_NAME} at {m.pointer}" for m in others[:NAMED_VALUES]]
+        issues.append(
+            MappingIssue(
+                target=users.target_object or "User",
+                now=(
+                    f"Users: the schema has {len(others) + 1} enabled User mappings; motiscim "
+                    f"checked {checked} only, not {some_of(named, len(others) - len(named))}."
+                ),
+                wanted="The guide provisions users through one mapping (steps 14–29).",
+                where=(
+                    "Provisioning → Edit attribute mappings → Mappings → each User mapping not "
+                    "meant to provision users → Enabled No → Save; then download the schema "
+                    "again and re-run motiscim mapping."
+                ),
+                pointer=others[0].pointer,
+                value=f"{len(others) + 1} enabled User mappings",
+            )
+        )
+    if schema.other_rules:
+        rules = list(schema.other_rules)
+        named = rules[:NAMED_VALUES]
+        issues.append(
+            MappingIssue(
+                target=users.target_object or "User",
+                now=(
+                    f"Users: the schema has {len(rules) + 1} synchronization rules from "
+                    f"Microsoft Entra ID; motiscim checked {schema.rule_name or 'the one'} at "
+                    f"{schema.rule_pointer} ({checked}) only, not "
+                    f"{some_of(named, len(rules) - len(named))}."
+                ),
+                wanted="The guide sets up one synchronization rule from Microsoft Entra ID.",
+                where=(
+                    "Make sure the provisioning job uses only the rule checked: remove the "
+                    "others from the schema (Graph: PUT /servicePrincipals/{id}/synchronization"
+                    "/jobs/{jobId}/schema), then download the schema again and re-run motiscim "
+                    "mapping."
+                ),
+                pointer=rules[0],
+                value=f"{len(rules) + 1} synchronization rules from Microsoft Entra ID",
+            )
+        )
+    return issues
+
+
 # ---- running -------------------------------------------------------------------------------
 
 SCHEMA_RULES = (
@@ -939,6 +1010,7 @@ SCHEMA_RULES = (
     "M009",
     "M010",
     "M011",
+    "M012",
 )
 
 
