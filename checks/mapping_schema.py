@@ -213,6 +213,17 @@ class ProvisioningSchema:
     users: ObjectMapping
     groups: ObjectMapping | None
     object_mappings: tuple[ObjectMapping, ...]  # every mapping of the Entra → app rule
+    rule_pointer: str  # the rule checked
+    other_rules: tuple[str, ...]  # pointers of the other rules from Entra, not checked
+
+    def other_user_mappings(self) -> list[ObjectMapping]:
+        """The enabled User mappings of the rule besides the one checked (Entra runs them too;
+        a disabled one provisions nothing)."""
+        return [
+            m
+            for m in self.object_mappings
+            if m is not self.users and m.enabled and _is_object(m, "user")
+        ]
 
 
 # ---- parsing -------------------------------------------------------------------------------
@@ -237,7 +248,7 @@ def parse_schema(data: Any) -> ProvisioningSchema:
         )
     if not rules:
         raise SchemaError("'synchronizationRules' is empty: the schema maps nothing")
-    index, rule = _entra_rule(rules)
+    index, rule, others = _entra_rule(rules)
     rule_pointer = f"/synchronizationRules/{index}"
     raw_mappings = rule.get("objectMappings")
     if not isinstance(raw_mappings, list):
@@ -261,11 +272,14 @@ def parse_schema(data: Any) -> ProvisioningSchema:
         users=users,
         groups=_pick(object_mappings, "group"),
         object_mappings=object_mappings,
+        rule_pointer=rule_pointer,
+        other_rules=tuple(f"/synchronizationRules/{i}" for i in others),
     )
 
 
-def _entra_rule(rules: list[Any]) -> tuple[int, Mapping[str, Any]]:
-    """The rule that provisions from Entra, preferring one whose target is a custom SCIM app."""
+def _entra_rule(rules: list[Any]) -> tuple[int, Mapping[str, Any], list[int]]:
+    """The rule that provisions from Entra, preferring one whose target is a custom SCIM app,
+    and the indexes of the other rules from Entra."""
     candidates: list[tuple[int, Mapping[str, Any]]] = []
     sources: list[Any] = []
     for index, rule in enumerate(rules):
@@ -282,16 +296,22 @@ def _entra_rule(rules: list[Any]) -> tuple[int, Mapping[str, Any]]:
             "no synchronization rule has Microsoft Entra ID ('Azure Active Directory') as its "
             f"sourceDirectoryName (found: {_found(sources)})"
         )
-    for index, rule in candidates:
-        target = rule.get("targetDirectoryName")
+    index, rule = candidates[0]
+    for candidate in candidates:
+        target = candidate[1].get("targetDirectoryName")
         if isinstance(target, str) and target.strip().casefold() == CUSTOM_SCIM_DIRECTORY:
-            return index, rule
-    return candidates[0]
+            index, rule = candidate
+            break
+    return index, rule, [i for i, _ in candidates if i != index]
+
+
+def _is_object(mapping: ObjectMapping, source_object: str) -> bool:
+    return mapping.source_object.strip().casefold() == source_object
 
 
 def _pick(mappings: Iterable[ObjectMapping], source_object: str) -> ObjectMapping | None:
     """The enabled mapping for a source object type, else the first one of that type."""
-    matches = [m for m in mappings if m.source_object.strip().casefold() == source_object]
+    matches = [m for m in mappings if _is_object(m, source_object)]
     enabled = [m for m in matches if m.enabled]
     return (enabled or matches or [None])[0]
 
@@ -404,6 +424,45 @@ def expression_attributes(expression: str) -> tuple[str, ...]:
             i = end
         i += 1
     return tuple(found)
+
+
+def function_call(expression: str) -> tuple[str, tuple[str, ...]] | None:
+    """(function name casefolded, its arguments' texts stripped) of an expression that is one
+    call, split at its top-level commas only (not in string literals or nested calls); None for
+    anything else.
+
+    `Switch([IsSoftDeleted], , "False", "True")` → ("switch", ("[IsSoftDeleted]", "", '"False"',
+    '"True"')); `Not([IsSoftDeleted])` → ("not", ("[IsSoftDeleted]",)); `[mail]` → None.
+    """
+    text = expression.strip()
+    start = text.find("(")
+    if start <= 0 or not text.endswith(")") or not text[:start].strip().isidentifier():
+        return None
+    args: list[str] = []
+    depth, in_string, begin, i = 0, False, start + 1, start + 1
+    while i < len(text) - 1:
+        char = text[i]
+        if in_string:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None  # the first call ends before the expression does: `F(a) & G(b)`
+        elif char == "," and depth == 0:
+            args.append(text[begin:i].strip())
+            begin = i + 1
+        i += 1
+    if in_string or depth:
+        return None
+    args.append(text[begin:-1].strip())
+    return text[:start].strip().casefold(), tuple(args)
 
 
 def _flow_types(value: Any) -> tuple[str, ...]:

@@ -229,6 +229,10 @@ def test_parser_prefers_the_entra_rule_to_a_custom_scim_app() -> None:
     parsed = parse_schema(data)
     assert parsed.target_directory == "customappsso"
     assert parsed.users.pointer == "/synchronizationRules/2/objectMappings/0"
+    assert (parsed.rule_pointer, parsed.other_rules) == (
+        "/synchronizationRules/2",
+        ("/synchronizationRules/1",),  # the reverse rule is not from Entra
+    )
 
 
 def test_parser_unwraps_a_job_saved_with_its_schema() -> None:
@@ -392,7 +396,10 @@ def test_m001_shared_precedence_and_wrong_source() -> None:
     users = replaced(GUIDE_USER_ROWS, "externalId", row("[employeeId]", "externalId", 1))
     users = replaced(users, "title", row("[jobTitle]", "title", 1))
     findings = mapping_findings(parse_schema(schema(users)))
-    assert [(f.rule, f.column, f.fix) for f in findings] == [("M001", "externalId", "[objectId]")]
+    assert [(f.rule, f.column, f.fix) for f in findings] == [
+        ("M001", "externalId", "[objectId]"),
+        ("M003", "title", None),  # the same "Match No" for title: never a contradiction
+    ]
     # The row already matches at precedence 1: the fix changes its source and turns the tied
     # row off, and does not ask for settings that are already there.
     assert findings[0].message == (
@@ -483,10 +490,56 @@ def test_m003_user_principal_name_matching_in_an_expression() -> None:
     ]
     assert findings[0].message == (
         'Users: emails[type eq "other"].value is fed by ToLower([userPrincipalName], ) and '
-        "matches with precedence 2. The guide turns matching off for userPrincipalName (steps "
-        f"23–24): only objectId → externalId matches. Fix: {PORTAL_USERS} → click the row for "
-        'emails[type eq "other"].value → Match objects using this attribute No → OK → Save.'
+        "matches with precedence 2. The guide turns matching off for every attribute but "
+        "objectId → externalId (steps 23–26): only objectId → externalId matches. Fix: "
+        f'{PORTAL_USERS} → click the row for emails[type eq "other"].value → Match objects '
+        "using this attribute No → OK → Save."
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "index", "expression", "attribute", "others"),
+    [
+        ("userName", 1, "[mail]", "employee_number", [("M010", "userName")]),
+        ('emails[type eq "work"].value', 4, "[mail]", "email", []),
+        ("title", 3, "[jobTitle]", "position", []),
+    ],
+)
+def test_m003_any_attribute_but_external_id_matching_whatever_its_source(
+    target: str, index: int, expression: str, attribute: str, others: list
+) -> None:
+    users = replaced(GUIDE_USER_ROWS, target, row(expression, target, 2))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.column) for f in findings] == [("M003", target), *others]
+    m003 = findings[0]
+    assert (m003.severity.value, m003.pointer, m003.attribute, m003.value, m003.fix) == (
+        "error",
+        f"{USERS}/{index}",
+        attribute,
+        expression,
+        None,
+    )
+    assert m003.message == (
+        f"Users: {target} is fed by {expression[1:-1]} and matches with precedence 2. The guide "
+        "turns matching off for every attribute but objectId → externalId (steps 23–26): only "
+        f"objectId → externalId matches. Fix: {PORTAL_USERS} → click the row for {target} → "
+        "Match objects using this attribute No → OK → Save."
+    )
+
+
+def test_cli_mail_matching_at_precedence_2_exits_1(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    for item in users_object(data)["attributeMappings"]:
+        if item["targetAttributeName"] == 'emails[type eq "work"].value':
+            item["matchingPriority"] = 2
+    result = CliRunner().invoke(
+        app, ["mapping", str(write_schema(tmp_path, data)), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    block = json.loads(result.output)["mapping"]
+    assert [(f["rule"], f["column"]) for f in block["findings"]] == [
+        ("M003", 'emails[type eq "work"].value')
+    ]
 
 
 def test_m004_step_22_leftovers_but_not_those_feeding_motimate() -> None:
@@ -858,6 +911,105 @@ def test_m010_active_title_and_names() -> None:
         f"→ click the row for active → Mapping type Expression, Expression {SWITCH} → OK → "
         'Save; or, if Motimate agreed to "True", record it in motiscim.yaml as mapping.active.'
     )
+
+
+INVERTED = 'Switch([IsSoftDeleted], , "False", "False", "True", "True")'
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        INVERTED,
+        'Switch([IsSoftDeleted], , "True", "True", "False", "False")',
+        'switch([isSoftDeleted],,"false","false","true","true")',
+        'Switch([IsSoftDeleted], "False", "True", "False")',  # no "False" key: the default
+    ],
+)
+def test_m011_inverted_active_is_an_error_with_the_guides_switch(expression: str) -> None:
+    users = replaced(GUIDE_USER_ROWS, "active", row(expression, "active"))
+    findings = mapping_findings(parse_schema(schema(users)))
+    assert [(f.rule, f.severity.value, f.column, f.pointer, f.value, f.fix) for f in findings] == [
+        ("M011", "error", "active", f"{USERS}/2", expression, SWITCH)
+    ]
+    assert findings[0].message == (
+        f"Users: active is fed by {expression}, which sends every user who is not deleted "
+        '(IsSoftDeleted "False") as inactive: Motimate would deactivate them all. The guide maps '
+        f'{SWITCH} → active (step 21): "True" for a user who is not deleted, "False" for a '
+        f"deleted one. Fix: {PORTAL_USERS} → click the row for active → Mapping type "
+        f"Expression, Expression {SWITCH} → OK → Save."
+    )
+
+
+def test_m011_not_for_the_guides_switch_and_harmless_variants() -> None:
+    for expression in (
+        SWITCH,
+        'Switch( [IsSoftDeleted],,"False","True","True","False" )',
+        "Not([IsSoftDeleted])",
+    ):
+        users = replaced(GUIDE_USER_ROWS, "active", row(expression, "active"))
+        assert codes(schema(users)) == [], expression
+    # The case of True/False changes the literal the guide wrote: M010's warning, not M011.
+    lower = 'Switch([IsSoftDeleted], , "false", "true", "true", "false")'
+    users = replaced(GUIDE_USER_ROWS, "active", row(lower, "active"))
+    assert codes(schema(users)) == [("M010", "active")]
+
+
+def test_m011_fix_is_the_agreed_active_unless_that_is_inverted_too() -> None:
+    users = replaced(GUIDE_USER_ROWS, "active", row(INVERTED, "active"))
+    agreed = {"active": "Not([IsSoftDeleted])"}
+    findings = mapping_findings(parse_schema(schema(users)), agreed=agreed)
+    assert [(f.rule, f.fix) for f in findings] == [("M011", "Not([IsSoftDeleted])")]
+    assert "motiscim.yaml records Not([IsSoftDeleted]) → active as agreed with Motimate." in (
+        findings[0].message
+    )
+    findings = mapping_findings(parse_schema(schema(users)), agreed={"active": INVERTED})
+    assert [(f.rule, f.fix) for f in findings] == [("M011", SWITCH)]
+
+
+def test_cli_inverted_active_exits_1(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    for item in users_object(data)["attributeMappings"]:
+        if item["targetAttributeName"] == "active":
+            item["source"] = {"expression": INVERTED, "type": "Function"}
+    result = CliRunner().invoke(app, ["mapping", str(write_schema(tmp_path, data))])
+    assert result.exit_code == 1, result.output
+    assert "M011" in result.output
+
+
+def test_m012_a_second_enabled_user_mapping_is_named_with_the_one_checked() -> None:
+    data = schema()
+    rule = data["synchronizationRules"][0]
+    reverted = copy.deepcopy(users_object(data))
+    reverted["attributeMappings"][0] = row("[mailNickname]", "externalId", 1)
+    rule["objectMappings"].append(reverted)
+    rule["objectMappings"].append(copy.deepcopy(reverted) | {"enabled": False})
+    findings = mapping_findings(parse_schema(data))
+    assert [(f.rule, f.severity.value, f.column, f.pointer) for f in findings] == [
+        ("M012", "warning", "User", "/synchronizationRules/0/objectMappings/2")
+    ]
+    assert findings[0].message == (
+        "Users: the schema has 2 enabled User mappings; motiscim checked Provision Microsoft "
+        "Entra ID Users at /synchronizationRules/0/objectMappings/0 only, not Provision "
+        "Microsoft Entra ID Users at /synchronizationRules/0/objectMappings/2. The guide "
+        "provisions users through one mapping (steps 14–29). Fix: Provisioning → Edit "
+        "attribute mappings → Mappings → each User mapping not meant to provision users → "
+        "Enabled No → Save; then download the schema again and re-run motiscim mapping."
+    )
+
+
+def test_m012_a_second_rule_from_entra_is_named_with_the_one_checked(tmp_path: Path) -> None:
+    data = load(GUIDE)
+    data["synchronizationRules"].append(copy.deepcopy(data["synchronizationRules"][0]))
+    findings = mapping_findings(parse_schema(data))
+    assert [(f.rule, f.pointer) for f in findings] == [("M012", "/synchronizationRules/1")]
+    assert findings[0].message.startswith(
+        "Users: the schema has 2 synchronization rules from Microsoft Entra ID; motiscim "
+        "checked USER_OUTBOUND_USER at /synchronizationRules/0 (Provision Microsoft Entra ID "
+        "Users at /synchronizationRules/0/objectMappings/0) only, not /synchronizationRules/1. "
+    )
+    result = CliRunner().invoke(app, ["mapping", str(write_schema(tmp_path, data))])
+    assert result.exit_code == 0, result.output  # a warning: the checked mapping is right
+    assert "M012" in result.output
 
 
 def test_agreed_external_id_replaces_object_id() -> None:

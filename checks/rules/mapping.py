@@ -1,4 +1,4 @@
-"""Mapping rules (M001–M010): the Entra provisioning schema against the guide, steps 14–38.
+"""Mapping rules (M001–M012): the Entra provisioning schema against the guide, steps 14–38.
 
 Each rule reads a parsed `ProvisioningSchema` and the mapping agreed with Motimate (`Agreed`:
 SCIM target key → source expression, from motiscim.yaml `mapping:`), and returns
@@ -27,6 +27,7 @@ from checks.mapping_schema import (
     ObjectMapping,
     ProvisioningSchema,
     expression_key,
+    function_call,
     guide_entry,
     target_key,
 )
@@ -36,7 +37,6 @@ from checks.text import some_of
 EXTERNAL_ID = "externalId"
 OBJECT_ID = "objectId"
 MAIL_NICKNAME = "mailNickname"
-UPN = "userPrincipalName"
 MOBILE_TARGET = 'phoneNumbers[type eq "mobile"].value'
 
 # The mapping agreed with Motimate: target_key(SCIM target) → the source expression agreed.
@@ -205,6 +205,37 @@ _ACTIVE_AS_GUIDE = frozenset(
 )
 
 
+def _literal(argument: str) -> str | None:
+    """The text of a string-literal argument (`"False"` → `False`; an omitted one is ""), else
+    None (an attribute or a call)."""
+    if not argument:
+        return ""
+    if len(argument) >= 2 and argument[0] == argument[-1] == '"':
+        return argument[1:-1]
+    return None
+
+
+def _active_for_live_users(expression: str) -> str | None:
+    """What a `Switch([IsSoftDeleted], default, key, value, …)` expression sends for a user who
+    is not soft-deleted (IsSoftDeleted "False", in any case): the value of that key, else the
+    default. None for any other expression, or a value that is not a string literal."""
+    call = function_call(expression)
+    if call is None or call[0] != "switch" or len(call[1]) < 2:
+        return None
+    subject, default, *cases = call[1]
+    if expression_key(subject) != "[issoftdeleted]":
+        return None
+    for key, value in zip(cases[::2], cases[1::2], strict=False):
+        if (_literal(key) or "").casefold() == "false":
+            return _literal(value)
+    return _literal(default)
+
+
+def _inverts_active(expression: str) -> bool:
+    """Whether an `active` expression sends active = false for users who are not deleted."""
+    return (_active_for_live_users(expression) or "").strip().casefold() == "false"
+
+
 def agreed_targets(agreed: Mapping[str, str] | None) -> dict[str, str]:
     """motiscim.yaml `mapping:` (Motimate attribute or SCIM target → expression), keyed by
     `target_key` of the SCIM target. Raises ValueError for a name that is neither."""
@@ -360,26 +391,30 @@ def m002_mail_nickname_where_object_id_belongs(
 
 
 @rule("M003", Severity.ERROR, scope="mapping")
-def m003_user_principal_name_still_matching(
+def m003_another_attribute_still_matching(
     schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
 ) -> list[MappingIssue]:
-    """userPrincipalName is still a matching attribute for users.
+    """An attribute other than externalId is still a matching attribute for users.
 
     The non-gallery app matches users on userPrincipalName → userName by default. The guide
-    (steps 23–24) turns that off so that objectId → externalId is the only way Entra finds an
-    existing Motimate user; a UPN change (a renamed employee, a new domain) must not make
-    Entra create a second user. The externalId row is left to M001/M002, whose fix replaces
-    its source: this rule never tells that row to stop matching.
+    (steps 23–26) turns that off and makes objectId → externalId the only way Entra finds an
+    existing Motimate user: a row that still matches, at any precedence and from any source
+    (userPrincipalName, mail, a userName fed by `[mail]`), lets a changed value (a renamed
+    employee, a new domain) or a value shared by two users make Entra create a second user or
+    update the wrong one. The externalId row is left to M001/M002, whose fix replaces its
+    source: this rule never tells that row to stop matching.
 
-    Bad: userPrincipalName → userName with *Match objects using this attribute* = Yes.
-    Good: userPrincipalName → userName with *Match objects using this attribute* = No.
+    Bad: userPrincipalName → userName with *Match objects using this attribute* = Yes;
+    mail → emails[type eq "work"].value matching with precedence 2.
+    Good: every row but externalId with *Match objects using this attribute* = No.
 
     Fix: Provisioning → Edit attribute mappings → Provision Microsoft Entra ID Users → click
-    userName (source userPrincipalName) → Match objects using this attribute No → OK → Save.
+    the row (userName, source userPrincipalName) → Match objects using this attribute No → OK
+    → Save.
     """
     issues = []
     for mapping in schema.users.attribute_mappings:
-        if not (mapping.matching and mapping.reads(UPN)):
+        if not mapping.matching:
             continue
         if target_key(mapping.target) == target_key(EXTERNAL_ID):
             continue  # M001 owns this row: its fix makes it objectId, matching first
@@ -391,8 +426,8 @@ def m003_user_principal_name_still_matching(
                     f"precedence {mapping.matching_priority}."
                 ),
                 wanted=(
-                    "The guide turns matching off for userPrincipalName (steps 23–24): "
-                    "only objectId → externalId matches."
+                    "The guide turns matching off for every attribute but objectId → externalId "
+                    "(steps 23–26): only objectId → externalId matches."
                 ),
                 where=_users_where(
                     schema, mapping.target, "Match objects using this attribute No → OK → Save"
@@ -781,7 +816,8 @@ def m010_source_differs_from_guide(
     probably not as intended: `[mail]` → userName makes the email the employee number, and a
     user without mail then has none. A change agreed with Motimate is recorded in
     motiscim.yaml (`mapping: employee_number: '[mail]'`); then exactly that source is expected
-    instead, and anything else is reported. externalId is M001/M002's, a missing row M005's.
+    instead, and anything else is reported. externalId is M001/M002's, a missing row M005's,
+    an active row that sends live users as inactive M011's.
 
     Bad: `[mail]` → userName; `[department]` → title; a constant → title.
     Good: `[userPrincipalName]` → userName, or the source recorded as agreed.
@@ -795,8 +831,8 @@ def m010_source_differs_from_guide(
         if guide.target == EXTERNAL_ID:
             continue
         mapping = schema.users.by_target(guide.target)
-        if mapping is None or _as_wanted(mapping, agreed):
-            continue
+        if mapping is None or _as_wanted(mapping, agreed) or _active_inverted(mapping):
+            continue  # an inverted active row is M011's
         expression, is_agreed = _wanted(guide.target, agreed)
         name = guide.motimate or guide.target
         feeds = f" ({guide.motimate})" if guide.motimate else ""
@@ -830,9 +866,152 @@ def m010_source_differs_from_guide(
     return issues
 
 
+def _active_inverted(mapping: AttributeMapping) -> bool:
+    return (
+        target_key(mapping.target) == _ACTIVE
+        and mapping.source is not None
+        and _inverts_active(mapping.source.expression)
+    )
+
+
+@rule("M011", Severity.ERROR, scope="mapping")
+def m011_active_inverted(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
+    """active is inverted: users who are not deleted are sent to Motimate as inactive.
+
+    Step 21 keeps `Switch([IsSoftDeleted], , "False", "True", "True", "False")` → active: a user
+    who is not soft-deleted in Entra (IsSoftDeleted "False") is sent as active "True", a deleted
+    one as "False". A Switch whose value for "False" is "False" (the pairs swapped, or a default
+    of "False" with no "False" key) sends every live user as inactive: they are deactivated in
+    Motimate or created inactive. Spacing and the case of True/False do not matter here; any
+    other source for active is M010's.
+
+    Bad: `Switch([IsSoftDeleted], , "False", "False", "True", "True")`;
+    `Switch([IsSoftDeleted], , "True", "True", "False", "False")`.
+    Good: `Switch([IsSoftDeleted], , "False", "True", "True", "False")`, or
+    `Not([IsSoftDeleted])`.
+
+    Fix: Provisioning → Edit attribute mappings → Provision Microsoft Entra ID Users → click
+    the row for active → Mapping type Expression, Expression `Switch([IsSoftDeleted], , "False",
+    "True", "True", "False")` (or the expression agreed with Motimate) → OK → Save.
+    """
+    mapping = schema.users.by_target("active")
+    if mapping is None or not _active_inverted(mapping):
+        return []
+    expression, is_agreed = _wanted("active", agreed)
+    if _inverts_active(expression):
+        expression, is_agreed = _GUIDE_BY_TARGET[_ACTIVE].source, False
+    wanted = (
+        f"motiscim.yaml records {expression} → active as agreed with Motimate."
+        if is_agreed
+        else f'The guide maps {expression} → active (step 21): "True" for a user who is not '
+        'deleted, "False" for a deleted one.'
+    )
+    return [
+        MappingIssue(
+            target=mapping.target,
+            now=(
+                f"Users: active is fed by {mapping.shown}, which sends every user who is not "
+                'deleted (IsSoftDeleted "False") as inactive: Motimate would deactivate them all.'
+            ),
+            wanted=wanted,
+            where=_users_where(
+                schema, mapping.target, f"{_source_setting(expression, mapping)} → OK → Save"
+            ),
+            pointer=mapping.pointer,
+            value=mapping.expression,
+            fix=expression,
+        )
+    ]
+
+
+@rule("M012", Severity.WARNING, scope="mapping")
+def m012_more_than_one_user_mapping(
+    schema: ProvisioningSchema, agreed: Agreed = NOTHING_AGREED
+) -> list[MappingIssue]:
+    """The schema has more than one enabled User mapping, or more than one rule from Entra.
+
+    The guide sets up one synchronization rule from Microsoft Entra ID with one *Provision
+    Microsoft Entra ID Users* mapping (steps 14–29), and motiscim checks exactly one: the
+    rule whose target is the custom SCIM app (customappsso), else the first from Entra, and in
+    it the first enabled User mapping. Any other enabled User mapping, or any other rule from
+    Entra, is not checked — it may hold the step-29 revert or another old mapping — so the
+    finding names the one checked and the ones that were not. A disabled User mapping
+    provisions nothing and is not reported.
+
+    Bad: a second enabled User → User mapping fed by mailNickname; two rules from Azure
+    Active Directory.
+    Good: one rule from Entra with one enabled User mapping.
+
+    Fix: Provisioning → Edit attribute mappings → Mappings → the User mapping that is not meant
+    to provision users → Enabled No → Save (another rule: remove it from the schema with
+    Graph); then download the schema again and re-run `motiscim mapping`.
+    """
+    users = schema.users
+    checked = f"{users.name or USERS_PORTAL_NAME} at {users.pointer}"
+    issues = []
+    others = schema.other_user_mappings()
+    if others:
+        named = [f"{m.name or USERS_PORTAL_NAME} at {m.pointer}" for m in others[:NAMED_VALUES]]
+        issues.append(
+            MappingIssue(
+                target=users.target_object or "User",
+                now=(
+                    f"Users: the schema has {len(others) + 1} enabled User mappings; motiscim "
+                    f"checked {checked} only, not {some_of(named, len(others) - len(named))}."
+                ),
+                wanted="The guide provisions users through one mapping (steps 14–29).",
+                where=(
+                    "Provisioning → Edit attribute mappings → Mappings → each User mapping not "
+                    "meant to provision users → Enabled No → Save; then download the schema "
+                    "again and re-run motiscim mapping."
+                ),
+                pointer=others[0].pointer,
+                value=f"{len(others) + 1} enabled User mappings",
+            )
+        )
+    if schema.other_rules:
+        rules = list(schema.other_rules)
+        named = rules[:NAMED_VALUES]
+        issues.append(
+            MappingIssue(
+                target=users.target_object or "User",
+                now=(
+                    f"Users: the schema has {len(rules) + 1} synchronization rules from "
+                    f"Microsoft Entra ID; motiscim checked {schema.rule_name or 'the one'} at "
+                    f"{schema.rule_pointer} ({checked}) only, not "
+                    f"{some_of(named, len(rules) - len(named))}."
+                ),
+                wanted="The guide sets up one synchronization rule from Microsoft Entra ID.",
+                where=(
+                    "Make sure the provisioning job uses only the rule checked: remove the "
+                    "others from the schema (Graph: PUT /servicePrincipals/{id}/synchronization"
+                    "/jobs/{jobId}/schema), then download the schema again and re-run motiscim "
+                    "mapping."
+                ),
+                pointer=rules[0],
+                value=f"{len(rules) + 1} synchronization rules from Microsoft Entra ID",
+            )
+        )
+    return issues
+
+
 # ---- running -------------------------------------------------------------------------------
 
-SCHEMA_RULES = ("M001", "M002", "M003", "M004", "M005", "M006", "M007", "M009", "M010")
+SCHEMA_RULES = (
+    "M001",
+    "M002",
+    "M003",
+    "M004",
+    "M005",
+    "M006",
+    "M007",
+    "M009",
+    "M010",
+    "M011",
+    "M012",
+)
 
 
 def _check(code: str, issue: MappingIssue, source: str | None) -> MappingCheck:

@@ -1,4 +1,4 @@
-"""`motiscim mapping SCHEMA.json`: the Entra provisioning schema against the guide (M001–M010).
+"""`motiscim mapping SCHEMA.json`: the Entra provisioning schema against the guide (M001–M012).
 
 The reading and checking live in `motiscim_cli.mapping_run` (shared with `preflight --schema`
 and `email --schema`), the terminal report in `motiscim_cli.render.mapping_table`; this module
