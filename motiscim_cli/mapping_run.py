@@ -116,7 +116,10 @@ def mapping_result(
     )
     findings = [check.finding for check in checks]
     ok = not any(f.severity is Severity.ERROR for f in findings)
-    return MappingResult(path=path, ok=ok, findings=findings), checks
+    result = MappingResult(
+        path=path, ok=ok, findings=findings, groups_checked=schema.groups is not None
+    )
+    return result, checks
 
 
 def schema_plan(

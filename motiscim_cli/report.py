@@ -70,6 +70,8 @@ class MappingResult:
     # Set when an export was checked with the schema: the attributes whose column the schema
     # decided (empty when the schema feeds every attribute as the guide does).
     user_sources: list[UserSource] | None = None
+    # False when the schema has no group mapping: the group rules (M006) had nothing to check.
+    groups_checked: bool = True
 
 
 @dataclass(slots=True)
