@@ -12,6 +12,7 @@ The token is not an input of anything in this module, so it cannot end up in an 
 
 from __future__ import annotations
 
+import base64
 import html
 import mimetypes
 from collections import Counter
@@ -593,6 +594,61 @@ def attachment_from_bytes(filename: str, data: bytes) -> Attachment:
     return Attachment(filename=name, data=data, content_type=content_type)
 
 
+# RFC 5322 lines of at most 78 characters: "Subject: " and a word of this length, or an
+# encoded word of this many UTF-8 bytes (=?utf-8?b?…?= of 68 characters), fit on the first line.
+LINE_LENGTH = 78
+LONGEST_PLAIN_WORD = LINE_LENGTH - len("Subject: ")
+ENCODED_WORD_BYTES = 42
+
+
+def _encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 encoded words, cut between characters."""
+    chunks: list[bytes] = [b""]
+    for char in text:
+        data = char.encode("utf-8")
+        if chunks[-1] and len(chunks[-1]) + len(data) > ENCODED_WORD_BYTES:
+            chunks.append(b"")
+        chunks[-1] += data
+    return [f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=" for chunk in chunks]
+
+
+def subject_header(subject: str) -> str:
+    """The Subject header's value, encoded and folded by hand (RFC 2047, RFC 5322).
+
+    Python's folder breaks right after `Subject:` (a parser then reads a leading space), drops
+    spaces between encoded words, and leaves a literal `=?utf-8?q?x?=` to be decoded by the
+    reader. Here a word is sent as it is when it is printable ASCII, short enough for a line
+    and not like an encoded word; the other words are encoded, a run of them (with the spaces
+    between them) together, since readers ignore the space between two encoded words. Lines
+    are folded at the spaces between words, never before the first one."""
+    tokens: list[str] = []
+    run: list[str] = []  # words to encode, in a row
+    for word in subject.split(" "):
+        if not word and tokens and not run:
+            tokens[-1] += " "  # a second space, kept before the next word
+        elif (run and not word) or not (
+            word.isascii() and "=?" not in word and len(word) <= LONGEST_PLAIN_WORD
+        ):
+            run.append(word)
+        else:
+            if run:
+                tokens += _encoded_words(" ".join(run))
+                run = []
+            tokens.append(word)
+    if run:
+        tokens += _encoded_words(" ".join(run))
+    lines = [tokens[0]]
+    width = len("Subject: ") + len(tokens[0])
+    for token in tokens[1:]:
+        if width + 1 + len(token) > LINE_LENGTH:
+            lines.append(" " + token)
+            width = 1 + len(token)
+        else:
+            lines[-1] += " " + token
+            width += 1 + len(token)
+    return "\n".join(lines)
+
+
 def to_eml(draft: Draft, attachments: Sequence[Attachment] = ()) -> bytes:
     """The draft as an RFC 5322 message that Outlook and Thunderbird open for editing.
 
@@ -604,7 +660,8 @@ def to_eml(draft: Draft, attachments: Sequence[Attachment] = ()) -> bytes:
     message["To"] = draft.to
     if draft.sender:
         message["From"] = draft.sender
-    message["Subject"] = draft.subject
+    # Stored as it is: the generator sends lines that fit as they are (refold_source "long").
+    message.set_raw("Subject", subject_header(draft.subject))
     message["X-Unsent"] = "1"
     message.set_content(draft.text)
     message.add_alternative(draft.html, subtype="html")

@@ -454,6 +454,31 @@ def test_eml_round_trip_headers_body_and_attachments() -> None:
     assert [p.get_content_disposition() for p in message.iter_attachments()] == ["attachment"] * 3
 
 
+@pytest.mark.parametrize(
+    "organisation",
+    [
+        None,  # 79 characters with "Subject: ", one word too many for the first line
+        "Acme AS",
+        "Nordisk Samvirkelag for Opplæring og Kompetanseutvikling i Offentlig Sektor, "
+        "Region Vest og Midt-Norge",
+        "Bjørnstjerne Ærlig Ølbryggeri  Ånd",
+        "X =?utf-8?q?x?= Y",
+        "Acme" + "x" * 90,
+    ],
+)
+def test_eml_subject_reads_back_exactly(organisation: str | None) -> None:
+    draft = compose(fixed_report(), [KARI], EmailOptions(organisation=organisation))
+    expected = "Motimate SCIM: not ready to turn on provisioning (3 users with errors)"
+    expected += f" — {organisation}" if organisation else ""
+    assert draft.subject == expected
+    data = to_eml(draft)
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert head.split("\r\n")[1].startswith("Subject: Motimate SCIM: not ready ")
+    assert all(len(line) <= 78 and line.strip() for line in head.split("\r\n"))
+    message = parse(data)
+    assert message["Subject"] == expected
+
+
 def test_eml_without_attachments_or_sender() -> None:
     draft = compose(fixed_report(), [KARI], EmailOptions())
     message = parse(to_eml(draft))
