@@ -11,7 +11,7 @@ Some problems are better solved once in the provisioning setup than user by user
   are left out: `motiscim fix` solves those without giving up phone numbers.)
 - **coalesce-mail** — many users have no `mail` (E003): the usual remedy, to agree with
   Motimate, is the mapping expression `Coalesce([mail],[userPrincipalName])`, which sends the
-  UPN where mail is empty.
+  UPN where mail is empty. Not advised when the schema checked already maps it.
 
 "Many" is `MIN_USERS` users *and* `MIN_SHARE` of all users: at least 5 users, so that a
 handful of typos in a big tenant is fixed by hand rather than by giving up an attribute, and
@@ -64,8 +64,12 @@ def _user_key(finding: Finding) -> tuple[str | None, int] | None:
     return None if finding.row is None else (finding.source, finding.row)
 
 
-def advise(findings: Iterable[Finding], users: int) -> list[Advice]:
-    """The advice the findings call for; `users` is the number of users checked."""
+def advise(
+    findings: Iterable[Finding], users: int, *, email_falls_back_to_upn: bool = False
+) -> list[Advice]:
+    """The advice the findings call for; `users` is the number of users checked.
+    `email_falls_back_to_upn`: the mapping already sends the UPN where mail is empty, so
+    coalesce-mail is not advised."""
     unfixable_phone: set[tuple[str | None, int]] = set()
     error_attributes: dict[tuple[str | None, int], set[str | None]] = {}
     no_mail: set[tuple[str | None, int]] = set()
@@ -98,7 +102,7 @@ def advise(findings: Iterable[Finding], users: int) -> list[Advice]:
                 guide_step=21,
             )
         )
-    if is_many(len(no_mail), users):
+    if is_many(len(no_mail), users) and not email_falls_back_to_upn:
         advice.append(
             Advice(
                 code="coalesce-mail",

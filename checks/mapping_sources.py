@@ -63,6 +63,19 @@ class AttributeFeed:
         return self.state in ("attribute", "not-mapped")
 
 
+# E003's remedy: the UPN is sent as the email of a user without mail.
+MAIL_OR_UPN = "Coalesce([mail],[userPrincipalName])"
+
+
+def sends_upn_without_mail(feed: AttributeFeed | None) -> bool:
+    """The email is fed by `MAIL_OR_UPN`: a user with an empty mail syncs with the UPN."""
+    return (
+        feed is not None
+        and feed.expression is not None
+        and expression_key(feed.expression) == expression_key(MAIL_OR_UPN)
+    )
+
+
 def single_attribute(source: MappingSource) -> str | None:
     """The Entra attribute whose value a source sends unchanged for the user rules: a plain
     `[attribute]`, or `ToLower`/`ToUpper` of one attribute. None for anything else."""

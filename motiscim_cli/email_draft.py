@@ -12,6 +12,7 @@ The token is not an input of anything in this module, so it cannot end up in an 
 
 from __future__ import annotations
 
+import base64
 import html
 import mimetypes
 from collections import Counter
@@ -23,7 +24,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal
 
-from checks.model import Severity, get_rule
+from checks.mapping_schema import expression_attributes
+from checks.model import Finding, Severity, get_rule
 from motiscim_cli import __version__
 from motiscim_cli.report import Report
 
@@ -42,16 +44,30 @@ SCREENSHOTS: tuple[tuple[str, str], ...] = (
     ("groups", "Provision Azure Active Directory Groups"),
 )
 
-# The guide's critical steps, each with the mapping rule that verifies it from the schema.
-CHECKLIST: tuple[tuple[str, str], ...] = (
-    ("M001", "Users are matched on objectId → externalId with matching precedence 1 (steps 18–26)"),
+# The guide's critical steps, each with the mapping findings that contradict it: (rule, which
+# of its findings). "any": every finding of the rule; "externalId": only one about the users'
+# externalId row (M005: the row is missing); "source": only one that changes the row's source
+# (M001 with a fix: externalId is fed by something else than objectId); "upn": only one about
+# a row fed by userPrincipalName (M001 leaves M003 the externalId row, however it is fed).
+CHECKLIST: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
-        "M002",
-        "The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)",
+        "Users are matched on objectId → externalId with matching precedence 1 (steps 18–26)",
+        (("M001", "any"), ("M002", "any"), ("M005", "externalId")),
     ),
-    ("M003", "userPrincipalName is not a matching attribute (step 24)"),
-    ("M006", "Groups are matched on objectId, and displayName is not matching (steps 32–36)"),
+    (
+        "The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)",
+        (("M002", "any"), ("M001", "source"), ("M005", "externalId")),
+    ),
+    (
+        "userPrincipalName is not a matching attribute (step 24)",
+        (("M003", "any"), ("M001", "upn")),
+    ),
+    (
+        "Groups are matched on objectId, and displayName is not matching (steps 32–36)",
+        (("M006", "any"),),
+    ),
 )
+GROUPS_STEP = CHECKLIST[3][0]  # not covered by a schema without a group mapping
 
 Mark = Literal["verified", "failed", "confirm"]
 TEXT_MARKS: dict[Mark, str] = {"verified": "[x]", "failed": "[!]", "confirm": "[ ]"}
@@ -210,17 +226,42 @@ def first_sentence(message: str) -> str:
     return head + "." if separator else message
 
 
+def _contradicts(finding: Finding, rule: str, which: str) -> bool:
+    if finding.rule != rule or finding.suppressed is not None:
+        return False
+    if which == "externalId":
+        return finding.column == "externalId"
+    if which == "source":
+        return finding.fix is not None
+    if which == "upn":
+        names = expression_attributes(finding.value or "")
+        return any(name.casefold() == "userprincipalname" for name in names)
+    return True
+
+
 def checklist_marks(report: Report) -> list[tuple[Mark, str, str | None]]:
-    """(mark, item, why) per critical step: verified or failed by the mapping check, or to
-    confirm on the screenshots when no schema was checked."""
+    """(mark, item, note) per critical step. Verified only when the schema was checked, covers
+    the step and no mapping finding contradicts it; failed, with the findings' codes, when one
+    does; to confirm on the screenshots when no schema was checked or it lacks the step."""
+    mapping = report.mapping
     result: list[tuple[Mark, str, str | None]] = []
-    for code, item in CHECKLIST:
-        if report.mapping is None:
+    for item, contradicted_by in CHECKLIST:
+        if mapping is None:
             result.append(("confirm", item, None))
             continue
-        hits = [f for f in report.mapping.findings if f.rule == code and f.suppressed is None]
+        if item == GROUPS_STEP and not mapping.groups_checked:
+            note = "NOT CHECKED: the provisioning schema has no group mapping."
+            result.append(("confirm", item, note))
+            continue
+        hits = [
+            f
+            for f in mapping.findings
+            if any(_contradicts(f, rule, which) for rule, which in contradicted_by)
+        ]
         if hits:
-            result.append(("failed", item, first_sentence(hits[0].message)))
+            codes = ", ".join(sorted({f.rule for f in hits}))
+            note = f"NOT DONE ({codes}): {first_sentence(hits[0].message)}"
+            result.append(("failed", item, note))
         else:
             result.append(("verified", item, None))
     return result
@@ -390,10 +431,12 @@ def blocks(report: Report, users: Sequence[TestUser], options: EmailOptions) -> 
         legend = (
             "[x] = verified by motiscim from the provisioning schema; [!] = not done, see the note."
         )
+        if any(mark == "confirm" for mark, _, _ in marks):
+            legend += " [ ] = not in the schema, to confirm on the screenshots."
     out.append(_Paragraph(legend))
     out.append(
         _Items(
-            tuple(item + (f" — NOT DONE: {why}" if why else "") for _, item, why in marks),
+            tuple(item + (f" — {note}" if note else "") for _, item, note in marks),
             tuple(mark for mark, _, _ in marks),
         )
     )
@@ -551,6 +594,61 @@ def attachment_from_bytes(filename: str, data: bytes) -> Attachment:
     return Attachment(filename=name, data=data, content_type=content_type)
 
 
+# RFC 5322 lines of at most 78 characters: "Subject: " and a word of this length, or an
+# encoded word of this many UTF-8 bytes (=?utf-8?b?…?= of 68 characters), fit on the first line.
+LINE_LENGTH = 78
+LONGEST_PLAIN_WORD = LINE_LENGTH - len("Subject: ")
+ENCODED_WORD_BYTES = 42
+
+
+def _encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 encoded words, cut between characters."""
+    chunks: list[bytes] = [b""]
+    for char in text:
+        data = char.encode("utf-8")
+        if chunks[-1] and len(chunks[-1]) + len(data) > ENCODED_WORD_BYTES:
+            chunks.append(b"")
+        chunks[-1] += data
+    return [f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=" for chunk in chunks]
+
+
+def subject_header(subject: str) -> str:
+    """The Subject header's value, encoded and folded by hand (RFC 2047, RFC 5322).
+
+    Python's folder breaks right after `Subject:` (a parser then reads a leading space), drops
+    spaces between encoded words, and leaves a literal `=?utf-8?q?x?=` to be decoded by the
+    reader. Here a word is sent as it is when it is printable ASCII, short enough for a line
+    and not like an encoded word; the other words are encoded, a run of them (with the spaces
+    between them) together, since readers ignore the space between two encoded words. Lines
+    are folded at the spaces between words, never before the first one."""
+    tokens: list[str] = []
+    run: list[str] = []  # words to encode, in a row
+    for word in subject.split(" "):
+        if not word and tokens and not run:
+            tokens[-1] += " "  # a second space, kept before the next word
+        elif (run and not word) or not (
+            word.isascii() and "=?" not in word and len(word) <= LONGEST_PLAIN_WORD
+        ):
+            run.append(word)
+        else:
+            if run:
+                tokens += _encoded_words(" ".join(run))
+                run = []
+            tokens.append(word)
+    if run:
+        tokens += _encoded_words(" ".join(run))
+    lines = [tokens[0]]
+    width = len("Subject: ") + len(tokens[0])
+    for token in tokens[1:]:
+        if width + 1 + len(token) > LINE_LENGTH:
+            lines.append(" " + token)
+            width = 1 + len(token)
+        else:
+            lines[-1] += " " + token
+            width += 1 + len(token)
+    return "\n".join(lines)
+
+
 def to_eml(draft: Draft, attachments: Sequence[Attachment] = ()) -> bytes:
     """The draft as an RFC 5322 message that Outlook and Thunderbird open for editing.
 
@@ -562,7 +660,8 @@ def to_eml(draft: Draft, attachments: Sequence[Attachment] = ()) -> bytes:
     message["To"] = draft.to
     if draft.sender:
         message["From"] = draft.sender
-    message["Subject"] = draft.subject
+    # Stored as it is: the generator sends lines that fit as they are (refold_source "long").
+    message.set_raw("Subject", subject_header(draft.subject))
     message["X-Unsent"] = "1"
     message.set_content(draft.text)
     message.add_alternative(draft.html, subtype="html")

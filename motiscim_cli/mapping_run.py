@@ -116,7 +116,10 @@ def mapping_result(
     )
     findings = [check.finding for check in checks]
     ok = not any(f.severity is Severity.ERROR for f in findings)
-    return MappingResult(path=path, ok=ok, findings=findings), checks
+    result = MappingResult(
+        path=path, ok=ok, findings=findings, groups_checked=schema.groups is not None
+    )
+    return result, checks
 
 
 def schema_plan(
@@ -144,6 +147,13 @@ def schema_mapping(
         plan.path, schema, phone_error_users=phone_users, unfixable=unfixable, agreed=agreed
     )
     result.user_sources = plan.user_sources(report.sources)
+    result.email_falls_back_to_upn = plan.email_falls_back_to_upn
+    if result.email_falls_back_to_upn:
+        from checks.rules.email import E003_UPN_SENT
+
+        for finding in report.findings:
+            if finding.rule == "E003":
+                finding.message = E003_UPN_SENT
     return result, checks
 
 

@@ -70,6 +70,10 @@ class MappingResult:
     # Set when an export was checked with the schema: the attributes whose column the schema
     # decided (empty when the schema feeds every attribute as the guide does).
     user_sources: list[UserSource] | None = None
+    # False when the schema has no group mapping: the group rules (M006) had nothing to check.
+    groups_checked: bool = True
+    # True when the schema sends the UPN as the email of a user without mail (E003's remedy).
+    email_falls_back_to_upn: bool = False
 
 
 @dataclass(slots=True)
@@ -169,7 +173,8 @@ class Report:
 
     def advice(self) -> list[Advice]:
         """The guide's advice on the setup that these findings call for."""
-        return advise(self.findings, self.users)
+        upn_sent = self.mapping is not None and self.mapping.email_falls_back_to_upn
+        return advise(self.findings, self.users, email_falls_back_to_upn=upn_sent)
 
     # ---- the JSON contract -----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from checks.mapping_schema import ProvisioningSchema
-from checks.mapping_sources import AttributeFeed, user_feeds
+from checks.mapping_sources import AttributeFeed, sends_upn_without_mail, user_feeds
 from motiscim_cli.loaders.columns import SchemaColumn, entra_names
 from motiscim_cli.report import SourceInfo, UserSource
 from motiscim_cli.run import CheckOptions
@@ -62,6 +62,12 @@ class SchemaPlan:
     def ignored_rules(self) -> tuple[str, ...]:
         feed = self._followed().get("external_id")
         return OBJECT_ID_ONLY_RULES if feed is not None and feed.state == "attribute" else ()
+
+    @property
+    def email_falls_back_to_upn(self) -> bool:
+        """The schema sends the UPN as the email of a user without mail, and no --column or
+        columns: names the email column instead."""
+        return "email" not in self.overridden and sends_upn_without_mail(self.feeds.get("email"))
 
     def options(self, options: CheckOptions) -> CheckOptions:
         """`options` with the schema's columns, and without the rules that do not apply."""

@@ -148,10 +148,10 @@ def test_full_email_text_is_exact() -> None:
         "\n"
         "[x] = verified by motiscim from the provisioning schema; [!] = not done, see the note.\n"
         "\n"
-        "[x] Users are matched on objectId → externalId with matching precedence 1 "
-        "(steps 18–26)\n"
+        "[!] Users are matched on objectId → externalId with matching precedence 1 "
+        "(steps 18–26) — NOT DONE (M002): Entra reverted externalId to mailNickname.\n"
         "[!] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)"
-        " — NOT DONE: Entra reverted externalId to mailNickname.\n"
+        " — NOT DONE (M002): Entra reverted externalId to mailNickname.\n"
         "[x] userPrincipalName is not a matching attribute (step 24)\n"
         "[x] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
         "\n"
@@ -378,10 +378,10 @@ def test_checklist_marks_follow_the_mapping_check() -> None:
     ]
     broken = fixed_report(mapping=MappingResult(path="s.json", ok=False, findings=findings))
     assert checklist_marks(broken) == [
-        ("failed", checklist_marks(clean)[0][1], "M001 says"),
+        ("failed", checklist_marks(clean)[0][1], "NOT DONE (M001): M001 says"),
         ("verified", checklist_marks(clean)[1][1], None),
         ("verified", checklist_marks(clean)[2][1], None),
-        ("failed", checklist_marks(clean)[3][1], "M006 says"),
+        ("failed", checklist_marks(clean)[3][1], "NOT DONE (M006): M006 says"),
     ]
 
 
@@ -452,6 +452,31 @@ def test_eml_round_trip_headers_body_and_attachments() -> None:
         ("notes.unknownext", "application/octet-stream", b"\x00\x01"),
     ]
     assert [p.get_content_disposition() for p in message.iter_attachments()] == ["attachment"] * 3
+
+
+@pytest.mark.parametrize(
+    "organisation",
+    [
+        None,  # 79 characters with "Subject: ", one word too many for the first line
+        "Acme AS",
+        "Nordisk Samvirkelag for Opplæring og Kompetanseutvikling i Offentlig Sektor, "
+        "Region Vest og Midt-Norge",
+        "Bjørnstjerne Ærlig Ølbryggeri  Ånd",
+        "X =?utf-8?q?x?= Y",
+        "Acme" + "x" * 90,
+    ],
+)
+def test_eml_subject_reads_back_exactly(organisation: str | None) -> None:
+    draft = compose(fixed_report(), [KARI], EmailOptions(organisation=organisation))
+    expected = "Motimate SCIM: not ready to turn on provisioning (3 users with errors)"
+    expected += f" — {organisation}" if organisation else ""
+    assert draft.subject == expected
+    data = to_eml(draft)
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert head.split("\r\n")[1].startswith("Subject: Motimate SCIM: not ready ")
+    assert all(len(line) <= 78 and line.strip() for line in head.split("\r\n"))
+    message = parse(data)
+    assert message["Subject"] == expected
 
 
 def test_eml_without_attachments_or_sender() -> None:
@@ -958,6 +983,110 @@ def test_email_command_ticks_the_checklist_from_a_schema(tmp_path, isolated) -> 
     assert reverted.exit_code == 1
     assert "\n[!] The step-29 revert is fixed" in reverted.stdout
     assert "the attribute mapping is not as the guide asks (M002)" in reverted.stderr
+
+
+CHECKLIST_LINES = (
+    "Users are matched on objectId → externalId with matching precedence 1 (steps 18–26)",
+    "The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)",
+    "userPrincipalName is not a matching attribute (step 24)",
+    "Groups are matched on objectId, and displayName is not matching (steps 32–36)",
+)
+NO_EXTERNAL_ID = " — NOT DONE (M005): Users: nothing is mapped to externalId."
+REVERTED = (
+    " — NOT DONE (M002): Users: externalId is fed by mailNickname and matches with precedence "
+    "1: Entra has reverted the source from objectId to mailNickname (guide step 29), and all "
+    "users will fail to synchronize."
+)
+FED_BY_UPN = " — NOT DONE (M001): Users: externalId is fed by userPrincipalName."
+NO_GROUPS = " — NOT CHECKED: the provisioning schema has no group mapping."
+
+
+def edited_guide_schema(tmp_path, edit: str):
+    """The bundled guide schema with one of the guide's steps undone."""
+    import json
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "sample_exports"
+    if edit == "step29-revert":
+        return samples / "entra-provisioning-schema-step29-revert.json"
+    data = json.loads((samples / "entra-provisioning-schema-guide.json").read_text("utf-8"))
+    users, groups = data["synchronizationRules"][0]["objectMappings"]
+    rows = users["attributeMappings"]
+    external = next(r for r in rows if r["targetAttributeName"] == "externalId")
+    if edit == "no-external-id":
+        rows.remove(external)
+    elif edit == "external-id-from-upn":
+        external["source"] = {
+            "expression": "[userPrincipalName]",
+            "name": "userPrincipalName",
+            "parameters": [],
+            "type": "Attribute",
+        }
+    elif edit == "no-groups":
+        data["synchronizationRules"][0]["objectMappings"].remove(groups)
+    path = tmp_path / f"{edit}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "exit_code", "checklist"),
+    [
+        (
+            "no-external-id",
+            1,
+            [
+                f"[!] {CHECKLIST_LINES[0]}{NO_EXTERNAL_ID}",
+                f"[!] {CHECKLIST_LINES[1]}{NO_EXTERNAL_ID}",
+                f"[x] {CHECKLIST_LINES[2]}",
+                f"[x] {CHECKLIST_LINES[3]}",
+            ],
+        ),
+        (
+            "step29-revert",
+            1,
+            [
+                f"[!] {CHECKLIST_LINES[0]}{REVERTED}",
+                f"[!] {CHECKLIST_LINES[1]}{REVERTED}",
+                f"[x] {CHECKLIST_LINES[2]}",
+                f"[x] {CHECKLIST_LINES[3]}",
+            ],
+        ),
+        (
+            "external-id-from-upn",
+            1,
+            [
+                f"[!] {CHECKLIST_LINES[0]}{FED_BY_UPN}",
+                f"[!] {CHECKLIST_LINES[1]}{FED_BY_UPN}",
+                f"[!] {CHECKLIST_LINES[2]}{FED_BY_UPN}",
+                f"[x] {CHECKLIST_LINES[3]}",
+            ],
+        ),
+        (
+            "no-groups",
+            0,
+            [
+                "[x] = verified by motiscim from the provisioning schema; [!] = not done, see the "
+                "note. [ ] = not in the schema, to confirm on the screenshots.",
+                f"[x] {CHECKLIST_LINES[0]}",
+                f"[x] {CHECKLIST_LINES[1]}",
+                f"[x] {CHECKLIST_LINES[2]}",
+                f"[ ] {CHECKLIST_LINES[3]}{NO_GROUPS}",
+            ],
+        ),
+    ],
+)
+def test_email_command_ticks_only_the_steps_the_schema_shows_right(
+    tmp_path, isolated, edit, exit_code, checklist
+) -> None:
+    export = write_export(tmp_path)
+    schema = edited_guide_schema(tmp_path, edit)
+    result = invoke(["email", str(export), "-u", GUIDS[0], "--schema", str(schema)])
+    assert result.exit_code == exit_code, result.stderr
+    body = result.stdout.split("Checklist of the guide's critical steps\n", 1)[1]
+    lines = [line for line in body.splitlines() if line[:4] in ("[x] ", "[!] ", "[ ] ")]
+    assert lines[-len(checklist) :] == checklist
+    assert len(lines) == 5  # the legend and the four steps
 
 
 def test_email_command_reads_the_config_file(tmp_path, isolated) -> None:

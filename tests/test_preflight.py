@@ -426,6 +426,64 @@ def test_schema_checks_the_mapping_and_ticks_the_checklist(tmp_path: Path) -> No
     assert "[!] The step-29 revert is fixed" in data["email"]["text"]
 
 
+def test_a_schema_sending_the_upn_without_mail_words_e003_so_and_gives_no_coalesce_advice(
+    tmp_path: Path,
+) -> None:
+    no_mail = [",".join(v if i != 5 else "" for i, v in enumerate(r.split(","))) for r in ROWS]
+    export = write_export(tmp_path, [CLEAN_ROWS[0], *no_mail[2:]])  # 5 users without mail
+    data = json.loads((SAMPLES / "entra-provisioning-schema-guide.json").read_text("utf-8"))
+    users = data["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+    email = next(r for r in users if r["targetAttributeName"] == 'emails[type eq "work"].value')
+    email["source"] = {
+        "expression": "Coalesce([mail], [userPrincipalName])",
+        "name": "Coalesce",
+        "parameters": [
+            {
+                "key": "source",
+                "value": {"expression": "[mail]", "name": "mail", "type": "Attribute"},
+            },
+            {
+                "key": "defaultValue",
+                "value": {
+                    "expression": "[userPrincipalName]",
+                    "name": "userPrincipalName",
+                    "type": "Attribute",
+                },
+            },
+        ],
+        "type": "Function",
+    }
+    coalesce = tmp_path / "coalesce.json"
+    coalesce.write_text(json.dumps(data), encoding="utf-8")
+
+    def e003_and_advice(schema: Path) -> tuple[list[str], list[str]]:
+        ran = preflight(
+            tmp_path, str(export), "-u", GUIDS[0], "--schema", str(schema), "-f", "json"
+        )
+        assert ran.exit_code == 0, ran.stderr
+        report = valid_report(ran.stdout)
+        messages = [f["message"] for f in report["findings"] if f["rule"] == "E003"]
+        return messages, [a["code"] for a in report["advice"]]
+
+    assert e003_and_advice(coalesce) == (
+        [
+            "Email (mail) is empty: the schema's Coalesce([mail],[userPrincipalName]) sends the "
+            "UPN instead, so the user syncs with the UPN as email address; fill in mail if the "
+            "UPN receives no email"
+        ]
+        * 5,
+        [],
+    )
+    assert e003_and_advice(SAMPLES / "entra-provisioning-schema-guide.json") == (
+        [
+            "Email (mail) is empty: the user syncs without an email address; fill in mail, or "
+            "agree Coalesce([mail],[userPrincipalName]) with Motimate"
+        ]
+        * 5,
+        ["coalesce-mail"],
+    )
+
+
 def test_an_unreadable_schema_is_a_usage_error(tmp_path: Path) -> None:
     export = write_export(tmp_path)
     schema = tmp_path / "schema.json"

@@ -43,6 +43,14 @@ def validated_problem(address: str) -> tuple[str | None, tuple[str, ...]]:
     return None, (typed, valid.domain, valid.ascii_domain or "")
 
 
+# E003 when the schema maps `MAIL_OR_UPN` to the email (`preflight`/`email --schema`).
+E003_UPN_SENT = (
+    "Email (mail) is empty: the schema's Coalesce([mail],[userPrincipalName]) sends the UPN "
+    "instead, so the user syncs with the UPN as email address; fill in mail if the UPN "
+    "receives no email"
+)
+
+
 @rule("E003", Severity.WARNING, scope="user", attributes=("email",), exclusive=True)
 def e003_empty(value: str | None, record: UserRecord, ctx: CheckContext) -> Issue | None:
     """The email (mail) is empty.
