@@ -54,7 +54,9 @@ _EXTENSION = re.compile(r"(?i)(?:;ext=|(?<![a-z])(?:ext(?:ension)?|x)(?![a-z])[.
 # at the start of the value after its '+' (or 00): at most three digits of country code before
 # it. A "(0)" further on is not a trunk prefix: its 0 is a digit of the number, and dropping it
 # would lose what the user typed (+47 9876 (0) 5432).
-_TRUNK = re.compile(r"(?:00)?[0-9]{0,3}[-./]?\(0\)")
+# The digits before it must be a country code phonenumbers knows (+461 (0)8… is not +46 and a
+# trunk prefix: its 0 is a digit).
+_TRUNK = re.compile(r"(?:00)?([0-9]{0,3})[-./]?\(0\)")
 
 _SEPARATORS = {
     "-": "hyphens",
@@ -187,7 +189,8 @@ def shape_of(value: str) -> Shape:
         compact = compact[1:]
     trunk_digits = None
     trunk = _TRUNK.match(compact)
-    if trunk:
+    codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    if trunk and (not trunk.group(1) or int(trunk.group(1)) in codes):
         trunk_digits = "".join(c for c in compact if "0" <= c <= "9")
         compact = compact[: trunk.end() - 3] + compact[trunk.end() :]
 
