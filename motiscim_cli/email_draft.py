@@ -59,7 +59,8 @@ CHECKLIST: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (("M002", "any"), ("M001", "source"), ("M005", "externalId")),
     ),
     (
-        "userPrincipalName is not a matching attribute (step 24)",
+        # M003 names any matching row but externalId: the step is the guide's "objectId only"
+        "Only objectId → externalId matches; userPrincipalName does not (steps 23–26)",
         (("M003", "any"), ("M001", "upn")),
     ),
     (
@@ -244,6 +245,7 @@ def checklist_marks(report: Report) -> list[tuple[Mark, str, str | None]]:
     the step and no mapping finding contradicts it; failed, with the findings' codes, when one
     does; to confirm on the screenshots when no schema was checked or it lacks the step."""
     mapping = report.mapping
+    unchecked = next((f for f in mapping.findings if f.rule == "M012"), None) if mapping else None
     result: list[tuple[Mark, str, str | None]] = []
     for item, contradicted_by in CHECKLIST:
         if mapping is None:
@@ -262,6 +264,10 @@ def checklist_marks(report: Report) -> list[tuple[Mark, str, str | None]]:
             codes = ", ".join(sorted({f.rule for f in hits}))
             note = f"NOT DONE ({codes}): {first_sentence(hits[0].message)}"
             result.append(("failed", item, note))
+        elif unchecked is not None and item != GROUPS_STEP:
+            # Another user mapping (M012) was not checked: it may undo the step.
+            note = f"NOT CHECKED (M012): {first_sentence(unchecked.message)}"
+            result.append(("confirm", item, note))
         else:
             result.append(("verified", item, None))
     return result

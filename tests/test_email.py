@@ -152,7 +152,7 @@ def test_full_email_text_is_exact() -> None:
         "(steps 18–26) — NOT DONE (M002): Entra reverted externalId to mailNickname.\n"
         "[!] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)"
         " — NOT DONE (M002): Entra reverted externalId to mailNickname.\n"
-        "[x] userPrincipalName is not a matching attribute (step 24)\n"
+        "[x] Only objectId → externalId matches; userPrincipalName does not (steps 23–26)\n"
         "[x] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
         "\n"
         "Best regards,\n"
@@ -268,7 +268,7 @@ def test_suggested_users_without_checks_text_is_exact() -> None:
         "(steps 18–26)\n"
         "[ ] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)"
         "\n"
-        "[ ] userPrincipalName is not a matching attribute (step 24)\n"
+        "[ ] Only objectId → externalId matches; userPrincipalName does not (steps 23–26)\n"
         "[ ] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
         "\n"
         "Best regards,\n"
@@ -335,7 +335,7 @@ def test_markdown_is_exact() -> None:
         "(steps 18–26)\n"
         "- [x] The step-29 revert is fixed: objectId, not mailNickname, feeds externalId "
         "(step 29)\n"
-        "- [x] userPrincipalName is not a matching attribute (step 24)\n"
+        "- [x] Only objectId → externalId matches; userPrincipalName does not (steps 23–26)\n"
         "- [x] Groups are matched on objectId, and displayName is not matching (steps 32–36)\n"
         "\n"
         "Best regards,  \n"
@@ -382,6 +382,27 @@ def test_checklist_marks_follow_the_mapping_check() -> None:
         ("verified", checklist_marks(clean)[1][1], None),
         ("verified", checklist_marks(clean)[2][1], None),
         ("failed", checklist_marks(clean)[3][1], "NOT DONE (M006): M006 says"),
+    ]
+
+
+def test_checklist_leaves_the_user_steps_to_confirm_when_a_user_mapping_went_unchecked() -> None:
+    # A second user mapping (M012) was not checked: it may match on the UPN all the same, yet
+    # every user step was ticked as verified.
+    clean = fixed_report(mapping=MappingResult(path="s.json", ok=True))
+    m012 = Finding(
+        rule="M012",
+        severity=Severity.WARNING,
+        message="The schema has 2 user mappings; only the first was checked. More words.",
+        source="s.json",
+    )
+    other = fixed_report(mapping=MappingResult(path="s.json", ok=True, findings=[m012]))
+    note = "NOT CHECKED (M012): The schema has 2 user mappings; only the first was checked."
+    items = [item for _, item, _ in checklist_marks(clean)]
+    assert checklist_marks(other) == [
+        ("confirm", items[0], note),
+        ("confirm", items[1], note),
+        ("confirm", items[2], note),
+        ("verified", items[3], None),
     ]
 
 
@@ -988,7 +1009,7 @@ def test_email_command_ticks_the_checklist_from_a_schema(tmp_path, isolated) -> 
 CHECKLIST_LINES = (
     "Users are matched on objectId → externalId with matching precedence 1 (steps 18–26)",
     "The step-29 revert is fixed: objectId, not mailNickname, feeds externalId (step 29)",
-    "userPrincipalName is not a matching attribute (step 24)",
+    "Only objectId → externalId matches; userPrincipalName does not (steps 23–26)",
     "Groups are matched on objectId, and displayName is not matching (steps 32–36)",
 )
 NO_EXTERNAL_ID = " — NOT DONE (M005): Users: nothing is mapped to externalId."
