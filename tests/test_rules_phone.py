@@ -314,3 +314,17 @@ def test_rules_are_documented_with_their_severity(code):
     assert rule.summary.endswith(".")
     assert "Fix" in rule.doc
     assert len(rule.doc.splitlines()) >= 5
+
+
+def test_a_usage_location_that_is_no_country_code_is_named_and_not_replaced() -> None:
+    # "UK" read as "it is not a valid number in UK (the user's usage location)", as if UK were a
+    # country code; and --region must not stand in for a location the user does have.
+    code, issue = first_hit("07911123456", usage_location="UK", default_region="NO") or ("", None)
+    assert code == "P001" and issue is not None and issue.fix is None
+    assert issue.message.endswith(
+        "it is not a valid number in UK (the user's usage location, which is not an ISO 3166 "
+        "country code; the United Kingdom's is GB) nor as an international number: correct it "
+        "in Entra"
+    )
+    code, issue = first_hit("07911123456", usage_location="GB", default_region="NO") or ("", None)
+    assert (code, issue and issue.fix) == ("P001", "+447911123456")

@@ -244,7 +244,13 @@ def user_region(record: UserRecord, ctx: CheckContext) -> tuple[str | None, str]
     region = record.region
     if region is not None:
         own = (record.usage_location or "").strip().upper() == region
-        return region, f"the user's {'usage location' if own else 'country'}"
+        where = f"the user's {'usage location' if own else 'country'}"
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            # Kept, not replaced by the default region: the user is known to be elsewhere, and
+            # another country's code would be a wrong guess. The message says what to correct.
+            known = "; the United Kingdom's is GB" if region == "UK" else ""
+            where += f", which is not an ISO 3166 country code{known}"
+        return region, where
     if ctx.default_region:
         return ctx.default_region.strip().upper(), "the default region"
     return None, ""
