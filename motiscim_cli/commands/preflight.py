@@ -76,16 +76,9 @@ class Outcome:
         return export_only(self.report).verdict
 
     def failing_parts(self) -> list[str]:
-        """The parts that are not ready, in the panel's order: what the headline names."""
-        report = self.report
-        parts = []
-        if self.export_verdict != "ready":
-            parts.append("export")
-        connection = report.connection
-        if connection is not None and not connection.skipped and not connection.ok:
-            parts.append("connection")
-        if report.mapping is not None and not report.mapping.ok:
-            parts.append("mapping")
+        """The parts that are not ready, in the panel's order: what the headline names (the
+        report's own parts, then the test users)."""
+        parts: list[str] = list(self.report.failing_parts())
         if not self.test_users_ok:
             parts.append("test users")
         return parts
