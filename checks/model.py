@@ -40,6 +40,8 @@ MOTIMATE_ATTRIBUTES: tuple[str, ...] = (
 )
 
 Scope = Literal["file", "user", "population", "connection", "mapping"]
+# The scopes of the rules that check an export (`check` runs these; connect and mapping the rest).
+EXPORT_SCOPES: tuple[Scope, ...] = ("file", "user", "population")
 
 
 @dataclass(frozen=True, slots=True)

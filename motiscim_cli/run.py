@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from checks.engine import Checker, batched, select_rules
-from checks.model import CheckContext, Finding, Severity, UserRecord
+from checks.model import EXPORT_SCOPES, CheckContext, Finding, Severity, UserRecord
 from checks.rules.file import f001_unreadable_export, file_finding
 from motiscim_cli.report import Report, SourceInfo
 
@@ -59,9 +59,7 @@ def run_check(
         CheckContext(default_region=options.region),
         severity_overrides=dict(options.severity_overrides),
     )
-    report = Report(
-        rules_checked=[r.code for r in rules if r.scope in ("file", "user", "population")]
-    )
+    report = Report(rules_checked=[r.code for r in rules if r.scope in EXPORT_SCOPES])
     errors: list[ReadError] = []
     for path in paths:
         try:

@@ -147,11 +147,9 @@ def check(
         severity_overrides=dict(settings.rules.severity),
     )
     from checks.engine import select_rules
+    from checks.model import EXPORT_SCOPES
 
-    if not any(
-        r.scope in ("file", "user", "population")
-        for r in select_rules(options.select, options.ignore)
-    ):
+    if not any(r.scope in EXPORT_SCOPES for r in select_rules(options.select, options.ignore)):
         # Nothing checked would read READY: a CI job guarding a file would pass on anything.
         raise typer.BadParameter(
             "the selection leaves no rule that check runs (C rules run in connect and "
