@@ -175,6 +175,8 @@ class CheckContext:
     """Run-wide settings a rule may read."""
 
     default_region: str | None = None  # --region: ISO 3166 code used when a user has none
+    # The provisioning schema sends the UPN where mail is empty (E003 words the user's sync so)
+    email_falls_back_to_upn: bool = False
 
 
 _REGISTRY: dict[str, Rule] = {}

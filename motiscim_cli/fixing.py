@@ -155,7 +155,7 @@ def plan_fixes(
     rules = select_rules(options.select, options.ignore)
     chains = user_chains(rules)
     spellings = SpellingFindings(report.findings, rules)
-    ctx = CheckContext(default_region=options.region)
+    ctx = options.context()
     plan = FixPlan(report, errors, level, file_findings=file_findings, chains=chains, ctx=ctx)
     wanted = _sync_headers()
     plan.sync_known = any(

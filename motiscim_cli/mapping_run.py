@@ -147,13 +147,7 @@ def schema_mapping(
         plan.path, schema, phone_error_users=phone_users, unfixable=unfixable, agreed=agreed
     )
     result.user_sources = plan.user_sources(report.sources)
-    result.email_falls_back_to_upn = plan.email_falls_back_to_upn
-    if result.email_falls_back_to_upn:
-        from checks.rules.email import E003_UPN_SENT
-
-        for finding in report.findings:
-            if finding.rule == "E003":
-                finding.message = E003_UPN_SENT
+    result.email_falls_back_to_upn = plan.email_falls_back_to_upn  # E003 said so (plan.options)
     return result, checks
 
 

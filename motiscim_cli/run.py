@@ -31,6 +31,14 @@ class CheckOptions:
     schema_columns: Mapping[str, SchemaColumn] = field(default_factory=dict)
     # A big CSV export may be read in two processes (motiscim_cli.split); False: one process.
     split: bool = True
+    # The provisioning schema sends the UPN where mail is empty (SchemaPlan.options).
+    email_falls_back_to_upn: bool = False
+
+    def context(self) -> CheckContext:
+        """What the rules read of these options."""
+        return CheckContext(
+            default_region=self.region, email_falls_back_to_upn=self.email_falls_back_to_upn
+        )
 
 
 @dataclass(slots=True)
@@ -56,7 +64,7 @@ def run_check(
     codes = {r.code for r in rules}
     checker = Checker(
         rules,
-        CheckContext(default_region=options.region),
+        options.context(),
         severity_overrides=dict(options.severity_overrides),
     )
     report = Report(rules_checked=[r.code for r in rules if r.scope in EXPORT_SCOPES])

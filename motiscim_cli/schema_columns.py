@@ -72,7 +72,12 @@ class SchemaPlan:
     def options(self, options: CheckOptions) -> CheckOptions:
         """`options` with the schema's columns, and without the rules that do not apply."""
         ignore = [*options.ignore, *(c for c in self.ignored_rules if c not in options.ignore)]
-        return dataclasses.replace(options, schema_columns=self.columns, ignore=ignore)
+        return dataclasses.replace(
+            options,
+            schema_columns=self.columns,
+            ignore=ignore,
+            email_falls_back_to_upn=self.email_falls_back_to_upn,
+        )
 
     def user_sources(self, sources: Sequence[SourceInfo]) -> list[UserSource]:
         """What was checked where, for every attribute the schema feeds otherwise than the

@@ -43,14 +43,6 @@ def validated_problem(address: str) -> tuple[str | None, tuple[str, ...]]:
     return None, (typed, valid.domain, valid.ascii_domain or "")
 
 
-# E003 when the schema maps `MAIL_OR_UPN` to the email (`preflight`/`email --schema`).
-E003_UPN_SENT = (
-    "Email (mail) is empty: the schema's Coalesce([mail],[userPrincipalName]) sends the UPN "
-    "instead, so the user syncs with the UPN as email address; fill in mail if the UPN "
-    "receives no email"
-)
-
-
 @rule("E003", Severity.WARNING, scope="user", attributes=("email",), exclusive=True)
 def e003_empty(value: str | None, record: UserRecord, ctx: CheckContext) -> Issue | None:
     """The email (mail) is empty.
@@ -58,9 +50,16 @@ def e003_empty(value: str | None, record: UserRecord, ctx: CheckContext) -> Issu
     The user syncs, but gets no email address in Motimate (no invitations or notifications by
     email). The usual remedy, to agree with Motimate, is the mapping expression
     `Coalesce([mail],[userPrincipalName])`, or fill in `mail` in Entra (for synced users, in
-    on-premises Active Directory).
+    on-premises Active Directory). When the provisioning schema checked (`preflight`/`email
+    --schema`) already has that expression, the message says the user syncs with the UPN.
     """
     if value is None or not strip_blanks(value):
+        if ctx.email_falls_back_to_upn:
+            return Issue(
+                "Email (mail) is empty: the schema's Coalesce([mail],[userPrincipalName]) sends "
+                "the UPN instead, so the user syncs with the UPN as email address; fill in mail "
+                "if the UPN receives no email"
+            )
         return Issue(
             "Email (mail) is empty: the user syncs without an email address; fill in mail, or "
             "agree Coalesce([mail],[userPrincipalName]) with Motimate"
