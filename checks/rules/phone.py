@@ -51,11 +51,9 @@ _DECIMAL = re.compile(r"[0-9]{6,}[.,]0+")
 # extension: 12, x12, #12. Only before digits: "#N/A" is not an extension.
 _EXTENSION = re.compile(r"(?i)(?:;ext=|(?<![a-z])(?:ext(?:ension)?|x)(?![a-z])[.:]?|#)(?=[0-9])")
 # The national trunk prefix written in brackets after the country code: +44 (0)20 …, matched
-# at the start of the value after its '+' (or 00): at most three digits of country code before
-# it. A "(0)" further on is not a trunk prefix: its 0 is a digit of the number, and dropping it
-# would lose what the user typed (+47 9876 (0) 5432).
-# The digits before it must be a country code phonenumbers knows (+461 (0)8… is not +46 and a
-# trunk prefix: its 0 is a digit).
+# at the start of the value after its '+' (or 00), after digits that are a country code
+# phonenumbers knows (`shape_of` checks the group). Any other "(0)" is not a trunk prefix: its
+# 0 is a digit the user typed, and dropping it would lose it (+47 9876 (0) 5432, +461 (0)8…).
 _TRUNK = re.compile(r"(?:00)?([0-9]{0,3})[-./]?\(0\)")
 
 _SEPARATORS = {
@@ -189,8 +187,8 @@ def shape_of(value: str) -> Shape:
         compact = compact[1:]
     trunk_digits = None
     trunk = _TRUNK.match(compact)
-    codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
-    if trunk and (not trunk.group(1) or int(trunk.group(1)) in codes):
+    code = trunk.group(1) if trunk else None
+    if trunk and (not code or int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
         trunk_digits = "".join(c for c in compact if "0" <= c <= "9")
         compact = compact[: trunk.end() - 3] + compact[trunk.end() :]
 
