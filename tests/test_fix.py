@@ -556,13 +556,18 @@ def test_an_output_is_required_and_outputs_are_distinct(tmp_path: Path) -> None:
 # ---- composition, region, UTF-16 -------------------------------------------------------------
 
 
-def test_fixes_on_one_value_compose_at_their_level(tmp_path: Path) -> None:
-    export = _write(
+def _soren_export(tmp_path: Path) -> Path:
+    """One user whose first name has a trailing space (N002) and mojibake (N004)."""
+    return _write(
         tmp_path / "users.csv",
         HEADER + "\n"
         "7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,Kari,S\u00c3\u00b8ren ,Nordmann,"
         "kari@example.com,,Engineer,NO,False\n",
     )
+
+
+def test_fixes_on_one_value_compose_at_their_level(tmp_path: Path) -> None:
+    export = _soren_export(tmp_path)
     _fix(str(export), "--csv", "certain.csv")
     _fix(str(export), "--csv", "probable.csv", "--fix-level", "probable", "--script", "p.ps1")
     rows = {
@@ -579,12 +584,7 @@ def test_fixes_on_one_value_compose_at_their_level(tmp_path: Path) -> None:
 def test_a_suppressed_rule_is_not_applied_after_another_fix(tmp_path: Path) -> None:
     # N004 accepted for Kari: the trim (N002) ran, then the suppressed N004 repaired the name
     # all the same.
-    export = _write(
-        tmp_path / "users.csv",
-        HEADER + "\n"
-        "7c9e6679-7425-40de-944b-e07fc1f90ae7,kari@example.com,Kari,S\u00c3\u00b8ren ,Nordmann,"
-        "kari@example.com,,Engineer,NO,False\n",
-    )
+    export = _soren_export(tmp_path)
     (tmp_path / "motiscim.yaml").write_text(
         "exceptions:\n  - user: kari@example.com\n    rules: [N004]\n    reason: Spelt so\n"
     )
